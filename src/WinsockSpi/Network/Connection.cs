@@ -1,0 +1,79 @@
+using System.Net;
+
+namespace WinsockSpi.Network;
+
+/// <summary>
+/// A stream connection on the <see cref="SimulatedNetwork"/>: two pipes and two ends. It belongs to the
+/// network, not to a provider, so data handed to it outlives the provider and its process (CLN-7, CLN-8, PRC-2).
+/// </summary>
+/// <remarks>
+/// Lock order: a provider's lock may be held when this lock is taken, never the reverse; an end's
+/// listener is always called with no connection lock held.
+/// </remarks>
+internal sealed class Connection
+{
+    public Connection(SimulatedNetwork network, EndPoint initiatorEndPoint, EndPoint acceptorEndPoint, int initiatorSendBuffer, int acceptorSendBuffer)
+    {
+        Network = network;
+        var toAcceptor = new Pipe(initiatorSendBuffer);
+        var toInitiator = new Pipe(acceptorSendBuffer);
+        Initiator = new ConnectionEnd(this, inbound: toInitiator, outbound: toAcceptor, initiatorEndPoint, acceptorEndPoint);
+        Acceptor = new ConnectionEnd(this, inbound: toAcceptor, outbound: toInitiator, acceptorEndPoint, initiatorEndPoint);
+        Initiator.Other = Acceptor;
+        Acceptor.Other = Initiator;
+    }
+
+    public Lock Lock { get; } = new();
+
+    public SimulatedNetwork Network { get; }
+
+    /// <summary>Gets the connecting end.</summary>
+    public ConnectionEnd Initiator { get; }
+
+    /// <summary>Gets the accepting end.</summary>
+    public ConnectionEnd Acceptor { get; }
+
+    /// <summary>Gets whether the connection was reset.</summary>
+    public bool IsReset { get; private set; }
+
+    /// <summary>
+    /// Resets the connection from <paramref name="by"/>: both directions drop their data; the other end sees
+    /// WSAECONNRESET. The caller signals <c>by.Other</c> once it holds no lock.
+    /// </summary>
+    /// <returns>Whether this call reset it (false when it already was).</returns>
+    public bool ResetFrom(ConnectionEnd by)
+    {
+        lock (Lock)
+        {
+            if (IsReset)
+            {
+                return false;
+            }
+
+            IsReset = true;
+            by.Inbound.Reset = by.Outbound.Reset = true;
+            by.Inbound.Discard();
+            by.Outbound.Discard();
+            by.ResetByOther = false;
+            by.Other.ResetByOther = true;
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a FIN from <paramref name="by"/> behind the data it already sent. The caller signals <c>by.Other</c> once it holds no lock.</summary>
+    /// <returns>Whether a FIN was queued.</returns>
+    public bool FinFrom(ConnectionEnd by)
+    {
+        lock (Lock)
+        {
+            if (IsReset || by.Outbound.Fin)
+            {
+                return false;
+            }
+
+            by.Outbound.Fin = true;
+            return true;
+        }
+    }
+}

@@ -1,0 +1,109 @@
+namespace WinsockSpi.Network;
+
+/// <summary>
+/// One direction of a connection: the bytes one end has sent and the other has not read yet, then an
+/// optional FIN. Guarded by the owning <see cref="Connection.Lock"/>.
+/// </summary>
+internal sealed class Pipe(int capacity)
+{
+    private byte[] _buffer = [];
+    private int _head;
+
+    /// <summary>Gets the most bytes the pipe holds (the sender's buffer size: flow control, OVL-9).</summary>
+    public int Capacity { get; } = capacity;
+
+    /// <summary>Gets the bytes written and not read yet.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Gets or sets whether the writer closed gracefully: the reader gets end-of-stream after the data.</summary>
+    public bool Fin { get; set; }
+
+    /// <summary>Gets or sets whether the connection was reset: the data is gone, the reader gets WSAECONNRESET.</summary>
+    public bool Reset { get; set; }
+
+    /// <summary>Gets the bytes ever written.</summary>
+    public long TotalWritten { get; private set; }
+
+    /// <summary>Gets the bytes ever read.</summary>
+    public long TotalRead { get; private set; }
+
+    /// <summary>Gets the bytes the writer may still add.</summary>
+    public int Room => Reset || Fin ? 0 : Capacity - Count;
+
+    /// <summary>Gets whether the reader has reached end-of-stream.</summary>
+    public bool IsEndOfStream => Fin && Count == 0 && !Reset;
+
+    public int Write(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(data.Length, Room);
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        EnsureCapacity(Count + n);
+        int tail = (_head + Count) % _buffer.Length;
+        int first = Math.Min(n, _buffer.Length - tail);
+        data[..first].CopyTo(_buffer.AsSpan(tail));
+        data[first..n].CopyTo(_buffer);
+        Count += n;
+        TotalWritten += n;
+        return n;
+    }
+
+    public int Read(Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, Count);
+        if (n == 0)
+        {
+            return 0;
+        }
+
+        int first = Math.Min(n, _buffer.Length - _head);
+        _buffer.AsSpan(_head, first).CopyTo(destination);
+        _buffer.AsSpan(0, n - first).CopyTo(destination[first..]);
+        _head = (_head + n) % _buffer.Length;
+        Count -= n;
+        TotalRead += n;
+        if (Count == 0)
+        {
+            _head = 0;
+        }
+
+        return n;
+    }
+
+    /// <summary>Drops the unread data (a reset) and returns how many bytes were lost.</summary>
+    public int Discard()
+    {
+        int lost = Count;
+        Count = 0;
+        _head = 0;
+        return lost;
+    }
+
+    private void EnsureCapacity(int needed)
+    {
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        int size = Math.Max(Math.Min(Capacity, 256), _buffer.Length);
+        while (size < needed)
+        {
+            size = (int)Math.Min((long)size * 2, Capacity);
+        }
+
+        var grown = new byte[size];
+        if (Count > 0)
+        {
+            int first = Math.Min(Count, _buffer.Length - _head);
+            _buffer.AsSpan(_head, first).CopyTo(grown);
+            _buffer.AsSpan(0, Count - first).CopyTo(grown.AsSpan(first));
+        }
+
+        _buffer = grown;
+        _head = 0;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+
+namespace WinsockSpi.Network;
+
+/// <summary>
+/// The simulated transport shared by every provider and process attached to it. Connections belong to it, so
+/// data handed to it is delivered even after the sending provider is cleaned up or its process dies
+/// (CLN-7, CLN-8, PRC-2).
+/// </summary>
+/// <remarks>Thread-safe.</remarks>
+public sealed class SimulatedNetwork
+{
+    private const int FirstEphemeralPort = 49152;
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<EndPoint, IListenerTarget> _listeners = [];
+    private readonly HashSet<EndPoint> _bound = [];
+    private readonly Dictionary<Guid, HashSet<int>> _clients = [];
+    private int _nextPort = FirstEphemeralPort;
+    private volatile bool _isAvailable = true;
+    private int _defaultBufferSize = 64 * 1024;
+
+    /// <summary>
+    /// Gets or sets whether the network subsystem works. While false, startup fails with WSASYSNOTREADY and
+    /// cleanup reports WSAENETDOWN (it still releases its reference: STA-6, CLN-11).
+    /// </summary>
+    /// <value>The default is <see langword="true"/>.</value>
+    public bool IsAvailable
+    {
+        get => _isAvailable;
+        set => _isAvailable = value;
+    }
+
+    /// <summary>Gets or sets the buffer size of a peer listener's sending side when <see cref="Listen(EndPoint, int)"/> is given none.</summary>
+    /// <value>The default is 65,536 bytes.</value>
+    public int DefaultBufferSize
+    {
+        get => _defaultBufferSize;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _defaultBufferSize = value;
+        }
+    }
+
+    /// <summary>Starts a harness listener: sockets that connect to <paramref name="endPoint"/> get a <see cref="RemotePeer"/>.</summary>
+    /// <param name="endPoint">An <see cref="IPEndPoint"/>; port 0 picks a free port.</param>
+    /// <param name="sendBufferSize">The buffer size of the peer's sending side; 0 takes <see cref="DefaultBufferSize"/>.</param>
+    /// <returns>The listener.</returns>
+    /// <exception cref="ArgumentException">The endpoint is not an <see cref="IPEndPoint"/>, or is already in use.</exception>
+    public PeerListener Listen(EndPoint endPoint, int sendBufferSize = 0)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentOutOfRangeException.ThrowIfNegative(sendBufferSize);
+        if (endPoint is not IPEndPoint ip)
+        {
+            throw new ArgumentException("The simulated network carries IP endpoints only.", nameof(endPoint));
+        }
+
+        lock (_lock)
+        {
+            var bound = ip.Port == 0 ? NextEphemeral_NeedsLock(ip.Address) : ip;
+            if (_bound.Contains(bound) || _listeners.ContainsKey(bound))
+            {
+                throw new ArgumentException($"{bound} is already in use on this network.", nameof(endPoint));
+            }
+
+            var listener = new PeerListener(this, bound, sendBufferSize == 0 ? _defaultBufferSize : sendBufferSize);
+            _listeners.Add(bound, listener);
+            return listener;
+        }
+    }
+
+    /// <summary>Gets how many processes hold a started instance of the provider <paramref name="providerId"/> (STA-6).</summary>
+    /// <param name="providerId">The provider id (<c>ProviderOptions.ProviderId</c>).</param>
+    /// <returns>The number of client processes.</returns>
+    public int GetClientProcessCount(Guid providerId)
+    {
+        lock (_lock)
+        {
+            return _clients.TryGetValue(providerId, out var set) ? set.Count : 0;
+        }
+    }
+
+    internal void Unlisten(EndPoint endPoint, IListenerTarget target)
+    {
+        lock (_lock)
+        {
+            if (_listeners.TryGetValue(endPoint, out var current) && current == target)
+            {
+                _listeners.Remove(endPoint);
+            }
+        }
+    }
+
+    internal IListenerTarget? FindListener(EndPoint endPoint)
+    {
+        lock (_lock)
+        {
+            return _listeners.GetValueOrDefault(endPoint);
+        }
+    }
+
+    /// <summary>Reserves a local endpoint; port 0 picks a free port.</summary>
+    internal WsaError TryBind(IPEndPoint requested, out IPEndPoint bound)
+    {
+        lock (_lock)
+        {
+            bound = requested.Port == 0 ? NextEphemeral_NeedsLock(requested.Address) : requested;
+            if (_bound.Contains(bound) || _listeners.ContainsKey(bound))
+            {
+                return WsaError.AddressAlreadyInUse;
+            }
+
+            _bound.Add(bound);
+            return WsaError.Success;
+        }
+    }
+
+    internal void Unbind(EndPoint endPoint)
+    {
+        lock (_lock)
+        {
+            _bound.Remove(endPoint);
+        }
+    }
+
+    /// <summary>Turns a bound endpoint into a listening one.</summary>
+    internal WsaError TryListen(EndPoint endPoint, IListenerTarget target)
+    {
+        lock (_lock)
+        {
+            if (_listeners.ContainsKey(endPoint))
+            {
+                return WsaError.AddressAlreadyInUse;
+            }
+
+            _listeners.Add(endPoint, target);
+            return WsaError.Success;
+        }
+    }
+
+    internal WsaError TryAddClient(Guid providerId, int processId, int maxProcesses)
+    {
+        lock (_lock)
+        {
+            if (!_clients.TryGetValue(providerId, out var set))
+            {
+                set = [];
+                _clients.Add(providerId, set);
+            }
+
+            // A process already counted is never refused (STA-6).
+            if (set.Contains(processId))
+            {
+                return WsaError.Success;
+            }
+
+            if (maxProcesses > 0 && set.Count >= maxProcesses)
+            {
+                return WsaError.ProcessLimit;
+            }
+
+            set.Add(processId);
+            return WsaError.Success;
+        }
+    }
+
+    internal void RemoveClient(Guid providerId, int processId)
+    {
+        lock (_lock)
+        {
+            if (_clients.TryGetValue(providerId, out var set))
+            {
+                set.Remove(processId);
+            }
+        }
+    }
+
+    private IPEndPoint NextEphemeral_NeedsLock(IPAddress address)
+    {
+        for (int i = 0; i < 65536 - FirstEphemeralPort; i++)
+        {
+            var candidate = new IPEndPoint(address, _nextPort);
+            _nextPort = _nextPort == 65535 ? FirstEphemeralPort : _nextPort + 1;
+            if (!_bound.Contains(candidate) && !_listeners.ContainsKey(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException("The simulated network has no free ephemeral port left.");
+    }
+}

@@ -1,0 +1,85 @@
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+
+namespace WinsockSpi.Provider;
+
+/// <summary>
+/// What a provider call must make known once it has released its lock: operations to notify, connection ends
+/// to signal, event-select events to set. Notifications never run under the lock (DESIGN: exactly once).
+/// </summary>
+internal struct Notifications
+{
+    private WsaOverlapped? _head;
+    private WsaOverlapped? _tail;
+    private ConnectionEnd? _kick;
+    private List<ConnectionEnd>? _kicks;
+    private WsaEvent? _event;
+    private List<WsaEvent>? _events;
+
+    public readonly bool IsEmpty => _head is null && _kick is null && _event is null;
+
+    public void Add(WsaOverlapped op)
+    {
+        op.NotifyNext = null;
+        if (_tail is null)
+        {
+            _head = op;
+        }
+        else
+        {
+            _tail.NotifyNext = op;
+        }
+
+        _tail = op;
+    }
+
+    public void Kick(ConnectionEnd end)
+    {
+        if (_kick is null || _kick == end)
+        {
+            _kick = end;
+            return;
+        }
+
+        _kicks ??= [];
+        if (!_kicks.Contains(end))
+        {
+            _kicks.Add(end);
+        }
+    }
+
+    public void SetEvent(WsaEvent ev)
+    {
+        if (_event is null || _event == ev)
+        {
+            _event = ev;
+            return;
+        }
+
+        _events ??= [];
+        _events.Add(ev);
+    }
+
+    public readonly WsaOverlapped? FirstOperation => _head;
+
+    public readonly void SignalEndsAndEvents()
+    {
+        _event?.Set();
+        if (_events is not null)
+        {
+            foreach (var ev in _events)
+            {
+                ev.Set();
+            }
+        }
+
+        _kick?.Signal();
+        if (_kicks is not null)
+        {
+            foreach (var end in _kicks)
+            {
+                end.Signal();
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using WinsockSpi.Operations;
+using WinsockSpi.Processes;
+
+namespace WinsockSpi.Provider;
+
+/// <summary>
+/// The upcall table of a <see cref="SimulatedProcess"/>, as ws2_32 would supply it: APCs go to the process's
+/// per-thread queues, completions set the event and post to the completion port, and the blocking hook is
+/// whatever <see cref="BlockingHook"/> holds.
+/// </summary>
+/// <remarks>Thread-safe.</remarks>
+public class ProcessUpcalls : IUpcalls
+{
+    /// <summary>Creates the table for <paramref name="process"/>.</summary>
+    /// <param name="process">The client process.</param>
+    public ProcessUpcalls(SimulatedProcess process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        Process = process;
+    }
+
+    /// <summary>Gets the client process.</summary>
+    public SimulatedProcess Process { get; }
+
+    /// <summary>Gets or sets the blocking hook (WSASetBlockingHook).</summary>
+    /// <value>The default is <see langword="null"/>: a blocked call just waits.</value>
+    public BlockingCallback? BlockingHook { get; set; }
+
+    /// <inheritdoc/>
+    public virtual BlockingCallback? QueryBlockingCallback() => BlockingHook;
+
+    /// <inheritdoc/>
+    public virtual WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+        => Process.QueueApc(managedThreadId, routine, context);
+
+    /// <inheritdoc/>
+    public virtual WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
+    {
+        ArgumentNullException.ThrowIfNull(completion.Overlapped);
+        completion.Overlapped.Event?.Set();
+        completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
+        return WsaError.Success;
+    }
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics.CodeAnalysis;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+
+namespace WinsockSpi.Provider;
+
+public sealed partial class ProviderRuntime
+{
+    private static SocketInfo Describe_NeedsLock(SocketHandle handle, ProviderSocket s) => new(
+        handle,
+        s.Family,
+        s.Type,
+        s.Protocol,
+        s.State,
+        s.Blocking,
+        s.Linger,
+        s.HandleCount,
+        s.PendingCount,
+        s.LocalEndPoint,
+        s.RemoteEndPoint,
+        s.SelectMask,
+        UnsentBytes_NeedsLock(s));
+
+    private static NotificationKind NotificationOf(WsaOverlapped op) =>
+        op.IsBlocking ? NotificationKind.BlockingCall
+        : op.Routine is not null ? NotificationKind.CompletionRoutine
+        : op.Port is not null ? NotificationKind.CompletionPort
+        : op.Event is not null ? NotificationKind.Event
+        : NotificationKind.None;
+
+    private sealed class SocketTableView(ProviderRuntime runtime) : ISocketTable
+    {
+        public int Count
+        {
+            get
+            {
+                lock (runtime._lock)
+                {
+                    return runtime._table.Count;
+                }
+            }
+        }
+
+        public int Capacity => runtime._table.Capacity;
+
+        public bool Contains(SocketHandle handle)
+        {
+            lock (runtime._lock)
+            {
+                return runtime._table.Find(handle) is not null;
+            }
+        }
+
+        public bool TryGetInfo(SocketHandle handle, [MaybeNullWhen(false)] out SocketInfo info)
+        {
+            lock (runtime._lock)
+            {
+                if (runtime._table.Find(handle) is { } s)
+                {
+                    info = Describe_NeedsLock(handle, s);
+                    return true;
+                }
+
+                info = default;
+                return false;
+            }
+        }
+
+        public IReadOnlyList<SocketInfo> Snapshot()
+        {
+            lock (runtime._lock)
+            {
+                var list = new List<SocketInfo>(runtime._table.Count);
+                runtime._table.ForEach(list, (l, h, s) => l.Add(Describe_NeedsLock(h, s)));
+                return list;
+            }
+        }
+    }
+
+    private sealed class OperationRegistryView(ProviderRuntime runtime) : IPendingOperationRegistry
+    {
+        public int PendingCount
+        {
+            get
+            {
+                lock (runtime._lock)
+                {
+                    return runtime._pendingCount;
+                }
+            }
+        }
+
+        public int BlockedCallCount
+        {
+            get
+            {
+                lock (runtime._lock)
+                {
+                    return runtime._blockedCount;
+                }
+            }
+        }
+
+        public long CompletedCount
+        {
+            get
+            {
+                lock (runtime._lock)
+                {
+                    return runtime._finishedCount;
+                }
+            }
+        }
+
+        public IReadOnlyList<PendingOperationInfo> Snapshot()
+        {
+            lock (runtime._lock)
+            {
+                var list = new List<PendingOperationInfo>();
+                int mark = ++runtime._visitMark;
+                runtime._table.ForEach(list, (l, _, s) =>
+                {
+                    if (s.VisitMark == mark)
+                    {
+                        return;
+                    }
+
+                    s.VisitMark = mark;
+                    Add(l, s.Receives.Head);
+                    Add(l, s.Sends.Head);
+                    Add(l, s.Accepts.Head);
+                });
+
+                foreach (var linger in runtime._lingering)
+                {
+                    l_AddLinger(list, linger);
+                }
+
+                return list;
+            }
+        }
+
+        private static void l_AddLinger(List<PendingOperationInfo> list, LingeringClose linger)
+            => list.Add(new PendingOperationInfo(default, OperationKind.LingeringClose, 0, 0, 0, NotificationKind.BlockingCall, null));
+
+        private static void Add(List<PendingOperationInfo> list, WsaOverlapped? head)
+        {
+            for (var op = head; op is not null; op = op.Next)
+            {
+                int requested = op.Kind switch
+                {
+                    OperationKind.Send => op.SendBuffer.Length,
+                    OperationKind.Receive => op.ReceiveBuffer.Length,
+                    _ => 0,
+                };
+                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.ThreadId, NotificationOf(op), op.IsBlocking ? null : op));
+            }
+        }
+    }
+}

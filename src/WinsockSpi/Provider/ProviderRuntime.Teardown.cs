@@ -1,0 +1,206 @@
+using System.Net.Sockets;
+using WinsockSpi.Diagnostics;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+
+namespace WinsockSpi.Provider;
+
+public sealed partial class ProviderRuntime
+{
+    /// <summary>
+    /// The final cleanup and process death, in one linear pass over the socket table (CLN-4..9, PRC-2): every pending
+    /// overlapped operation ends with WSA_OPERATION_ABORTED and no notification, every blocking call with WSAEINTR,
+    /// every open connection is reset, listeners and bindings are released, event select is dropped. Connections
+    /// already closed gracefully are not the provider's any more and keep draining on the network (CLN-7).
+    /// </summary>
+    private TeardownReport Teardown_NeedsLock(ref Notifications notifications)
+    {
+        int sockets = _table.Count, aborted = 0, interrupted = 0, resets = 0;
+        int mark = ++_visitMark;
+        var released = new List<ProviderSocket>();
+        _table.ForEach(mark, (m, _, s) =>
+        {
+            if (s.VisitMark != m)
+            {
+                s.VisitMark = m;
+                released.Add(s);
+            }
+        });
+
+        _table.Clear();
+        foreach (var s in released)
+        {
+            var (a, i) = AbortAll_NeedsLock(s, silent: true, ref notifications);
+            aborted += a;
+            interrupted += i;
+            s.SelectEvent = null;
+            s.SelectMask = NetworkEvents.None;
+            s.Recorded = NetworkEvents.None;
+            if (s.End is { } end && end.Connection.ResetFrom(end))
+            {
+                resets++;
+                notifications.Kick(end.Other);
+            }
+
+            ResetBacklog_NeedsLock(s, ref notifications);
+            s.HandleCount = 0;
+            ReleaseSocket_NeedsLock(s);
+        }
+
+        foreach (var linger in _lingering)
+        {
+            linger.Interrupt();
+            interrupted++;
+        }
+
+        _lingering.Clear();
+        _blockedCount = 0;
+        _pendingCount = 0;
+        Network.RemoveClient(ProviderId, Process.Id);
+        return new TeardownReport(sockets, aborted, interrupted, resets);
+    }
+
+    /// <summary>Completes a teardown once the lock is released: wakes interrupted threads and signals peers; notifies nothing else.</summary>
+    private void FinishTeardown(ref Notifications notifications) => Dispatch(ref notifications);
+
+    /// <summary>
+    /// Ends every operation of a socket: overlapped ones with WSA_OPERATION_ABORTED, notified after a close (CLS-2) or
+    /// silently for the final cleanup (CLN-4); blocking calls with WSAEINTR (CLS-3, CLN-5).
+    /// </summary>
+    private (int Aborted, int Interrupted) AbortAll_NeedsLock(ProviderSocket s, bool silent, ref Notifications notifications)
+    {
+        int aborted = 0, interrupted = 0;
+        foreach (var queue in (ReadOnlySpan<int>)[0, 1, 2])
+        {
+            for (var op = Head(s, queue); op is not null; op = Head(s, queue))
+            {
+                if (!op.TryClaim())
+                {
+                    // Another thread decided this operation's end a moment ago; it finishes it itself.
+                    break;
+                }
+
+                if (op.IsBlocking)
+                {
+                    interrupted++;
+                    Finish_NeedsLock(s, op, OperationStatus.Failed, WsaError.Interrupted, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
+                }
+                else
+                {
+                    aborted++;
+                    op.Silent = silent;
+                    Finish_NeedsLock(s, op, OperationStatus.Aborted, WsaError.OperationAborted, 0, SocketFlags.None, ref notifications);
+                }
+            }
+        }
+
+        return (aborted, interrupted);
+    }
+
+    /// <summary>
+    /// Closes the connection of a socket whose last handle was closed, per SO_LINGER (CLS-4..7). Returns the lingering
+    /// close to wait for, if any.
+    /// </summary>
+    private LingeringClose? CloseConnection_NeedsLock(ProviderSocket s, ref Notifications notifications)
+    {
+        s.SelectEvent = null;
+        s.SelectMask = NetworkEvents.None;
+        ResetBacklog_NeedsLock(s, ref notifications);
+        if (s.End is not { } end)
+        {
+            return null;
+        }
+
+        end.Listener = null;
+        if (s.Linger is { Enabled: true, Seconds: 0 })
+        {
+            // CLS-5: hard close: unsent data is discarded and the peer sees WSAECONNRESET.
+            if (end.Connection.ResetFrom(end))
+            {
+                notifications.Kick(end.Other);
+            }
+
+            return null;
+        }
+
+        if (end.Connection.FinFrom(end))
+        {
+            notifications.Kick(end.Other);
+        }
+
+        if (s.Linger is { Enabled: true } && s.Blocking && UnsentBytes_NeedsLock(s) > 0)
+        {
+            // CLS-6: wait for the peer to read the data, at most the linger time.
+            var linger = new LingeringClose(end, s.Linger.Seconds);
+            end.Listener = linger;
+            _lingering.Add(linger);
+            _blockedCount++;
+            return linger;
+        }
+
+        // CLS-4: the data drains in the background; the connection now belongs to the network alone.
+        return null;
+    }
+
+    private SpiResult WaitForLinger(LingeringClose linger)
+    {
+        using (TimeProvider.CreateTimer(static o => ((LingeringClose)o!).TimeOut(), linger, TimeSpan.FromSeconds(linger.Seconds), Timeout.InfiniteTimeSpan))
+        {
+            // The peer may have read everything between the decision and the listener taking effect.
+            linger.OnConnectionChanged(linger.End);
+            linger.Wait();
+        }
+
+        int unsent = 0;
+        lock (_lock)
+        {
+            if (_lingering.Remove(linger))
+            {
+                _blockedCount--;
+            }
+
+            if (linger.End.Listener == linger)
+            {
+                linger.End.Listener = null;
+            }
+        }
+
+        switch (linger.Outcome)
+        {
+            case 2:
+                lock (linger.End.Connection.Lock)
+                {
+                    unsent = linger.End.Outbound.Count;
+                }
+
+                if (linger.End.Connection.ResetFrom(linger.End))
+                {
+                    linger.End.Other.Signal();
+                }
+
+                Log.LingerTimedOut(_logger, linger.Seconds, unsent);
+                return SpiResult.Success;
+            case 3:
+                return WsaError.Interrupted;
+            default:
+                return SpiResult.Success;
+        }
+    }
+
+    private static void ResetBacklog_NeedsLock(ProviderSocket s, ref Notifications notifications)
+    {
+        if (s.Backlog is null)
+        {
+            return;
+        }
+
+        while (s.Backlog.TryDequeue(out var connection))
+        {
+            if (connection.ResetFrom(connection.Acceptor))
+            {
+                notifications.Kick(connection.Initiator);
+            }
+        }
+    }
+}
