@@ -18,7 +18,7 @@ namespace WinsockSpi.Provider;
 /// completion packet, blocking hook, logger) runs under it.</para>
 /// <para>Simulated failures are returned as <see cref="WsaError"/> values; exceptions mean misuse of the .NET API.</para>
 /// </remarks>
-public sealed partial class ProviderRuntime : IProcessMember, IDisposable
+public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDisposable
 {
     [ThreadStatic]
     private static BlockingState? t_blocking;

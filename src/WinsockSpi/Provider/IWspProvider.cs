@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Sockets;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+
+namespace WinsockSpi.Provider;
+
+/// <summary>
+/// The procedure table of a service provider (WSPPROC_TABLE) as an interface: what ws2_32 or a layered provider
+/// calls. <see cref="ProviderRuntime"/> is the base implementation; layered providers wrap any implementation.
+/// </summary>
+/// <remarks>Implementations are thread-safe. Every member reports simulated failures as <see cref="WsaError"/> values.</remarks>
+public interface IWspProvider
+{
+    /// <summary>Gets the provider's id (its catalog GUID).</summary>
+    Guid ProviderId { get; }
+
+    /// <summary>WSPStartup (STA-1..8).</summary>
+    /// <param name="requested">The version asked for.</param>
+    /// <param name="data">WSPDATA on success.</param>
+    /// <param name="upcalls">The upcall table; replaces the one in use when given (STA-7).</param>
+    /// <returns>0 or the error itself.</returns>
+    WsaError Startup(WinsockVersion requested, out WspData data, IUpcalls? upcalls = null);
+
+    /// <summary>WSPCleanup (CLN-1..12).</summary>
+    /// <returns>Success or the error.</returns>
+    SpiResult Cleanup();
+
+    /// <summary>WSPSocket (SOC-1, SOC-2).</summary>
+    /// <param name="family">The address family.</param>
+    /// <param name="type">The socket type.</param>
+    /// <param name="protocol">The protocol.</param>
+    /// <returns>The handle or the error.</returns>
+    SpiResult<SocketHandle> Socket(AddressFamily family, SocketType type, ProtocolType protocol);
+
+    /// <summary>WSPDuplicateSocket into the same process (DUP-1).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>The new handle or the error.</returns>
+    SpiResult<SocketHandle> DuplicateSocket(SocketHandle socket);
+
+    /// <summary>WSPCloseSocket (CLS-1..7).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult CloseSocket(SocketHandle socket);
+
+    /// <summary>WSPSetSockOpt SO_LINGER / SO_DONTLINGER.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="enabled">l_onoff.</param>
+    /// <param name="seconds">l_linger.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult SetLinger(SocketHandle socket, bool enabled, int seconds);
+
+    /// <summary>WSPIoctl FIONBIO.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="blocking">Whether calls block.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult SetBlocking(SocketHandle socket, bool blocking);
+
+    /// <summary>WSPBind.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="localEndPoint">The local endpoint.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult Bind(SocketHandle socket, EndPoint localEndPoint);
+
+    /// <summary>WSPListen.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="backlog">The backlog.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult Listen(SocketHandle socket, int backlog);
+
+    /// <summary>WSPAccept.</summary>
+    /// <param name="socket">The listening handle.</param>
+    /// <returns>The new handle or the error.</returns>
+    SpiResult<SocketHandle> Accept(SocketHandle socket);
+
+    /// <summary>WSPConnect.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="remoteEndPoint">The remote endpoint.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint);
+
+    /// <summary>WSPShutdown.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="how">Which directions.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult Shutdown(SocketHandle socket, SocketShutdown how);
+
+    /// <summary>WSPSend (OVL-1..9).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="data">The bytes.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes sent, WSA_IO_PENDING, or the error.</returns>
+    SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPRecv (OVL-1..8).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes received, WSA_IO_PENDING, or the error.</returns>
+    SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPGetOverlappedResult (OVL-6).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="overlapped">The overlapped object.</param>
+    /// <param name="wait">Whether to wait.</param>
+    /// <returns>The bytes transferred or the error.</returns>
+    SpiResult<int> GetOverlappedResult(SocketHandle socket, WsaOverlapped? overlapped, bool wait);
+
+    /// <summary>WSPCancelBlockingCall (BLK-3).</summary>
+    /// <returns>Success or the error.</returns>
+    SpiResult CancelBlockingCall();
+
+    /// <summary>WSPEventSelect (SEL-1).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="event">The event.</param>
+    /// <param name="events">The events.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult EventSelect(SocketHandle socket, WsaEvent? @event, NetworkEvents events);
+
+    /// <summary>WSPEnumNetworkEvents (SEL-1).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="resetEvent">An event to reset.</param>
+    /// <returns>The recorded events or the error.</returns>
+    SpiResult<NetworkEventRecord> EnumNetworkEvents(SocketHandle socket, WsaEvent? resetEvent = null);
+
+    /// <summary>WSPGetSockName.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>The local endpoint or the error.</returns>
+    SpiResult<EndPoint> GetSockName(SocketHandle socket);
+
+    /// <summary>WSPGetPeerName.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>The remote endpoint or the error.</returns>
+    SpiResult<EndPoint> GetPeerName(SocketHandle socket);
+}
