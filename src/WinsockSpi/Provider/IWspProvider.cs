@@ -114,10 +114,10 @@ public interface IWspProvider
 
     /// <summary>WSPEventSelect (SEL-1).</summary>
     /// <param name="socket">The handle.</param>
-    /// <param name="event">The event.</param>
+    /// <param name="eventObject">The event.</param>
     /// <param name="events">The events.</param>
     /// <returns>Success or the error.</returns>
-    SpiResult EventSelect(SocketHandle socket, WsaEvent? @event, NetworkEvents events);
+    SpiResult EventSelect(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events);
 
     /// <summary>WSPEnumNetworkEvents (SEL-1).</summary>
     /// <param name="socket">The handle.</param>

@@ -293,14 +293,14 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
-    /// WSPEventSelect: records the network events in <paramref name="events"/> and sets <paramref name="event"/> when one is
+    /// WSPEventSelect: records the network events in <paramref name="events"/> and sets <paramref name="eventObject"/> when one is
     /// recorded; makes the socket non-blocking. A new call replaces the association; <see cref="NetworkEvents.None"/> removes it (SEL-1).
     /// </summary>
     /// <param name="socket">The handle.</param>
-    /// <param name="event">The event to set; may be <see langword="null"/> only with <see cref="NetworkEvents.None"/>.</param>
+    /// <param name="eventObject">The event to set; may be <see langword="null"/> only with <see cref="NetworkEvents.None"/>.</param>
     /// <param name="events">The events to record.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (no event for a non-empty mask, or unknown bits).</returns>
-    public SpiResult EventSelect(SocketHandle socket, WsaEvent? @event, NetworkEvents events)
+    public SpiResult EventSelect(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events)
     {
         var notifications = default(Notifications);
         lock (_lock)
@@ -311,12 +311,12 @@ public sealed partial class ProviderRuntime
                 return error;
             }
 
-            if ((events & ~NetworkEvents.All) != 0 || (events != NetworkEvents.None && @event is null))
+            if ((events & ~NetworkEvents.All) != 0 || (events != NetworkEvents.None && eventObject is null))
             {
                 return WsaError.InvalidArgument;
             }
 
-            s!.SelectEvent = events == NetworkEvents.None ? null : @event;
+            s!.SelectEvent = events == NetworkEvents.None ? null : eventObject;
             s.SelectMask = events;
             s.Recorded = NetworkEvents.None;
             s.Blocking = false;
