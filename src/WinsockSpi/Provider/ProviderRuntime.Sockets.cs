@@ -418,10 +418,23 @@ public sealed partial class ProviderRuntime
 
         if (!target.Offer(connection))
         {
-            // The listener went away or its backlog is full: the attempt is refused, as the reset shows.
+            // The listener went away or its backlog is full: the attempt is refused and the socket may try again.
             connection.ResetFrom(connection.Acceptor);
-            connection.Initiator.Signal();
-            return blocking ? WsaError.ConnectionRefused : WsaError.WouldBlock;
+            lock (_lock)
+            {
+                if (_table.Find(socket) is { } s && s.End == connection.Initiator)
+                {
+                    connection.Initiator.Listener = null;
+                    s.End = null;
+                    s.RemoteEndPoint = null;
+                    s.ConnectPending = false;
+                    s.Recorded = NetworkEvents.None;
+                    s.State = SocketState.Bound;
+                }
+            }
+
+            Log.ConnectRefused(_logger, remoteEndPoint);
+            return WsaError.ConnectionRefused;
         }
 
         Dispatch(ref notifications);
@@ -606,10 +619,6 @@ public sealed partial class ProviderRuntime
         if (s.State == SocketState.Listening)
         {
             Network.Unlisten(s.LocalEndPoint!, s);
-        }
-        else if (s.OwnsBinding && s.LocalEndPoint is not null && s.End is null)
-        {
-            Network.Unbind(s.LocalEndPoint);
         }
         else if (s.OwnsBinding && s.LocalEndPoint is not null)
         {
