@@ -11,7 +11,8 @@ using WinsockSpi.Sockets;
 Console.WriteLine("1. Version negotiation (STA-1, STA-2, STA-4)");
 Console.WriteLine("   A provider supports a range [lowest, highest]. A request >= lowest succeeds with");
 Console.WriteLine("   wVersion = min(highest, requested) and wHighVersion = highest; a lower one fails and");
-Console.WriteLine("   counts nothing. WSPStartup returns the error code itself, not SOCKET_ERROR.");
+Console.WriteLine("   counts nothing. WSPStartup returns the error code itself (STA-1), where WSPCleanup and");
+Console.WriteLine("   the other calls return SOCKET_ERROR (-1) and report the code separately (CLN-1).");
 var versions = new Table("provider", "WSPStartup(requested)", "returns", "WSA symbol", "wVersion", "wHighVersion", "count after");
 Negotiate("2.2..2.2", WinsockVersion.V2_2, WinsockVersion.V2_2, WinsockVersion.V2_2, WsaError.Success, WinsockVersion.V2_2);
 Negotiate("2.2..2.2", WinsockVersion.V2_2, WinsockVersion.V2_2, WinsockVersion.V2_0, WsaError.VersionNotSupported, default);
@@ -36,13 +37,13 @@ using (var runtime = new ProviderRuntime())
     for (int expected = 2; expected >= 0; expected--)
     {
         var result = runtime.Cleanup();
-        counting.Add("WSPCleanup()", result.ReturnValue, result.Error.ToSymbol(), runtime.StartupCount,
+        counting.Add("WSPCleanup()", Returns(result), result.Error.ToSymbol(), runtime.StartupCount,
             expected > 0 ? "only decrements (CLN-3)" : "final: tears everything down");
         Claims.Check(result.IsSuccess && runtime.StartupCount == expected, $"a cleanup leaves the count at {expected}");
     }
 
     var extra = runtime.Cleanup();
-    counting.Add("WSPCleanup()", extra.ReturnValue, extra.Error.ToSymbol(), runtime.StartupCount, "unbalanced: nothing changes (CLN-2)");
+    counting.Add("WSPCleanup()", Returns(extra), extra.Error.ToSymbol(), runtime.StartupCount, "unbalanced: nothing changes (CLN-2)");
     Claims.Check(extra.Error == WsaError.NotInitialized && runtime.StartupCount == 0, "an extra cleanup fails with WSANOTINITIALISED");
     counting.Print();
 }
@@ -63,10 +64,10 @@ using (var runtime = new ProviderRuntime())
     stale.Add("WSPSocket() -> old", oldHandle, first.Error.ToSymbol(), "the handle we keep");
 
     var cleanup = runtime.Cleanup();
-    stale.Add("WSPCleanup()", cleanup.ReturnValue, cleanup.Error.ToSymbol(), "final: the old socket is gone");
+    stale.Add("WSPCleanup()", Returns(cleanup), cleanup.Error.ToSymbol(), "final: the old socket is gone");
 
     var beforeRestart = runtime.CloseSocket(oldHandle);
-    stale.Add("WSPCloseSocket(old)", beforeRestart.ReturnValue, beforeRestart.Error.ToSymbol(), "count is 0 (STA-8)");
+    stale.Add("WSPCloseSocket(old)", Returns(beforeRestart), beforeRestart.Error.ToSymbol(), "count is 0 (STA-8)");
     Claims.Check(beforeRestart.Error == WsaError.NotInitialized, "the old handle gives WSANOTINITIALISED before the restart");
 
     var restarted = runtime.Startup(WinsockVersion.V2_2, out _);
@@ -77,7 +78,7 @@ using (var runtime = new ProviderRuntime())
     stale.Add("WSPSocket() -> new", newHandle, second.Error.ToSymbol(), "a new socket");
 
     var afterRestart = runtime.CloseSocket(oldHandle);
-    stale.Add("WSPCloseSocket(old)", afterRestart.ReturnValue, afterRestart.Error.ToSymbol(), "stale: not a socket (CLN-10)");
+    stale.Add("WSPCloseSocket(old)", Returns(afterRestart), afterRestart.Error.ToSymbol(), "stale: not a socket (CLN-10)");
     Claims.Check(afterRestart.Error == WsaError.NotSocket, "the old handle gives WSAENOTSOCK after the restart");
 
     bool newStillOpen = runtime.Sockets.Contains(newHandle);
@@ -85,9 +86,9 @@ using (var runtime = new ProviderRuntime())
     Claims.Check(newStillOpen && newHandle != oldHandle, "the stale handle does not alias the new socket");
 
     var closeNew = runtime.CloseSocket(newHandle);
-    stale.Add("WSPCloseSocket(new)", closeNew.ReturnValue, closeNew.Error.ToSymbol(), null);
+    stale.Add("WSPCloseSocket(new)", Returns(closeNew), closeNew.Error.ToSymbol(), null);
     var last = runtime.Cleanup();
-    stale.Add("WSPCleanup()", last.ReturnValue, last.Error.ToSymbol(), runtime.IsUnloadReady ? "ready to unload (CLN-8)" : "NOT ready to unload");
+    stale.Add("WSPCleanup()", Returns(last), last.Error.ToSymbol(), runtime.IsUnloadReady ? "ready to unload (CLN-8)" : "NOT ready to unload");
     Claims.Check(closeNew.IsSuccess && last.IsSuccess && runtime.IsUnloadReady, "the new socket closes and the provider unloads cleanly");
     stale.Print();
 
@@ -96,6 +97,9 @@ using (var runtime = new ProviderRuntime())
 }
 
 return Claims.Report();
+
+// The C return value of a call that reports its error separately: 0, or SOCKET_ERROR (-1).
+static string Returns(SpiResult result) => result.IsSuccess ? "0" : "SOCKET_ERROR";
 
 // Starts a fresh provider supporting [lowest, highest] with one request, shows the outcome, and cleans up after a
 // success: even a caller that rejects the returned wVersion must call cleanup once (STA-5).
