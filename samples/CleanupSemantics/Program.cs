@@ -1,0 +1,246 @@
+// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4, CLN-6, CLN-7).
+// Five connections, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
+// socket, then, prepared afresh, by the final WSPCleanup. The table at the end sets the outcomes side by side:
+// what was notified, the operation's status, what the peer saw, and what reached the peer.
+// Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
+using System.Net;
+using System.Net.Sockets;
+using CleanupSemantics;
+using WinsockSpi;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Provider;
+using WinsockSpi.Sockets;
+
+const int MiB = 1 << 20;
+
+string[] situations =
+[
+    "1. receive pending (event + port)",
+    "2. send pending (routine), buffer full",
+    "3. 1 MiB sent, closed gracefully",
+    "4. 4 KiB unread, linger {1,0}",
+    "5. duplicated, 1 of 2 handles closed",
+];
+
+Console.WriteLine("Set 1: each socket is closed with WSPCloseSocket");
+var byClose = RunSet(finalCleanup: false);
+Console.WriteLine("Set 2: the same situations afresh; the final WSPCleanup tears down what is still open");
+var byCleanup = RunSet(finalCleanup: true);
+
+Console.WriteLine("Side by side");
+var compare = new Table("situation", "", "closesocket", "final WSPCleanup");
+for (int i = 0; i < situations.Length; i++)
+{
+    compare.Add(situations[i], "notified", byClose[i].Notified, byCleanup[i].Notified);
+    compare.Add(null, "op status", byClose[i].Status, byCleanup[i].Status);
+    compare.Add(null, "peer saw", byClose[i].Peer, byCleanup[i].Peer);
+    compare.Add(null, "delivered", byClose[i].Delivered, byCleanup[i].Delivered);
+}
+
+compare.Print();
+Console.WriteLine("closesocket aborts what is pending on the socket and tells the application (CLS-2), then closes per");
+Console.WriteLine("SO_LINGER: a graceful close still delivers the buffered data (CLS-4), linger {1,0} resets (CLS-5).");
+Console.WriteLine("Closing one of two handles does nothing to the socket (DUP-1). The final WSPCleanup aborts with 995");
+Console.WriteLine("but notifies nothing at all (CLN-4), resets every socket still open (CLN-6), and leaves alone the");
+Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7).");
+Console.WriteLine();
+return Claims.Report();
+
+// Prepares the five situations on a new provider, tears them down by closesocket or by the final cleanup, and
+// describes what happened to each. The two sets differ only in the teardown.
+(string Notified, string Status, string Peer, string Delivered)[] RunSet(bool finalCleanup)
+{
+    string set = finalCleanup ? "final WSPCleanup" : "closesocket";
+    using var runtime = new ProviderRuntime(new ProviderOptions { SendBufferSize = MiB }); // room for 1 MiB unread
+    new SpiResult(runtime.Startup(WinsockVersion.V2_2, out _)).ThrowIfFailed();
+    using var listener = runtime.Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+    var calls = new Table("call", "returns", "WSA symbol", "note");
+
+    // 1. A receive waits for data; its overlapped names an event and the socket is associated with a port.
+    var (recvSocket, recvPeer) = Connect();
+    var port = new CompletionPort();
+    port.Associate(runtime, recvSocket, completionKey: 1).ThrowIfFailed();
+    using var recvEvent = new WsaEvent();
+    var recvOv = new WsaOverlapped(recvEvent);
+    Pending(runtime.Receive(recvSocket, new byte[64], recvOv));
+
+    // 2. A send larger than the buffer: 1 MiB goes into it, the last 4 KiB wait. Its routine needs an alertable wait.
+    var (sendSocket, sendPeer) = Connect();
+    byte[] sendData = Pattern(MiB + 4096);
+    var sendOv = new WsaOverlapped();
+    int routineRuns = 0;
+    var routineError = WsaError.IOPending;
+    Pending(runtime.Send(sendSocket, sendData, sendOv, (error, _, _, _) =>
+    {
+        routineRuns++;
+        routineError = error;
+    }));
+
+    // 3. 1 MiB fits the buffer, then a graceful close (SO_DONTLINGER, the default) before the peer reads any of it.
+    var (drainSocket, drainPeer) = Connect();
+    byte[] drainData = Pattern(MiB);
+    runtime.Send(drainSocket, drainData).ThrowIfFailed();
+    Close("3", drainSocket, "graceful: returns at once, data still buffered");
+
+    // 4. 4 KiB sit unread in the buffer; SO_LINGER {1,0} makes the close abortive.
+    var (hardSocket, hardPeer) = Connect();
+    byte[] hardData = Pattern(4096);
+    runtime.Send(hardSocket, hardData).ThrowIfFailed();
+    runtime.SetLinger(hardSocket, enabled: true, seconds: 0).ThrowIfFailed();
+
+    // 5. A second handle to the same socket, a receive pending, then one of the two handles closed: the very handle
+    //    the receive was started on. The socket lives on through the other handle.
+    var (dupSocket, dupPeer) = Connect();
+    var dupHandle = runtime.DuplicateSocket(dupSocket).ThrowIfFailed();
+    using var dupEvent = new WsaEvent();
+    var dupOv = new WsaOverlapped(dupEvent);
+    var dupBuffer = new byte[64];
+    Pending(runtime.Receive(dupSocket, dupBuffer, dupOv));
+    Close("5", dupSocket, "one of two handles: the socket stays open");
+
+    // The teardown: the only difference between the two sets.
+    if (finalCleanup)
+    {
+        var cleanup = runtime.Cleanup();
+        calls.Add("WSPCleanup()", Returns(cleanup), cleanup.Error.ToSymbol(), $"count {runtime.StartupCount}, sockets {runtime.Sockets.Count}, pending {runtime.Operations.PendingCount}");
+        Claims.Check(cleanup.IsSuccess && runtime.IsUnloadReady, "the final cleanup returns 0 with nothing left: ready to unload (CLN-8)");
+    }
+    else
+    {
+        Close("1", recvSocket, "its pending receive is aborted");
+        Close("2", sendSocket, "its pending send is aborted");
+        Close("4", hardSocket, "abortive: linger {1,0}");
+    }
+
+    // A routine queued by the teardown is waiting for this thread; a wait of 0 runs it, or returns at once if none is.
+    int ran = runtime.Process.AlertableWait(TimeSpan.Zero);
+    calls.Add("AlertableWait(0 s)", ran, null, "routines run on this thread");
+    Console.WriteLine($"  the calls ({set}):");
+    calls.Print();
+
+    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[5];
+
+    // 1. Event and port: both notified by closesocket (the packet has 0 bytes), neither by the final cleanup.
+    bool packet = port.TryDequeue(out var p);
+    outcomes[0] = (
+        $"event {(recvEvent.IsSet ? "set" : "not set")}, " + (packet ? $"port packet ({p.BytesTransferred} B, {p.Status.ToSymbol()})" : "no port packet"),
+        Status(recvOv),
+        PeerSaw(recvPeer),
+        "nothing was sent");
+    Claims.Check(recvOv.Error == WsaError.OperationAborted, $"1/{set}: the pending receive ends with 995");
+    Claims.Check(finalCleanup
+        ? !recvEvent.IsSet && !packet && port.PostedCount == 0
+        : recvEvent.IsSet && packet && p.Status == WsaError.OperationAborted && p.BytesTransferred == 0 && p.Overlapped == recvOv && port.Count == 0,
+        $"1/{set}: " + (finalCleanup ? "no event, no packet (CLN-4)" : "the event is set and one packet of 0 bytes posted with 995 (CLS-2)"));
+    CheckPeer(recvPeer, reset: finalCleanup, $"1/{set}");
+
+    // 2. The routine: queued by closesocket and run by the alertable wait; never queued by the final cleanup.
+    outcomes[1] = (
+        routineRuns > 0 ? $"routine ran in AlertableWait ({routineError.ToSymbol()})" : $"routine not run (AlertableWait ran {ran})",
+        Status(sendOv),
+        PeerSaw(sendPeer),
+        Delivered(sendPeer, sendData, out int sendRead, out bool sendIntact));
+    Claims.Check(sendOv.Error == WsaError.OperationAborted, $"2/{set}: the pending send ends with 995");
+    Claims.Check(finalCleanup ? routineRuns == 0 && ran == 0 : routineRuns == 1 && routineError == WsaError.OperationAborted && ran == 1,
+        $"2/{set}: " + (finalCleanup ? "the routine is never queued (CLN-4)" : "the routine runs once with 995 in the alertable wait (CLS-2)"));
+    Claims.Check(finalCleanup ? sendRead == 0 : sendRead == MiB && sendIntact,
+        $"2/{set}: " + (finalCleanup ? "the reset discards the buffered data" : "the buffered 1 MiB is still delivered, the aborted 4 KiB never is"));
+    CheckPeer(sendPeer, reset: finalCleanup, $"2/{set}");
+
+    // 3. Closed gracefully before the teardown: nothing pending, and the peer reads all 1 MiB in both sets.
+    outcomes[2] = ("nothing pending", "-", PeerSaw(drainPeer), Delivered(drainPeer, drainData, out int drainRead, out bool drainIntact));
+    Claims.Check(drainRead == MiB && drainIntact, $"3/{set}: the peer reads every byte of the 1 MiB (CLS-4, CLN-7)");
+    CheckPeer(drainPeer, reset: false, $"3/{set}");
+
+    // 4. Linger {1,0}, or the final cleanup, which closes every open socket that way: the unread data is gone.
+    outcomes[3] = ("nothing pending", "-", PeerSaw(hardPeer), Delivered(hardPeer, hardData, out int hardRead, out _));
+    Claims.Check(hardRead == 0, $"4/{set}: the unread 4 KiB are discarded (CLS-5, CLN-6)");
+    CheckPeer(hardPeer, reset: true, $"4/{set}");
+
+    // 5. After closesocket on one handle the receive is still pending and the socket still works: the peer's data
+    //    completes it. The final cleanup aborts it silently and resets the connection.
+    string notified = $"event {(dupEvent.IsSet ? "set" : "not set")}";
+    string status = Status(dupOv);
+    string peerSaw = PeerSaw(dupPeer);
+    Claims.Check(!dupEvent.IsSet && dupOv.Error == (finalCleanup ? WsaError.OperationAborted : WsaError.IOPending),
+        $"5/{set}: " + (finalCleanup ? "the receive ends with 995, no event" : "closing one handle cancels and notifies nothing (DUP-1)"));
+    CheckPeer(dupPeer, reset: finalCleanup, $"5/{set}");
+    int written = dupPeer.Write("ping"u8);
+    outcomes[4] = (notified, status, peerSaw,
+        written == 0 ? "peer.Write gives 0: reset"
+        : $"peer.Write({written} B) -> receive completes, {dupOv.BytesTransferred} B, event {(dupEvent.IsSet ? "set" : "not set")}");
+    Claims.Check(finalCleanup ? written == 0 : dupOv.IsCompleted && dupOv.BytesTransferred == 4 && dupEvent.IsSet && dupBuffer[0] == (byte)'p',
+        $"5/{set}: " + (finalCleanup ? "the connection is gone" : "the other handle's socket still receives"));
+
+    if (!finalCleanup)
+    {
+        Close("5", dupHandle, "the last handle");
+        runtime.Cleanup().ThrowIfFailed();
+    }
+
+    return outcomes;
+
+    // Connects a new socket to the listener and takes the peer's end of the connection.
+    (SocketHandle Socket, RemotePeer Peer) Connect()
+    {
+        var s = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        runtime.Connect(s, listener.EndPoint).ThrowIfFailed();
+        return (s, listener.Accept());
+    }
+
+    void Close(string situation, SocketHandle socket, string note)
+    {
+        var result = runtime.CloseSocket(socket);
+        calls.Add($"WSPCloseSocket({situation}: {socket})", Returns(result), result.Error.ToSymbol(), note);
+        Claims.Check(result.IsSuccess, $"{situation}/{set}: closesocket returns 0 at once");
+    }
+}
+
+// An overlapped call that cannot complete at once returns SOCKET_ERROR with WSA_IO_PENDING (OVL-2).
+static void Pending(SpiResult<int> result)
+{
+    if (result.Error != WsaError.IOPending)
+    {
+        throw new InvalidOperationException($"Expected WSA_IO_PENDING, got {result}.");
+    }
+}
+
+static string Returns(SpiResult result) => result.IsSuccess ? "0" : "SOCKET_ERROR";
+
+static string Status(WsaOverlapped ov) => $"{(int)ov.Error} {ov.Error.ToSymbol()}";
+
+// What the peer sees before reading: its state (a FIN may wait behind unread data) and the error its socket reports.
+static string PeerSaw(RemotePeer peer) =>
+    $"{peer.State}{(peer.FinPending ? " (FIN behind the data)" : string.Empty)}, {peer.LastError.ToSymbol()}";
+
+// Reads everything the peer can read and compares it with the start of what the socket sent.
+static string Delivered(RemotePeer peer, byte[] sent, out int read, out bool intact)
+{
+    var received = new List<byte>();
+    while (peer.Available > 0)
+    {
+        received.AddRange(peer.ReadAvailable());
+    }
+
+    read = received.Count;
+    intact = received.SequenceEqual(sent.Take(read));
+    string state = peer.State == PeerState.FinReceived ? ", then FIN" : string.Empty;
+    return read == 0 ? $"0 of {sent.Length} B (discarded)" : $"{read} of {sent.Length} B{state}, {(intact ? "identical" : "DIFFERENT")}";
+}
+
+static void CheckPeer(RemotePeer peer, bool reset, string what) => Claims.Check(
+    reset ? peer.State == PeerState.Reset && peer.LastError == WsaError.ConnectionReset : peer.LastError == WsaError.Success && peer.State != PeerState.Reset,
+    $"{what}: the peer sees " + (reset ? "WSAECONNRESET" : "no reset"));
+
+// Bytes that are easy to tell apart: a slice in the wrong place would not compare equal.
+static byte[] Pattern(int length)
+{
+    var data = new byte[length];
+    for (int i = 0; i < length; i++)
+    {
+        data[i] = (byte)(i % 251);
+    }
+
+    return data;
+}
