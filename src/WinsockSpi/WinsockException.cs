@@ -22,6 +22,14 @@ public sealed class WinsockException : SocketException
     /// <summary>Gets the Winsock error.</summary>
     public WsaError Error { get; }
 
+    /// <summary>Gets the Winsock error code with its Windows value (ERR-1), such as 10054 for WSAECONNRESET, on every OS.</summary>
+    /// <remarks>
+    /// <see cref="SocketException"/> reports the platform's own error number here on Linux and macOS (104 for a reset);
+    /// a simulated Winsock error keeps its Windows number. <see cref="System.ComponentModel.Win32Exception.NativeErrorCode"/>
+    /// still follows the platform.
+    /// </remarks>
+    public override int ErrorCode => (int)Error;
+
     /// <inheritdoc/>
     public override string Message => $"{Error.ToSymbol()} ({(int)Error}): {base.Message}";
 }
