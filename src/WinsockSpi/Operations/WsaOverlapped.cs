@@ -68,6 +68,9 @@ public sealed class WsaOverlapped
     /// </summary>
     public WsaError Error => Status == OperationStatus.Pending ? WsaError.IOPending : _error;
 
+    /// <summary>Gets the outcome recorded by <see cref="SetOutcome"/>, readable before <see cref="Publish"/> (while <see cref="Error"/> still reads WSA_IO_PENDING).</summary>
+    internal WsaError RecordedError => _error;
+
     /// <summary>Gets the bytes transferred by the last completed operation (InternalHigh).</summary>
     public int BytesTransferred => Volatile.Read(ref _bytes);
 

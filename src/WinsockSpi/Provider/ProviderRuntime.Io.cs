@@ -634,7 +634,7 @@ public sealed partial class ProviderRuntime
             }
             else
             {
-                var completion = new OverlappedCompletion(op.Handle, op, op.Error, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
+                var completion = new OverlappedCompletion(op.Handle, op, op.RecordedError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
                 op.Publish();
                 upcalls.CompleteOverlappedRequest(completion);
             }
