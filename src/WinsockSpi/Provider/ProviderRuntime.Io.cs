@@ -155,7 +155,7 @@ public sealed partial class ProviderRuntime
                 if (read > 0)
                 {
                     notifications.Kick(end.Other);
-                    RecordReadIfDataLeft_NeedsLock(s, ref notifications);
+                    RecordAfterReceive_NeedsLock(s, ref notifications);
                 }
             }
 
@@ -709,22 +709,33 @@ public sealed partial class ProviderRuntime
         notifications.SetEvent(s.SelectEvent);
     }
 
-    private static void RecordReadIfDataLeft_NeedsLock(ProviderSocket s, ref Notifications notifications)
+    /// <summary>
+    /// After a receive took data straight from the connection: re-records FD_READ while data remains, and records
+    /// FD_CLOSE once that receive drained the data queued before the peer's FIN (no pump sees that moment).
+    /// </summary>
+    private static void RecordAfterReceive_NeedsLock(ProviderSocket s, ref Notifications notifications)
     {
-        if ((s.SelectMask & NetworkEvents.Read) == 0 || s.End is not { } end)
+        if (s.End is not { } end)
         {
             return;
         }
 
-        bool left;
+        bool left, eof;
         lock (end.Connection.Lock)
         {
             left = end.Inbound.Count > 0;
+            eof = end.Inbound.IsEndOfStream;
         }
 
         if (left)
         {
             RecordEvent_NeedsLock(s, NetworkEvents.Read, WsaError.Success, ref notifications);
+        }
+
+        if (eof && !s.FinSeen)
+        {
+            s.FinSeen = true;
+            RecordEvent_NeedsLock(s, NetworkEvents.Close, WsaError.Success, ref notifications);
         }
     }
 

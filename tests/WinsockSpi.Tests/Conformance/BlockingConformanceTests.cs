@@ -1,0 +1,513 @@
+using System.Net;
+using System.Net.Sockets;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
+using static WinsockSpi.Tests.TestKit.DataPathHarness;
+
+namespace WinsockSpi.Tests.Conformance;
+
+/// <summary>SEMANTICS section 7: blocking calls, the blocking hook and WSPCancelBlockingCall (BLK-1..3).</summary>
+public sealed class BlockingConformanceTests
+{
+    private static readonly TimeSpan HookInterval = TimeSpan.FromMilliseconds(100);
+
+    // ---------------------------------------------------------------- BLK-1
+
+    [Fact]
+    [Trait("Rule", "BLK-1")]
+    public void BLK1_BlockingReceive_WaitsUntilPeerWritesFromAnotherThread()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        var buffer = new byte[16];
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, buffer));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
+        Assert.False(receiver.IsCompleted);
+        var info = Assert.Single(h.Runtime.Operations.Snapshot());
+        Assert.Equal((OperationKind.Receive, NotificationKind.BlockingCall), (info.Kind, info.Notification));
+        Assert.Null(info.Overlapped);
+
+        peer.Write("wake up"u8);
+        var r = Join(receiver);
+
+        Assert.Equal(7, r.Value);
+        Assert.Equal("wake up"u8.ToArray(), buffer[..7]);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-1")]
+    public void BLK1_BlockingReceive_WithDataWaiting_ReturnsAtOnce()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        peer.Write("ready"u8);
+
+        var r = h.Runtime.Receive(s, new byte[16]);
+
+        Assert.Equal(5, r.Value);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-1")]
+    [Trait("Rule", "OVL-8")]
+    public void BLK1_BlockingReceive_ReturnsZeroWhenPeerClosesGracefully()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[16]));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
+        peer.Close();
+
+        var r = Join(receiver);
+        Assert.True(r.IsSuccess);
+        Assert.Equal(0, r.Value);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-1")]
+    [Trait("Rule", "OVL-8")]
+    public void BLK1_BlockingReceive_FailsWithConnectionResetWhenPeerResets()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[16]));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
+        peer.Reset();
+
+        Assert.Equal(WsaError.ConnectionReset, Join(receiver).Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-1")]
+    public void BLK1_BlockingAccept_WaitsUntilAConnectionArrives()
+    {
+        using var h = new DataPathHarness();
+        var listener = h.NewSocket();
+        h.Runtime.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+        h.Runtime.Listen(listener, 5).ThrowIfFailed();
+        var endPoint = h.Runtime.GetSockName(listener).Value;
+
+        var acceptor = OnOtherThread(() => h.Runtime.Accept(listener));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the accept blocks");
+        var client = h.NewSocket();
+        h.Runtime.Connect(client, endPoint).ThrowIfFailed();
+        var accepted = Join(acceptor);
+
+        Assert.True(accepted.IsSuccess);
+        Assert.Equal(h.Runtime.GetSockName(client).Value, h.Runtime.GetPeerName(accepted.Value).Value);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-2")]
+    public void BLK2_BlockingCallFromInsideTheHook_FailsWithInProgress()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        var (other, _) = h.Connect();
+        SpiResult<int> nested = default;
+        h.Upcalls.BlockingHook = () =>
+        {
+            nested = h.Runtime.Receive(other, new byte[4]);
+            peer.Write("x"u8);
+            return true;
+        };
+
+        var r = h.Runtime.Receive(s, new byte[4]);
+
+        Assert.Equal(1, r.Value);
+        Assert.Equal(WsaError.InProgress, nested.Error);
+    }
+
+    // ---------------------------------------------------------------- BLK-2
+
+    [Fact]
+    [Trait("Rule", "BLK-2")]
+    public void BLK2_Hook_IsCalledAtOnceOnTheBlockedThread()
+    {
+        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        var (s, peer) = h.Connect();
+        int calls = 0;
+        int hookThread = 0;
+        h.Upcalls.BlockingHook = () =>
+        {
+            hookThread = Environment.CurrentManagedThreadId;
+            Interlocked.Increment(ref calls);
+            return true;
+        };
+
+        var receiver = OnOtherThread(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1 && Volatile.Read(ref calls) >= 1, "the hook is called");
+
+        Assert.Equal(1, Volatile.Read(ref calls));
+        peer.Write("x"u8);
+        var (r, receiverThread) = Join(receiver);
+        Assert.Equal(1, r.Value);
+        Assert.Equal(receiverThread, Volatile.Read(ref hookThread));
+        Assert.NotEqual(Environment.CurrentManagedThreadId, receiverThread);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-2")]
+    public void BLK2_Hook_IsCalledAgainEachIntervalOfProviderTime()
+    {
+        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        var (s, peer) = h.Connect();
+        int calls = 0;
+        var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
+        h.Upcalls.BlockingHook = () =>
+        {
+            threads.Add(Environment.CurrentManagedThreadId);
+            Interlocked.Increment(ref calls);
+            return true;
+        };
+        var receiver = OnOtherThread(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1 && Volatile.Read(ref calls) == 1, "the hook is called at once");
+
+        // Less than one interval: no new call.
+        h.Time.Advance(HookInterval - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, Volatile.Read(ref calls));
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        SpinUntil(() => Volatile.Read(ref calls) == 2, "the hook is called after one interval");
+        h.Time.Advance(HookInterval);
+        SpinUntil(() => Volatile.Read(ref calls) == 3, "the hook is called after two intervals");
+        h.Time.Advance(HookInterval);
+        SpinUntil(() => Volatile.Read(ref calls) == 4, "the hook is called after three intervals");
+
+        peer.Write("x"u8);
+        var (r, receiverThread) = Join(receiver);
+        Assert.Equal(1, r.Value);
+        Assert.Equal(4, Volatile.Read(ref calls));
+        Assert.All(threads, t => Assert.Equal(receiverThread, t));
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-2")]
+    public void BLK2_Hook_IsCalledWhileABlockingSendWaitsForRoom()
+    {
+        using var h = new DataPathHarness(sendBufferSize: 2, blockingHookInterval: HookInterval);
+        var (s, peer) = h.Connect();
+        int calls = 0;
+        h.Upcalls.BlockingHook = () =>
+        {
+            Interlocked.Increment(ref calls);
+            return true;
+        };
+
+        var sender = OnOtherThread(() => h.Runtime.Send(s, "abcd"u8.ToArray()));
+        SpinUntil(() => Volatile.Read(ref calls) == 1, "the hook is called");
+        h.Time.Advance(HookInterval);
+        SpinUntil(() => Volatile.Read(ref calls) == 2, "the hook is called again");
+        var got = new List<byte>();
+        SpinUntil(() =>
+        {
+            got.AddRange(peer.ReadAvailable());
+            return got.Count == 4;
+        }, "the peer read everything");
+
+        Assert.Equal(4, Join(sender).Value);
+        Assert.Equal("abcd"u8.ToArray(), got);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-2")]
+    public void BLK2_Hook_IsCalledWhileABlockingAcceptWaits()
+    {
+        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        var listener = h.NewSocket();
+        h.Runtime.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+        h.Runtime.Listen(listener, 5).ThrowIfFailed();
+        int calls = 0;
+        h.Upcalls.BlockingHook = () =>
+        {
+            Interlocked.Increment(ref calls);
+            return true;
+        };
+
+        var acceptor = OnOtherThread(() => h.Runtime.Accept(listener));
+        SpinUntil(() => Volatile.Read(ref calls) == 1, "the hook is called");
+        h.Time.Advance(HookInterval);
+        SpinUntil(() => Volatile.Read(ref calls) == 2, "the hook is called again");
+        h.Runtime.Connect(h.NewSocket(), h.Runtime.GetSockName(listener).Value).ThrowIfFailed();
+
+        Assert.True(Join(acceptor).IsSuccess);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-2")]
+    public void BLK2_NoHook_BlockedCallJustWaits()
+    {
+        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        var (s, peer) = h.Connect();
+        Assert.Null(h.Upcalls.BlockingHook);
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
+        h.Time.Advance(HookInterval * 10);
+        Assert.False(receiver.IsCompleted);
+        peer.Write("ok"u8);
+
+        Assert.Equal(2, Join(receiver).Value);
+    }
+
+    // ---------------------------------------------------------------- BLK-3
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelFromInsideTheHook_CallReturnsInterrupted()
+    {
+        using var h = new DataPathHarness();
+        var (s, _) = h.Connect();
+        SpiResult cancel = WsaError.SystemCallFailure;
+        h.Upcalls.BlockingHook = () =>
+        {
+            cancel = h.Runtime.CancelBlockingCall();
+            return true;
+        };
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        var r = Join(receiver);
+
+        Assert.Equal(WsaError.Interrupted, r.Error);
+        Assert.Equal(10004, (int)r.Error);
+        Assert.True(cancel.IsSuccess);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelOnLaterHookCall_CallReturnsInterrupted()
+    {
+        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        var (s, _) = h.Connect();
+        int calls = 0;
+        h.Upcalls.BlockingHook = () =>
+        {
+            if (Interlocked.Increment(ref calls) == 2)
+            {
+                h.Runtime.CancelBlockingCall().ThrowIfFailed();
+            }
+
+            return true;
+        };
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        SpinUntil(() => Volatile.Read(ref calls) == 1, "the hook is called at once");
+        Assert.False(receiver.IsCompleted);
+        h.Time.Advance(HookInterval);
+
+        Assert.Equal(WsaError.Interrupted, Join(receiver).Error);
+        Assert.Equal(2, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_HookReturningFalse_CancelsTheCall()
+    {
+        using var h = new DataPathHarness();
+        var (s, _) = h.Connect();
+        int calls = 0;
+        h.Upcalls.BlockingHook = () =>
+        {
+            Interlocked.Increment(ref calls);
+            return false;
+        };
+
+        var r = Join(OnOtherThread(() => h.Runtime.Receive(s, new byte[4])));
+
+        Assert.Equal(WsaError.Interrupted, r.Error);
+        Assert.Equal(1, Volatile.Read(ref calls));
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_NoBlockingCallOnThread_CancelFailsWithInvalidArgument()
+    {
+        using var h = new DataPathHarness();
+
+        var r = h.Runtime.CancelBlockingCall();
+
+        Assert.Equal(WsaError.InvalidArgument, r.Error);
+        Assert.Equal(-1, r.ReturnValue);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelFromAnotherThread_DoesNotCancelTheBlockedCall()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
+
+        var r = h.Runtime.CancelBlockingCall();
+
+        Assert.Equal(WsaError.InvalidArgument, r.Error);
+        Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
+        peer.Write("z"u8);
+        Assert.Equal(1, Join(receiver).Value);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelAfterTheBlockingCallReturned_FailsWithInvalidArgument()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        var worker = OnOtherThread(() =>
+        {
+            var r = h.Runtime.Receive(s, new byte[4]);
+            return (r, h.Runtime.CancelBlockingCall());
+        });
+        SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
+        peer.Write("z"u8);
+
+        var (received, cancel) = Join(worker);
+
+        Assert.Equal(1, received.Value);
+        Assert.Equal(WsaError.InvalidArgument, cancel.Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_DataArrivedBeforeCancel_CancelReturnsZeroAndCallSucceeds()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        using var hookEntered = new ManualResetEventSlim();
+        using var go = new ManualResetEventSlim();
+        SpiResult? cancel = null;
+        h.Upcalls.BlockingHook = () =>
+        {
+            if (cancel is null)
+            {
+                hookEntered.Set();
+                Assert.True(go.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                cancel = h.Runtime.CancelBlockingCall();
+            }
+
+            return true;
+        };
+        var buffer = new byte[8];
+
+        var receiver = OnOtherThread(() => h.Runtime.Receive(s, buffer));
+        Assert.True(hookEntered.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        peer.Write("in time"u8);
+        go.Set();
+        var r = Join(receiver);
+
+        Assert.NotNull(cancel);
+        Assert.True(cancel.Value.IsSuccess);
+        Assert.Equal(0, cancel.Value.ReturnValue);
+        Assert.True(r.IsSuccess);
+        Assert.Equal(7, r.Value);
+        Assert.Equal("in time"u8.ToArray(), buffer[..7]);
+
+        // The call completed, so nothing was broken.
+        h.Upcalls.BlockingHook = null;
+        peer.Write("more"u8);
+        Assert.Equal(4, h.Runtime.Receive(s, buffer).Value);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelledStreamReceive_LaterCallsGiveConnectionAbortedButCloseWorks()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        h.Upcalls.BlockingHook = () =>
+        {
+            h.Runtime.CancelBlockingCall().ThrowIfFailed();
+            return true;
+        };
+        Assert.Equal(WsaError.Interrupted, Join(OnOtherThread(() => h.Runtime.Receive(s, new byte[4]))).Error);
+        h.Upcalls.BlockingHook = null;
+        peer.Write("late"u8);
+
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4], new WsaOverlapped()).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4], new WsaOverlapped()).Error);
+        Assert.Equal(0, peer.Available);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+        Assert.False(h.Runtime.Sockets.Contains(s));
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelledStreamSend_LaterCallsGiveConnectionAborted()
+    {
+        using var h = new DataPathHarness(sendBufferSize: 2);
+        var (s, _) = h.Connect();
+        h.Upcalls.BlockingHook = () =>
+        {
+            h.Runtime.CancelBlockingCall();
+            return true;
+        };
+
+        var r = Join(OnOtherThread(() => h.Runtime.Send(s, "abcdef"u8.ToArray())));
+        h.Upcalls.BlockingHook = null;
+
+        Assert.Equal(WsaError.Interrupted, r.Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelledAccept_LeavesTheListenerUsable()
+    {
+        using var h = new DataPathHarness();
+        var listener = h.NewSocket();
+        h.Runtime.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+        h.Runtime.Listen(listener, 5).ThrowIfFailed();
+        h.Upcalls.BlockingHook = () => false;
+
+        var cancelled = Join(OnOtherThread(() => h.Runtime.Accept(listener)));
+        h.Upcalls.BlockingHook = null;
+        h.Runtime.Connect(h.NewSocket(), h.Runtime.GetSockName(listener).Value).ThrowIfFailed();
+        var accepted = h.Runtime.Accept(listener);
+
+        Assert.Equal(WsaError.Interrupted, cancelled.Error);
+        Assert.True(accepted.IsSuccess);
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    [Trait("Rule", "STA-8")]
+    public void BLK3_CancelBeforeStartup_FailsWithNotInitialised()
+    {
+        using var h = new DataPathHarness();
+        h.Runtime.Cleanup().ThrowIfFailed();
+
+        Assert.Equal(WsaError.NotInitialized, h.Runtime.CancelBlockingCall().Error);
+
+        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _));
+    }
+
+    [Fact]
+    [Trait("Rule", "BLK-3")]
+    public void BLK3_CancelledCall_NotifiesNothing()
+    {
+        using var h = new DataPathHarness();
+        var (s, _) = h.Connect();
+        var port = new CompletionPort();
+        port.Associate(h.Runtime, s, 1).ThrowIfFailed();
+        h.Upcalls.BlockingHook = () => false;
+
+        var worker = OnOtherThread(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
+        var (r, thread) = Join(worker);
+
+        Assert.Equal(WsaError.Interrupted, r.Error);
+        Assert.Equal(0, port.PostedCount);
+        Assert.Equal(0, h.Runtime.Process.GetQueuedApcCount(thread));
+    }
+}

@@ -1,0 +1,197 @@
+using WinsockSpi.Network;
+using WinsockSpi.Processes;
+using static WinsockSpi.Tests.TestKit.DataPathHarness;
+
+namespace WinsockSpi.Tests.Processes;
+
+/// <summary>Unit tests of <see cref="SimulatedProcess"/>: per-thread APC queues and alertable waits.</summary>
+public sealed class SimulatedProcessTests
+{
+    [Fact]
+    public void New_HasAUniqueIdAndItsOwnNetwork()
+    {
+        using var a = new SimulatedProcess();
+        using var b = new SimulatedProcess();
+        var shared = new SimulatedNetwork();
+        using var c = new SimulatedProcess(shared);
+
+        Assert.NotEqual(a.Id, b.Id);
+        Assert.NotSame(a.Network, b.Network);
+        Assert.Same(shared, c.Network);
+        Assert.False(a.IsTerminated);
+        Assert.Contains(a.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), a.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-4")]
+    public void QueuedCall_RunsOnlyInAnAlertableWaitOfItsThread()
+    {
+        using var process = new SimulatedProcess();
+        int me = Environment.CurrentManagedThreadId;
+        var ran = new List<(object? Context, int Thread)>();
+
+        Assert.Equal(WsaError.Success, process.QueueApc(me, c => ran.Add((c, Environment.CurrentManagedThreadId)), "ctx"));
+
+        Assert.Empty(ran);
+        Assert.Equal(1, process.GetQueuedApcCount(me));
+        Assert.Equal(1, process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(("ctx", me), Assert.Single(ran));
+        Assert.Equal(0, process.GetQueuedApcCount(me));
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-4")]
+    public void QueuedCallForAnotherThread_DoesNotRunHere()
+    {
+        using var process = new SimulatedProcess();
+        int ran = 0;
+        var other = OnOtherThread(() => Environment.CurrentManagedThreadId);
+        int otherThread = Join(other);
+
+        process.QueueApc(otherThread, _ => ran++, null);
+
+        Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(0, ran);
+        Assert.Equal(1, process.GetQueuedApcCount(otherThread));
+    }
+
+    [Fact]
+    public void AlertableWait_RunsEveryQueuedCallInOrder()
+    {
+        using var process = new SimulatedProcess();
+        int me = Environment.CurrentManagedThreadId;
+        var order = new List<int>();
+        for (int i = 0; i < 3; i++)
+        {
+            int n = i;
+            process.QueueApc(me, _ => order.Add(n), null);
+        }
+
+        Assert.Equal(3, process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(new[] { 0, 1, 2 }, order.ToArray());
+    }
+
+    [Fact]
+    public void AlertableWait_RunsCallsQueuedByTheRoutinesThemselves()
+    {
+        using var process = new SimulatedProcess();
+        int me = Environment.CurrentManagedThreadId;
+        var order = new List<string>();
+        process.QueueApc(me, _ =>
+        {
+            order.Add("first");
+            process.QueueApc(me, _ => order.Add("queued by first"), null);
+        }, null);
+
+        Assert.Equal(2, process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(new[] { "first", "queued by first" }, order.ToArray());
+    }
+
+    [Fact]
+    public void AlertableWait_WithNothingQueued_TimesOutWithZero()
+    {
+        using var process = new SimulatedProcess();
+
+        Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
+        Assert.Throws<ArgumentOutOfRangeException>(() => process.AlertableWait(TimeSpan.FromMilliseconds(-5)));
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-4")]
+    public void AlertableWait_IsReleasedByACallQueuedFromAnotherThread()
+    {
+        using var process = new SimulatedProcess();
+        int me = Environment.CurrentManagedThreadId;
+        int ranOn = 0;
+
+        var queuer = OnOtherThread(() => process.QueueApc(me, _ => ranOn = Environment.CurrentManagedThreadId, null));
+        int ran = process.AlertableWait(WaitLimit);
+        Assert.Equal(WsaError.Success, Join(queuer));
+
+        // The queuer may have run before the wait began; either way the call ran here, once.
+        Assert.Equal(1, ran + process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(me, ranOn);
+    }
+
+    [Fact]
+    public void AlertableWaitOnAWorker_RunsOnlyThatWorkersCalls()
+    {
+        using var process = new SimulatedProcess();
+        using var ready = new ManualResetEventSlim();
+        int workerThread = 0;
+        var ranOn = new System.Collections.Concurrent.ConcurrentBag<int>();
+        var worker = OnOtherThread(() =>
+        {
+            workerThread = Environment.CurrentManagedThreadId;
+            ready.Set();
+            return process.AlertableWait(WaitLimit);
+        });
+        Assert.True(ready.Wait(WaitLimit, TestContext.Current.CancellationToken));
+
+        process.QueueApc(Environment.CurrentManagedThreadId, _ => ranOn.Add(Environment.CurrentManagedThreadId), null);
+        process.QueueApc(workerThread, _ => ranOn.Add(Environment.CurrentManagedThreadId), null);
+
+        Assert.Equal(1, Join(worker));
+        Assert.Equal(workerThread, Assert.Single(ranOn));
+        Assert.Equal(1, process.AlertableWait(TimeSpan.Zero));
+    }
+
+    [Fact]
+    [Trait("Rule", "PRC-2")]
+    public void Terminate_DiscardsQueuedCallsAndRefusesNewOnes()
+    {
+        var process = new SimulatedProcess();
+        int me = Environment.CurrentManagedThreadId;
+        int ran = 0;
+        process.QueueApc(me, _ => ran++, null);
+
+        process.Terminate();
+        process.Terminate();
+
+        Assert.True(process.IsTerminated);
+        Assert.Equal(WsaError.InvalidHandle, process.QueueApc(me, _ => ran++, null));
+        Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(0, process.GetQueuedApcCount(me));
+        Assert.Equal(0, ran);
+        Assert.Contains("terminated", process.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Rule", "PRC-2")]
+    public void Terminate_ReleasesAThreadWaitingAlertably()
+    {
+        var process = new SimulatedProcess();
+        using var ready = new ManualResetEventSlim();
+        var waiter = OnOtherThread(() =>
+        {
+            // Make sure the worker's queue exists before it waits, so the terminate must wake it.
+            process.QueueApc(Environment.CurrentManagedThreadId, _ => { }, null);
+            process.AlertableWait(TimeSpan.Zero);
+            ready.Set();
+            return process.AlertableWait(Timeout.InfiniteTimeSpan);
+        });
+        Assert.True(ready.Wait(WaitLimit, TestContext.Current.CancellationToken));
+
+        process.Terminate();
+
+        Assert.Equal(0, Join(waiter));
+    }
+
+    [Fact]
+    public void QueueApc_NullRoutine_Throws()
+    {
+        using var process = new SimulatedProcess();
+
+        Assert.Throws<ArgumentNullException>(() => process.QueueApc(1, null!, null));
+    }
+
+    [Fact]
+    public void Dispose_Terminates()
+    {
+        var process = new SimulatedProcess();
+
+        process.Dispose();
+
+        Assert.True(process.IsTerminated);
+    }
+}
