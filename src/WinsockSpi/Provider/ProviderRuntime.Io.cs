@@ -142,7 +142,9 @@ public sealed partial class ProviderRuntime
             {
                 lock (end.Connection.Lock)
                 {
-                    if (end.Inbound.Count > 0 || buffer.Length == 0)
+                    // A zero-byte receive completes only once data is waiting, without taking any (the
+                    // classic way to wait for readability without committing a buffer).
+                    if (end.Inbound.Count > 0)
                     {
                         read = end.Inbound.Read(buffer.Span);
                     }
@@ -492,11 +494,6 @@ public sealed partial class ProviderRuntime
         if (!s!.IsStream)
         {
             return WsaError.OperationNotSupported;
-        }
-
-        if (s.Broken)
-        {
-            return WsaError.ConnectionAborted;
         }
 
         if (s.State != SocketState.Connected)

@@ -108,7 +108,7 @@ public sealed partial class ProviderRuntime
         int aborted = 0, interrupted = 0, remaining;
         lock (_lock)
         {
-            var error = Find_NeedsLock(socket, out var target);
+            var error = Find_NeedsLock(socket, out var target, forClose: true);
             if (error != WsaError.Success)
             {
                 return error;
@@ -590,8 +590,11 @@ public sealed partial class ProviderRuntime
         return handle;
     }
 
-    /// <summary>Looks a handle up: WSANOTINITIALISED before startup (STA-8), WSAENOTSOCK for anything but a live handle (SOC-1).</summary>
-    private WsaError Find_NeedsLock(SocketHandle handle, out ProviderSocket? socket)
+    /// <summary>
+    /// Looks a handle up: WSANOTINITIALISED before startup (STA-8), WSAENOTSOCK for anything but a live handle (SOC-1),
+    /// WSAECONNABORTED for a stream a cancelled blocking call broke, except for the close (BLK-3).
+    /// </summary>
+    private WsaError Find_NeedsLock(SocketHandle handle, out ProviderSocket? socket, bool forClose = false)
     {
         if (_startupCount == 0)
         {
@@ -600,7 +603,9 @@ public sealed partial class ProviderRuntime
         }
 
         socket = _table.Find(handle);
-        return socket is null ? WsaError.NotSocket : WsaError.Success;
+        return socket is null ? WsaError.NotSocket
+            : socket.Broken && !forClose ? WsaError.ConnectionAborted
+            : WsaError.Success;
     }
 
     private WsaError StartedOr(WsaError error)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Sockets;
 using WinsockSpi.Tests.TestKit;
@@ -435,6 +436,15 @@ public sealed class BlockingConformanceTests
         Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4], new WsaOverlapped()).Error);
         Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4], new WsaOverlapped()).Error);
         Assert.Equal(0, peer.Available);
+
+        // "Later calls other than close": every other call on the socket, not only the data path.
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Shutdown(s, SocketShutdown.Send).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.SetLinger(s, true, 0).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.SetBlocking(s, false).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.EventSelect(s, new WsaEvent(), NetworkEvents.Read).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.GetSockName(s).Error);
+        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.DuplicateSocket(s).Error);
+        Assert.Equal(PeerState.Open, peer.State);
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
         Assert.False(h.Runtime.Sockets.Contains(s));

@@ -1280,4 +1280,26 @@ public sealed class OverlappedConformanceTests
         Assert.Equal((10, 2), (ov1.BytesTransferred, ov2.BytesTransferred));
         Assert.Equal((1, 1), (ov1.Event!.SetCount, ov2.Event!.SetCount));
     }
+
+    [Fact]
+    [Trait("Rule", "OVL-2")]
+    public void OVL2_ZeroByteReceive_PendsUntilDataArrivesAndTakesNone()
+    {
+        using var h = new DataPathHarness();
+        var (s, peer) = h.Connect();
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, Memory<byte>.Empty, ov).Error);
+        Assert.False(ev.IsSet);
+
+        peer.Write("data"u8);
+
+        Assert.True(ev.IsSet);
+        Assert.Equal(OperationStatus.Completed, ov.Status);
+        Assert.Equal(0, ov.BytesTransferred);
+        var buffer = new byte[8];
+        Assert.Equal(4, h.Runtime.Receive(s, buffer).Value);
+        Assert.Equal("data"u8.ToArray(), buffer[..4]);
+    }
 }
