@@ -123,6 +123,12 @@ public sealed class WsaOverlapped
         _flags = flags;
     }
 
+    /// <summary>
+    /// Gets the outcome recorded by <see cref="SetOutcome"/>, before <see cref="Publish"/> makes it visible:
+    /// <see cref="Error"/> still reads WSA_IO_PENDING until then.
+    /// </summary>
+    internal WsaError OutcomeError => _error;
+
     /// <summary>Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes waiters.</summary>
     internal void Publish()
     {

@@ -634,7 +634,9 @@ public sealed partial class ProviderRuntime
             }
             else
             {
-                var completion = new OverlappedCompletion(op.Handle, op, op.Error, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
+                // Captured before Publish (once published the caller may reuse the object), so the outcome is read
+                // from the record: the public Error still reads WSA_IO_PENDING at this point.
+                var completion = new OverlappedCompletion(op.Handle, op, op.OutcomeError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
                 op.Publish();
                 upcalls.CompleteOverlappedRequest(completion);
             }
