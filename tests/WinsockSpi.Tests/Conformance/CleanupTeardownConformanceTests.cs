@@ -192,6 +192,41 @@ public class CleanupTeardownConformanceTests
 
     [Fact]
     [Trait("Rule", "CLN-4")]
+    [Trait("Rule", "CLN-9")]
+    public void CLN4_FinalCleanup_SocketsConnectedToEachOtherInTheProcess_NeverSeeEachOthersReset()
+    {
+        using var h = new TeardownHarness();
+        var listening = h.ListenOnFreePort(4, out var endPoint);
+        var client = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        Assert.True(h.Runtime.Connect(client, endPoint).IsSuccess);
+        var server = h.Runtime.Accept(listening).ThrowIfFailed();
+        var clientEvent = new WsaEvent();
+        var serverEvent = new WsaEvent();
+        var clientOv = new WsaOverlapped(clientEvent);
+        var serverOv = new WsaOverlapped(serverEvent);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(client, new byte[8], clientOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(server, new byte[8], serverOv).Error);
+        var selectEvent = new WsaEvent();
+        var selected = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        Assert.True(h.Runtime.Connect(selected, endPoint).IsSuccess);
+        var selectedServer = h.Runtime.Accept(listening).ThrowIfFailed();
+        Assert.True(h.Runtime.EventSelect(selectedServer, selectEvent, NetworkEvents.Read | NetworkEvents.Close).IsSuccess);
+        Assert.False(selectEvent.IsSet);
+
+        Assert.True(h.Runtime.Cleanup().IsSuccess);
+
+        // Each end is torn down silently: neither sees the other's reset as a WSAECONNRESET failure or an FD_CLOSE.
+        Assert.Equal(WsaError.OperationAborted, clientOv.Error);
+        Assert.Equal(WsaError.OperationAborted, serverOv.Error);
+        Assert.Equal(0, clientEvent.SetCount);
+        Assert.Equal(0, serverEvent.SetCount);
+        Assert.Equal(0, selectEvent.SetCount);
+        Assert.Equal(0, h.Upcalls.NotificationCount);
+        h.AssertUnloadReady();
+    }
+
+    [Fact]
+    [Trait("Rule", "CLN-4")]
     public void CLN4_AbortedOverlapped_IsFreeForReuseAfterRestart()
     {
         using var h = new TeardownHarness();

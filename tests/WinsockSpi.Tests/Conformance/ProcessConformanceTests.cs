@@ -211,6 +211,30 @@ public class ProcessConformanceTests
 
     [Fact]
     [Trait("Rule", "PRC-2")]
+    public void PRC2_Terminate_ReleasesAThreadWaitingAlertablyWithoutRunningAnything()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out _);
+        var probe = new TeardownRoutineProbe();
+        using var started = new ManualResetEventSlim();
+        var waiter = TeardownThreads.Start(() =>
+        {
+            var error = h.Runtime.Receive(s, new byte[8], new WsaOverlapped(), probe.Routine).Error;
+            started.Set();
+            return (error, ran: h.Process.AlertableWait(Timeout.InfiniteTimeSpan));
+        });
+        TeardownThreads.WaitFor(started);
+
+        h.Process.Terminate();
+
+        var (error, ran) = TeardownThreads.Join(waiter);
+        Assert.Equal(WsaError.IOPending, error);
+        Assert.Equal(0, ran);
+        Assert.Equal(0, probe.Calls);
+    }
+
+    [Fact]
+    [Trait("Rule", "PRC-2")]
     [Trait("Rule", "PRC-1")]
     public void PRC2_Terminate_SocketsOfAnotherProcessSeeTheResetAndAreNotifiedNormally()
     {
