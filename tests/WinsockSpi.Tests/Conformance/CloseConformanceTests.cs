@@ -760,6 +760,29 @@ public class CloseConformanceTests
 
     [Fact]
     [Trait("Rule", "DUP-1")]
+    [Trait("Rule", "CLS-6")]
+    public void DUP1_ClosingAHandleThatIsNotTheLast_NeverLingers()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        var data = h.SendUnread(s, 1000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+
+        var first = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+
+        Assert.True(first.IsSuccess);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.False(peer.FinPending);
+        var last = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(dup));
+        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.True(TeardownThreads.Join(last).IsSuccess);
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
     public void DUP1_ClosingOneHandleOfAnEventSelectedSocket_KeepsItsEventsFlowing()
     {
         using var h = new TeardownHarness();

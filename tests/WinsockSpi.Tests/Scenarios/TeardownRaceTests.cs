@@ -188,6 +188,47 @@ public class TeardownRaceTests
     }
 
     [Fact]
+    [Trait("Rule", "CLS-2")]
+    [Trait("Rule", "CLN-4")]
+    public void Race_FinalCleanupVersusClose_NotifiedExactlyWhenTheCloseWon()
+    {
+        var closes = new Dictionary<WsaError, int>();
+        for (int round = 0; round < Rounds; round++)
+        {
+            using var h = new TeardownHarness();
+            var sockets = new SocketHandle[SocketsPerRound];
+            var operations = new WsaOverlapped[SocketsPerRound];
+            var results = new WsaError[SocketsPerRound];
+            for (int i = 0; i < SocketsPerRound; i++)
+            {
+                sockets[i] = h.Connect(out _);
+                operations[i] = new WsaOverlapped(new WsaEvent());
+                Assert.Equal(WsaError.IOPending, h.Runtime.Receive(sockets[i], new byte[4], operations[i]).Error);
+            }
+
+            TeardownRace.Run(
+                SocketsPerRound,
+                i => results[i] = h.Runtime.CloseSocket(sockets[i]).Error,
+                () => Assert.True(h.Runtime.Cleanup().IsSuccess));
+
+            for (int i = 0; i < SocketsPerRound; i++)
+            {
+                var ov = operations[i];
+                Assert.True(results[i] is WsaError.Success or WsaError.NotInitialized, $"Unexpected {results[i]}.");
+                closes[results[i]] = closes.GetValueOrDefault(results[i]) + 1;
+                Assert.Equal(WsaError.OperationAborted, ov.Error);
+                int expected = results[i] == WsaError.Success ? 1 : 0;
+                Assert.Equal(expected, h.Upcalls.NotificationsOf(ov));
+                Assert.Equal(expected, ov.Event!.SetCount);
+            }
+
+            h.AssertUnloadReady();
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine("Closes: " + string.Join(", ", closes.Select(kv => $"{kv.Key} {kv.Value}")));
+    }
+
+    [Fact]
     [Trait("Rule", "CLN-4")]
     [Trait("Rule", "CLN-6")]
     public void Race_FinalCleanupVersusPeerResets_ResetFailuresAreNotifiedOnce_AbortsNever()
