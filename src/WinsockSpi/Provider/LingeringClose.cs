@@ -15,6 +15,9 @@ internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnecti
 
     public int Seconds { get; } = seconds;
 
+    /// <summary>Gets or sets the timer that ends the wait after <see cref="Seconds"/>; started with the close decision.</summary>
+    public ITimer? Timer { get; set; }
+
     public int Outcome => Volatile.Read(ref _outcome);
 
     public void OnConnectionChanged(ConnectionEnd end)

@@ -133,6 +133,10 @@ public sealed partial class ProviderRuntime
         {
             // CLS-6: wait for the peer to read the data, at most the linger time.
             var linger = new LingeringClose(end, s.Linger.Seconds);
+
+            // The linger time runs from this decision. A timer started once the lock is released would miss whatever
+            // time passes before the closing thread gets there, and with a fake clock might never fire.
+            linger.Timer = TimeProvider.CreateTimer(static o => ((LingeringClose)o!).TimeOut(), linger, TimeSpan.FromSeconds(linger.Seconds), Timeout.InfiniteTimeSpan);
             end.Listener = linger;
             _lingering.Add(linger);
             _blockedCount++;
@@ -145,7 +149,7 @@ public sealed partial class ProviderRuntime
 
     private SpiResult WaitForLinger(LingeringClose linger)
     {
-        using (TimeProvider.CreateTimer(static o => ((LingeringClose)o!).TimeOut(), linger, TimeSpan.FromSeconds(linger.Seconds), Timeout.InfiniteTimeSpan))
+        using (linger.Timer)
         {
             // The peer may have read everything between the decision and the listener taking effect.
             linger.OnConnectionChanged(linger.End);

@@ -1,0 +1,891 @@
+using System.Net.Sockets;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+using WinsockSpi.Tests.Scenarios;
+
+namespace WinsockSpi.Tests.Conformance;
+
+/// <summary>SEMANTICS §5, close and duplicate handles (CLS-1 to CLS-7, DUP-1), and SEL-2 after close.</summary>
+public class CloseConformanceTests
+{
+    // ---- CLS-1: the handle is released at once ----
+
+    [Fact]
+    [Trait("Rule", "CLS-1")]
+    public void CLS1_Close_ReleasesTheHandleAtOnce_EveryLaterUseGivesNotSock()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out _);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.False(h.Runtime.Sockets.Contains(s));
+        Assert.Equal(0, h.Runtime.Sockets.Count);
+        Assert.All(TeardownCalls.Errors(h.Runtime, s), error => Assert.Equal(WsaError.NotSocket, error));
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-1")]
+    public void CLS1_SecondClose_GivesNotSock()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        var second = h.Runtime.CloseSocket(s);
+
+        Assert.Equal(WsaError.NotSocket, second.Error);
+        Assert.Equal(-1, second.ReturnValue);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-1")]
+    public void CLS1_ClosedHandle_IsNeverAnsweredByALaterSocket()
+    {
+        using var h = new TeardownHarness();
+        var closed = h.Connect(out _);
+        Assert.True(h.Runtime.CloseSocket(closed).IsSuccess);
+
+        var later = h.Connect(out var peer);
+
+        Assert.NotEqual(closed, later);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.Send(closed, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.CloseSocket(closed).Error);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.True(h.Runtime.Sockets.Contains(later));
+    }
+
+    // ---- CLS-2: pending overlapped operations end with 995 and ARE notified (the opposite of CLN-4) ----
+
+    [Fact]
+    [Trait("Rule", "CLS-2")]
+    public void CLS2_Close_AbortsPendingReceiveAndSend_AndSetsTheirEvents()
+    {
+        using var h = new TeardownHarness(sendBufferSize: 8);
+        var s = h.Connect(out _);
+        var receiveEvent = new WsaEvent();
+        var sendEvent = new WsaEvent();
+        var receiveOv = new WsaOverlapped(receiveEvent);
+        var sendOv = new WsaOverlapped(sendEvent);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv).Error);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        TeardownThreads.AssertSet(receiveEvent);
+        TeardownThreads.AssertSet(sendEvent);
+        Assert.Equal(1, receiveEvent.SetCount);
+        Assert.Equal(1, sendEvent.SetCount);
+        Assert.Equal(OperationStatus.Aborted, receiveOv.Status);
+        Assert.Equal(OperationStatus.Aborted, sendOv.Status);
+        Assert.Equal(WsaError.OperationAborted, receiveOv.Error);
+        Assert.Equal(WsaError.OperationAborted, sendOv.Error);
+        Assert.Equal(0, receiveOv.BytesTransferred);
+        Assert.Equal(2, h.Upcalls.CompletionCount);
+        Assert.Equal(0, h.Runtime.Operations.PendingCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-2")]
+    public void CLS2_Close_QueuesTheRoutineToTheInitiatingThread_WhereItRunsInAnAlertableWait()
+    {
+        using var h = new TeardownHarness(sendBufferSize: 8);
+        var s = h.Connect(out _);
+        var receive = new TeardownRoutineProbe();
+        var send = new TeardownRoutineProbe();
+        var receiveOv = new WsaOverlapped();
+        var sendOv = new WsaOverlapped();
+        using var started = new ManualResetEventSlim();
+        using var closed = new ManualResetEventSlim();
+        var initiator = TeardownThreads.Start(() =>
+        {
+            Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv, receive.Routine).Error);
+            Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv, send.Routine).Error);
+            started.Set();
+            TeardownThreads.WaitFor(closed);
+            int queued = h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId);
+            int callsBeforeWait = receive.Calls + send.Calls;
+            int ran = h.Process.AlertableWait(TeardownThreads.Timeout);
+            return (Thread: Environment.CurrentManagedThreadId, queued, callsBeforeWait, ran);
+        });
+        TeardownThreads.WaitFor(started);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+        closed.Set();
+
+        var outcome = TeardownThreads.Join(initiator);
+        Assert.Equal(2, outcome.queued);
+        Assert.Equal(0, outcome.callsBeforeWait);
+        Assert.Equal(2, outcome.ran);
+        Assert.Equal(0, h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        foreach (var probe in new[] { receive, send })
+        {
+            Assert.Equal(1, probe.Calls);
+            Assert.Equal(outcome.Thread, probe.ThreadId);
+            Assert.Equal(WsaError.OperationAborted, probe.Error);
+            Assert.Equal(0, probe.Bytes);
+        }
+
+        Assert.Equal(WsaError.OperationAborted, receiveOv.Error);
+        Assert.Equal(WsaError.OperationAborted, sendOv.Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-2")]
+    public void CLS2_Close_PostsACompletionPacketWithZeroBytesAndStatus995()
+    {
+        using var h = new TeardownHarness(sendBufferSize: 8);
+        var port = new CompletionPort();
+        var s = h.Connect(out _);
+        Assert.True(port.Associate(h.Runtime, s, 7).IsSuccess);
+        var receiveOv = new WsaOverlapped();
+        var sendOv = new WsaOverlapped();
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv).Error);
+        long posted = port.PostedCount;
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(posted + 2, port.PostedCount);
+        var packets = new List<CompletionPacket>();
+        while (port.TryDequeue(out var packet))
+        {
+            packets.Add(packet);
+        }
+
+        Assert.Equal(2, packets.Count);
+        Assert.All(packets, packet =>
+        {
+            Assert.Equal((nuint)7, packet.CompletionKey);
+            Assert.Equal(0, packet.BytesTransferred);
+            Assert.Equal(WsaError.OperationAborted, packet.Status);
+        });
+        Assert.Contains(packets, p => ReferenceEquals(p.Overlapped, receiveOv));
+        Assert.Contains(packets, p => ReferenceEquals(p.Overlapped, sendOv));
+    }
+
+    [Theory]
+    [Trait("Rule", "CLS-2")]
+    [Trait("Rule", "CLN-4")]
+    [InlineData(NotificationKind.Event)]
+    [InlineData(NotificationKind.CompletionRoutine)]
+    [InlineData(NotificationKind.CompletionPort)]
+    public void CLS2_CloseNotifiesTheAbortedOperation_WhereTheFinalCleanupDoesNot(NotificationKind kind)
+    {
+        int CountNotifications(bool byClose)
+        {
+            using var h = new TeardownHarness();
+            var s = h.Connect(out _);
+            var ev = new WsaEvent();
+            var port = new CompletionPort();
+            var probe = new TeardownRoutineProbe();
+            var ov = new WsaOverlapped(kind == NotificationKind.Event ? ev : null);
+            if (kind == NotificationKind.CompletionPort)
+            {
+                Assert.True(port.Associate(h.Runtime, s, 1).IsSuccess);
+            }
+
+            var routine = kind == NotificationKind.CompletionRoutine ? probe.Routine : null;
+            Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov, routine).Error);
+            Assert.Equal(kind, Assert.Single(h.Runtime.Operations.Snapshot()).Notification);
+
+            Assert.True((byClose ? h.Runtime.CloseSocket(s) : h.Runtime.Cleanup()).IsSuccess);
+
+            Assert.Equal(WsaError.OperationAborted, ov.Error);
+            h.Process.AlertableWait(TimeSpan.Zero);
+            return ev.SetCount + probe.Calls + (int)port.PostedCount;
+        }
+
+        Assert.Equal(1, CountNotifications(byClose: true));
+        Assert.Equal(0, CountNotifications(byClose: false));
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-2")]
+    public void CLS2_Close_AbortsEveryPendingOperationInPostingOrder()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out _);
+        var port = new CompletionPort();
+        Assert.True(port.Associate(h.Runtime, s, 3).IsSuccess);
+        var operations = Enumerable.Range(0, 4).Select(_ => new WsaOverlapped()).ToArray();
+        foreach (var ov in operations)
+        {
+            Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov).Error);
+        }
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        foreach (var ov in operations)
+        {
+            Assert.True(port.TryDequeue(out var packet));
+            Assert.Same(ov, packet.Overlapped);
+            Assert.Equal(WsaError.OperationAborted, packet.Status);
+        }
+
+        Assert.Equal(0, port.Count);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-2")]
+    public void CLS2_Close_LeavesOtherSocketsOperationsPending()
+    {
+        using var h = new TeardownHarness();
+        var closing = h.Connect(out _);
+        var other = h.Connect(out var otherPeer);
+        var closingOv = new WsaOverlapped(new WsaEvent());
+        var otherEvent = new WsaEvent();
+        var otherOv = new WsaOverlapped(otherEvent);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(closing, new byte[8], closingOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(other, new byte[8], otherOv).Error);
+
+        Assert.True(h.Runtime.CloseSocket(closing).IsSuccess);
+
+        Assert.Equal(WsaError.OperationAborted, closingOv.Error);
+        Assert.Equal(OperationStatus.Pending, otherOv.Status);
+        Assert.False(otherEvent.IsSet);
+        otherPeer.Write("ok"u8);
+        TeardownThreads.AssertSet(otherEvent);
+        Assert.Equal(2, otherOv.BytesTransferred);
+    }
+
+    // ---- CLS-3: blocking calls on the socket return WSAEINTR; no FD_CLOSE for the closed socket ----
+
+    [Fact]
+    [Trait("Rule", "CLS-3")]
+    public void CLS3_Close_InterruptsBlockingReceiveOnAnotherThread()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]));
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver).Error);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-3")]
+    public void CLS3_Close_InterruptsBlockingSendOnAFullBuffer()
+    {
+        using var h = new TeardownHarness(sendBufferSize: 8);
+        var s = h.Connect(out _);
+        var sender = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(s, TeardownData.Pattern(64)));
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(sender).Error);
+        Assert.Equal(0, h.Upcalls.NotificationCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-3")]
+    public void CLS3_Close_InterruptsBlockingAccept()
+    {
+        using var h = new TeardownHarness();
+        var listening = h.ListenOnFreePort(2, out _);
+        var acceptor = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening));
+
+        Assert.True(h.Runtime.CloseSocket(listening).IsSuccess);
+
+        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(acceptor).Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-3")]
+    public void CLS3_Close_InterruptsOnlyTheCallsOnThatSocket()
+    {
+        using var h = new TeardownHarness();
+        var closing = h.Connect(out _);
+        var other = h.Connect(out var otherPeer);
+        var closingReceiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(closing, new byte[8]).Error);
+        var buffer = new byte[8];
+        var otherReceiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(other, buffer));
+
+        Assert.True(h.Runtime.CloseSocket(closing).IsSuccess);
+
+        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(closingReceiver));
+        Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
+        Assert.False(otherReceiver.IsCompleted);
+        otherPeer.Write("fine"u8);
+        Assert.Equal(4, TeardownThreads.Join(otherReceiver).Value);
+        Assert.Equal("fine"u8.ToArray(), buffer[..4]);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-3")]
+    [Trait("Rule", "SEL-2")]
+    public void CLS3_Close_OfAnEventSelectedSocketWithABlockedCall_InterruptsItAndRecordsNoFdClose()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]));
+        var ev = new WsaEvent();
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read | NetworkEvents.Close).IsSuccess);
+        Assert.Equal(NetworkEvents.None, h.Runtime.EnumNetworkEvents(s, ev).Value.Events);
+        Assert.False(ev.IsSet);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver).Error);
+        peer.Write("late"u8);
+        peer.Close();
+        peer.Reset();
+        Assert.False(ev.IsSet);
+        Assert.Equal(0, ev.SetCount);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.EnumNetworkEvents(s).Error);
+    }
+
+    // ---- CLS-4: default linger: close returns at once and the data drains ----
+
+    [Theory]
+    [Trait("Rule", "CLS-4")]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CLS4_DefaultLinger_CloseReturnsZeroAtOnce_PeerGetsAllDataThenFin(bool blocking)
+    {
+        using var h = new TeardownHarness(sendBufferSize: 64 * 1024);
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 40_000, seed: 5);
+        Assert.True(h.Runtime.SetBlocking(s, blocking).IsSuccess);
+        Assert.True(h.Runtime.Sockets.TryGetInfo(s, out var info));
+        Assert.Equal(LingerState.DontLinger, info.Linger);
+        Assert.Equal(40_000, info.UnsentBytes);
+
+        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+
+        Assert.Equal(0, close.ReturnValue);
+        Assert.Equal(0, peer.BytesReceived);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+        Assert.Equal(0, h.Runtime.Sockets.Count);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(PeerState.FinReceived, peer.State);
+        Assert.Equal(WsaError.Success, peer.LastError);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-4")]
+    public void CLS4_SoDontLingerAfterSoLinger_RestoresTheGracefulBackgroundClose()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 3000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+        Assert.True(h.Runtime.SetLinger(s, enabled: false, seconds: 5).IsSuccess);
+
+        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+
+        Assert.True(close.IsSuccess);
+        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-4")]
+    public void CLS4_DefaultLinger_DeliversTheBytesAnAbortedSendHadAlreadyHandedOver()
+    {
+        using var h = new TeardownHarness(sendBufferSize: 8);
+        var s = h.Connect(out var peer);
+        var ov = new WsaOverlapped(new WsaEvent());
+        var data = TeardownData.Pattern(20);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, data, ov).Error);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        // The first 8 bytes were in the connection; the rest of the aborted send never left the socket.
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+        Assert.Equal(data[..8], TeardownData.ReadExactly(peer, 8));
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    // ---- CLS-5: linger {1,0}: hard close ----
+
+    [Theory]
+    [Trait("Rule", "CLS-5")]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void CLS5_HardClose_ReturnsZeroAtOnce_PeerSeesResetAndUnsentDataIsDiscarded(bool blocking)
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        h.SendUnread(s, 5000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 0).IsSuccess);
+        Assert.True(h.Runtime.SetBlocking(s, blocking).IsSuccess);
+
+        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+
+        Assert.Equal(0, close.ReturnValue);
+        Assert.Equal(PeerState.Reset, peer.State);
+        Assert.Equal(WsaError.ConnectionReset, peer.LastError);
+        Assert.Equal(0, peer.Available);
+        Assert.Equal(0, peer.Read(new byte[100]));
+        Assert.Equal(0, peer.BytesReceived);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-5")]
+    [Trait("Rule", "CLS-2")]
+    public void CLS5_HardClose_WithPendingOperations_NotifiesTheirAbortAndResets()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 0).IsSuccess);
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov).Error);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(1, ev.SetCount);
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+        Assert.Equal(PeerState.Reset, peer.State);
+    }
+
+    // ---- CLS-6: linger {1,t>0} on a blocking socket ----
+
+    [Fact]
+    [Trait("Rule", "CLS-6")]
+    public void CLS6_Linger_CloseBlocksUntilThePeerReadsEverything_ThenReturnsZeroAndThePeerSeesFin()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 10_000, seed: 9);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+
+        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+
+        Assert.False(h.Runtime.Sockets.Contains(s));
+        var head = TeardownData.ReadExactly(peer, 4000);
+        Assert.False(closer.IsCompleted);
+        Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
+        var tail = TeardownData.ReadExactly(peer, 6000);
+        Assert.Equal(0, TeardownThreads.Join(closer).ReturnValue);
+        Assert.Equal(data, head.Concat(tail).ToArray());
+        Assert.Equal(PeerState.FinReceived, peer.State);
+        Assert.Equal(WsaError.Success, peer.LastError);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-6")]
+    public void CLS6_Linger_WhenTheTimePasses_ResetsTheConnectionAndReturnsZero()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        h.SendUnread(s, 10_000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+        var lingering = Assert.Single(h.Runtime.Operations.Snapshot());
+        Assert.Equal(OperationKind.LingeringClose, lingering.Kind);
+        Assert.Equal(NotificationKind.BlockingCall, lingering.Notification);
+
+        h.Time.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(closer.IsCompleted);
+        Assert.Equal(PeerState.Open, peer.State);
+        h.Time.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(0, TeardownThreads.Join(closer).ReturnValue);
+        Assert.Equal(PeerState.Reset, peer.State);
+        Assert.Equal(WsaError.ConnectionReset, peer.LastError);
+        Assert.Equal(0, peer.Available);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+        Assert.Empty(h.Runtime.Operations.Snapshot());
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-6")]
+    public void CLS6_Linger_TimeoutCountsFromTheCloseDecision_WhateverTheThreadsDo()
+    {
+        // The clock is moved as soon as the close is seen blocked: repeated, this catches a deadline that would start
+        // late (after time already passed) and never come.
+        for (int round = 0; round < 50; round++)
+        {
+            using var h = new TeardownHarness();
+            var s = h.Connect(out var peer);
+            h.SendUnread(s, 100);
+            Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 1).IsSuccess);
+            var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+
+            Assert.True(TeardownThreads.Join(closer).IsSuccess);
+            Assert.Equal(PeerState.Reset, peer.State);
+        }
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-6")]
+    public void CLS6_Linger_TimeThatPassesBeforeTheClosingThreadStartsWaiting_StillCounts()
+    {
+        // The closing thread is held just after its close decision (at its "socket closed" log line) while the clock
+        // moves past the linger time; the close must still end by the timeout, not wait for a deadline set later.
+        using var atDecision = new ManualResetEventSlim();
+        using var clockMoved = new ManualResetEventSlim();
+        var hook = new TeardownEventHookLogger("SocketClosed", () =>
+        {
+            atDecision.Set();
+            TeardownThreads.WaitFor(clockMoved);
+        });
+        using var h = new TeardownHarness(loggerFactory: hook);
+        var s = h.Connect(out var peer);
+        h.SendUnread(s, 100);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+        var closer = TeardownThreads.Start(() => h.Runtime.CloseSocket(s));
+        TeardownThreads.WaitFor(atDecision);
+
+        h.Time.Advance(TimeSpan.FromSeconds(5));
+        clockMoved.Set();
+
+        Assert.Equal(0, TeardownThreads.Join(closer).ReturnValue);
+        Assert.Equal(PeerState.Reset, peer.State);
+        Assert.Equal(WsaError.ConnectionReset, peer.LastError);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-6")]
+    public void CLS6_Linger_WithNoUnsentData_ClosesGracefullyAtOnce()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 100);
+        Assert.Equal(data, peer.ReadAvailable());
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+
+        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+
+        Assert.True(close.IsSuccess);
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-6")]
+    public void CLS6_Linger_APeerResetEndsTheWait()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        h.SendUnread(s, 1000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 60).IsSuccess);
+        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+
+        peer.Reset();
+
+        Assert.True(TeardownThreads.Join(closer).IsSuccess);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    // ---- CLS-7: linger {1,t>0} on a non-blocking socket ----
+
+    [Fact]
+    [Trait("Rule", "CLS-7")]
+    public void CLS7_Linger_NonBlockingWithUnsentData_FailsWouldBlock_HandleStaysValidAndNothingIsDisconnected()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 2000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+        Assert.True(h.Runtime.SetBlocking(s, blocking: false).IsSuccess);
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov).Error);
+
+        var close = h.Runtime.CloseSocket(s);
+
+        Assert.Equal(WsaError.WouldBlock, close.Error);
+        Assert.True(h.Runtime.Sockets.Contains(s));
+        Assert.Equal(OperationStatus.Pending, ov.Status);
+        Assert.False(ev.IsSet);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.False(peer.FinPending);
+        Assert.Equal(3, h.Runtime.Send(s, "abc"u8.ToArray()).Value);
+        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal("abc"u8.ToArray(), peer.ReadAvailable());
+        peer.Write("in"u8);
+        TeardownThreads.AssertSet(ev);
+        Assert.Equal(2, ov.BytesTransferred);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-7")]
+    public void CLS7_Linger_NonBlockingOnceThePeerHasReadEverything_ClosesGracefullyAtOnce()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 2000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+        Assert.True(h.Runtime.SetBlocking(s, blocking: false).IsSuccess);
+        Assert.Equal(WsaError.WouldBlock, h.Runtime.CloseSocket(s).Error);
+        Assert.Equal(data, peer.ReadAvailable());
+
+        var close = h.Runtime.CloseSocket(s);
+
+        Assert.True(close.IsSuccess);
+        Assert.False(h.Runtime.Sockets.Contains(s));
+        Assert.Equal(PeerState.FinReceived, peer.State);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-7")]
+    [Trait("Rule", "SEL-2")]
+    public void CLS7_Linger_SocketMadeNonBlockingByEventSelect_FailsWouldBlockUntilDrained()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var data = h.SendUnread(s, 500);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+        var ev = new WsaEvent();
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read | NetworkEvents.Close).IsSuccess);
+
+        Assert.Equal(WsaError.WouldBlock, h.Runtime.CloseSocket(s).Error);
+        peer.Write("x"u8);
+        Assert.Equal(NetworkEvents.Read, h.Runtime.EnumNetworkEvents(s, ev).Value.Events);
+        Assert.Equal(data, peer.ReadAvailable());
+        Assert.True(h.Runtime.EnumNetworkEvents(s, ev).IsSuccess);
+        int sets = ev.SetCount;
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        peer.Close();
+        Assert.False(ev.IsSet);
+        Assert.Equal(sets, ev.SetCount);
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    // ---- DUP-1: duplicated handles ----
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    public void DUP1_ClosingOneOfTwoHandles_CancelsNothingAndNotifiesNothing()
+    {
+        using var h = new TeardownHarness(sendBufferSize: 8);
+        var port = new CompletionPort();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        Assert.True(port.Associate(h.Runtime, s, 5).IsSuccess);
+        var ev = new WsaEvent();
+        var receiveOv = new WsaOverlapped(ev);
+        var probe = new TeardownRoutineProbe();
+        var sendOv = new WsaOverlapped();
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], receiveOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(dup, TeardownData.Pattern(32), sendOv, probe.Routine).Error);
+        Assert.True(h.Runtime.Sockets.TryGetInfo(s, out var before));
+        Assert.Equal(2, before.HandleCount);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.False(h.Runtime.Sockets.Contains(s));
+        Assert.True(h.Runtime.Sockets.TryGetInfo(dup, out var after));
+        Assert.Equal(1, after.HandleCount);
+        Assert.Equal(2, after.PendingOperations);
+        Assert.Equal(OperationStatus.Pending, receiveOv.Status);
+        Assert.Equal(OperationStatus.Pending, sendOv.Status);
+        Assert.False(ev.IsSet);
+        Assert.Equal(0, port.PostedCount);
+        Assert.Equal(0, h.Process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.False(peer.FinPending);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.CloseSocket(s).Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    [Trait("Rule", "CLS-2")]
+    public void DUP1_TheLastClose_DoesTheTeardown()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov).Error);
+        var data = h.SendUnread(dup, 300);
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+        Assert.Equal(OperationStatus.Pending, ov.Status);
+
+        Assert.True(h.Runtime.CloseSocket(dup).IsSuccess);
+
+        Assert.Equal(1, ev.SetCount);
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+        Assert.Equal(0, h.Runtime.Sockets.Count);
+        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    [Trait("Rule", "CLS-3")]
+    public void DUP1_ClosingOneHandle_DoesNotInterruptABlockedCallOnTheOther()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        var buffer = new byte[8];
+        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(dup, buffer));
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.False(receiver.IsCompleted);
+        Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
+        peer.Write("still"u8);
+        Assert.Equal(5, TeardownThreads.Join(receiver).Value);
+        var again = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(dup, buffer));
+        Assert.True(h.Runtime.CloseSocket(dup).IsSuccess);
+        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(again).Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    [Trait("Rule", "CLS-5")]
+    public void DUP1_LingerSetThroughEitherHandle_AppliesAtTheLastClose()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        Assert.True(h.Runtime.SetLinger(dup, enabled: true, seconds: 0).IsSuccess);
+
+        Assert.True(h.Runtime.CloseSocket(dup).IsSuccess);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.Equal(3, h.Runtime.Send(s, "abc"u8.ToArray()).Value);
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(PeerState.Reset, peer.State);
+        Assert.Equal(WsaError.ConnectionReset, peer.LastError);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    [Trait("Rule", "CLS-6")]
+    public void DUP1_ClosingAHandleThatIsNotTheLast_NeverLingers()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        var data = h.SendUnread(s, 1000);
+        Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
+
+        var first = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+
+        Assert.True(first.IsSuccess);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+        Assert.Equal(PeerState.Open, peer.State);
+        Assert.False(peer.FinPending);
+        var last = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(dup));
+        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.True(TeardownThreads.Join(last).IsSuccess);
+        Assert.Equal(PeerState.FinReceived, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    public void DUP1_ClosingOneHandleOfAnEventSelectedSocket_KeepsItsEventsFlowing()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
+        var ev = new WsaEvent();
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read).IsSuccess);
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+        peer.Write("r"u8);
+
+        TeardownThreads.AssertSet(ev);
+        Assert.Equal(NetworkEvents.Read, h.Runtime.EnumNetworkEvents(dup, ev).Value.Events);
+    }
+
+    [Fact]
+    [Trait("Rule", "DUP-1")]
+    public void DUP1_ManyDuplicates_OnlyTheLastOfAnyOrderTearsDown()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var handles = new List<SocketHandle> { s };
+        for (int i = 0; i < 4; i++)
+        {
+            handles.Add(h.Runtime.DuplicateSocket(handles[i]).ThrowIfFailed());
+        }
+
+        var ov = new WsaOverlapped(new WsaEvent());
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(handles[2], new byte[8], ov).Error);
+        foreach (var handle in new[] { handles[2], handles[0], handles[4], handles[1] })
+        {
+            Assert.True(h.Runtime.CloseSocket(handle).IsSuccess);
+            Assert.Equal(OperationStatus.Pending, ov.Status);
+            Assert.Equal(PeerState.Open, peer.State);
+        }
+
+        Assert.True(h.Runtime.CloseSocket(handles[3]).IsSuccess);
+
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+        Assert.Equal(1, ov.Event!.SetCount);
+        Assert.Equal(PeerState.FinReceived, peer.State);
+        Assert.Equal(0, h.Runtime.Sockets.Count);
+        h.Runtime.ValidateInvariants();
+    }
+
+    // ---- SEL-2: nothing recorded or signalled after close ----
+
+    [Fact]
+    [Trait("Rule", "SEL-2")]
+    public void SEL2_AfterClose_NothingIsRecordedOrSignalledWhenThePeerWritesClosesOrResets()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var ev = new WsaEvent();
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.All).IsSuccess);
+        Assert.True(h.Runtime.EnumNetworkEvents(s, ev).IsSuccess);
+        int sets = ev.SetCount;
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+
+        Assert.Equal(2, peer.Write("ab"u8));
+        peer.Close();
+        Assert.Equal(PeerState.FinReceived, peer.State);
+        peer.Reset();
+        Assert.False(ev.IsSet);
+        Assert.Equal(sets, ev.SetCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "SEL-2")]
+    public void SEL2_AfterCloseOfAListeningSocket_NoAcceptIsRecorded()
+    {
+        using var h = new TeardownHarness();
+        var listening = h.ListenOnFreePort(4, out var endPoint);
+        var ev = new WsaEvent();
+        Assert.True(h.Runtime.EventSelect(listening, ev, NetworkEvents.Accept).IsSuccess);
+
+        Assert.True(h.Runtime.CloseSocket(listening).IsSuccess);
+        var client = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+
+        Assert.Equal(WsaError.ConnectionRefused, h.Runtime.Connect(client, endPoint).Error);
+        Assert.False(ev.IsSet);
+        Assert.Equal(0, ev.SetCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "SEL-2")]
+    [Trait("Rule", "CLS-3")]
+    public void SEL2_ClosingASocketWithUnreadEvents_SignalsNothingMore()
+    {
+        using var h = new TeardownHarness();
+        var s = h.Connect(out var peer);
+        var ev = new WsaEvent();
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read | NetworkEvents.Close).IsSuccess);
+        peer.Write("data"u8);
+        TeardownThreads.AssertSet(ev);
+        ev.Reset();
+        int sets = ev.SetCount;
+
+        Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
+        peer.Close();
+
+        Assert.False(ev.IsSet);
+        Assert.Equal(sets, ev.SetCount);
+    }
+}
