@@ -158,6 +158,31 @@ public sealed class Ws2ConformanceTests : IDisposable
 
     [Fact]
     [Trait("Rule", "WS2-2")]
+    public void WS22_ConcurrentFirstSockets_LoadAndStartTheProviderOnce()
+    {
+        const int threads = 8;
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        var sockets = new nuint[threads];
+        using var barrier = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+        {
+            barrier.SignalAndWait(TimeSpan.FromSeconds(20));
+            sockets[i] = Ws2.socket(AF_INET, i % 2 == 0 ? SOCK_STREAM : SOCK_DGRAM, 0);
+        })).ToArray();
+
+        Array.ForEach(workers, w => w.Start());
+
+        Assert.All(workers, w => Assert.True(w.Join(TimeSpan.FromSeconds(20))));
+        Assert.DoesNotContain(INVALID_SOCKET, sockets);
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(1, provider.Startups);
+        Assert.Equal(threads, Ws2.SocketCount);
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(1, provider.Cleanups);
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
     public void WS22_FinalWSACleanup_CleansUpEachLoadedProviderOncePerStartup_ThenUnloadsIt()
     {
         for (int i = 0; i < 3; i++)
