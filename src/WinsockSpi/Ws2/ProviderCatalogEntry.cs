@@ -29,8 +29,8 @@ public sealed class ProviderCatalogEntry
     /// <param name="protocolType">iProtocol.</param>
     /// <param name="factory">
     /// Loads the provider into a process (LoadLibrary and the lookup of WSPStartup). Each call must yield a new
-    /// instance the Ws2 layer owns: after the final WSACleanup has cleaned it up, it is disposed if it implements
-    /// <see cref="IDisposable"/> (FreeLibrary).
+    /// instance the Ws2 layer owns: it is disposed, if it implements <see cref="IDisposable"/>, when its WSPStartup
+    /// fails or after the final WSACleanup has cleaned it up (FreeLibrary).
     /// </param>
     /// <param name="protocolChain">
     /// ProtocolChain.ChainEntries; <see langword="null"/> for a base protocol (the chain holding <paramref name="catalogEntryId"/> alone).

@@ -19,8 +19,9 @@ namespace WinsockSpi.Ws2;
 /// <remarks>
 /// <para>Create one per process. WSAStartup loads nothing: the first socket that needs a provider loads it through its
 /// catalog entry's factory and starts it with WSPStartup (version 2.2, with <see cref="Upcalls"/> as the upcall table),
-/// once per process; the final WSACleanup calls WSPCleanup on each loaded provider once per WSPStartup it made, then
-/// unloads it (WS2-1, WS2-2). Namespace providers are started the same way by the first name lookup
+/// once per process (a provider whose WSPStartup fails is unloaded again and the socket call fails with that error);
+/// the final WSACleanup calls WSPCleanup on each loaded provider once per WSPStartup it made, then unloads it
+/// (WS2-1, WS2-2). Namespace providers are started the same way by the first name lookup
 /// (<see cref="gethostbyname"/>) and cleaned up by the final WSACleanup (NSP-1).</para>
 /// <para>Thread-safe. WSAStartup, WSACleanup and the loading of providers are serialised by one lock, as ws2_32's
 /// startup lock serialises them; the catalog factories, WSPStartup, WSPCleanup, NSPStartup and NSPCleanup run under it
@@ -348,7 +349,8 @@ public sealed partial class Ws2Api
 
     /// <summary>
     /// Gives the started provider of <paramref name="entry"/>, loading it through the entry's factory and starting it with
-    /// WSPStartup the first time the process needs it (WS2-2).
+    /// WSPStartup the first time the process needs it (WS2-2). A provider whose WSPStartup fails is unloaded at once, as
+    /// ws2_32 does: the next socket that needs it loads it again.
     /// </summary>
     private WsaError GetStartedProvider(ProviderCatalogEntry entry, out LoadedProvider? provider, out long session)
     {
@@ -361,7 +363,7 @@ public sealed partial class Ws2Api
                 return WsaError.NotInitialized;
             }
 
-            if (_providers.TryGetValue(entry.ProviderId, out provider) && provider.Startups > 0)
+            if (_providers.TryGetValue(entry.ProviderId, out provider))
             {
                 return WsaError.Success;
             }
@@ -371,6 +373,7 @@ public sealed partial class Ws2Api
         {
             lock (_lock)
             {
+                // Another thread may have loaded it, or a final WSACleanup ended the session, while this one waited.
                 session = _session;
                 if (_startupCount == 0)
                 {
@@ -378,37 +381,30 @@ public sealed partial class Ws2Api
                     return WsaError.NotInitialized;
                 }
 
-                if (_providers.TryGetValue(entry.ProviderId, out provider) && provider.Startups > 0)
+                if (_providers.TryGetValue(entry.ProviderId, out provider))
                 {
                     return WsaError.Success;
                 }
             }
 
-            if (provider is null)
-            {
-                var loaded = entry.Factory(Process)
-                    ?? throw new InvalidOperationException($"The factory of catalog entry {entry.CatalogEntryId} returned null.");
-                provider = new LoadedProvider(entry.ProviderId, loaded);
-                lock (_lock)
-                {
-                    _providers.Add(entry.ProviderId, provider);
-                    _loadOrder.Add(provider);
-                }
-
-                Ws2Log.ProviderLoaded(_logger, entry.ProviderId, entry.CatalogEntryId);
-            }
+            var loaded = entry.Factory(Process)
+                ?? throw new InvalidOperationException($"The factory of catalog entry {entry.CatalogEntryId} returned null.");
+            Ws2Log.ProviderLoaded(_logger, entry.ProviderId, entry.CatalogEntryId);
 
             // ws2_32 asks every provider for 2.2, whatever the application negotiated.
-            var error = provider.Provider.Startup(s_highest, out _, Upcalls);
+            var error = loaded.Startup(s_highest, out _, Upcalls);
             if (error != WsaError.Success)
             {
                 Ws2Log.ProviderStartupFailed(_logger, entry.ProviderId, error);
+                (loaded as IDisposable)?.Dispose();
                 return error;
             }
 
+            provider = new LoadedProvider(entry.ProviderId, loaded) { Startups = 1 };
             lock (_lock)
             {
-                provider.Startups++;
+                _providers.Add(entry.ProviderId, provider);
+                _loadOrder.Add(provider);
             }
 
             return WsaError.Success;
@@ -453,7 +449,7 @@ public sealed partial class Ws2Api
 
         public IWspProvider Provider { get; } = provider;
 
-        /// <summary>Successful WSPStartup calls made by the layer; guarded by the layer's lock.</summary>
-        public int Startups { get; set; }
+        /// <summary>The WSPStartup calls the layer made and must match with WSPCleanup: one, as it starts each provider once.</summary>
+        public int Startups { get; init; }
     }
 }

@@ -242,24 +242,29 @@ public sealed class Ws2ConformanceTests : IDisposable
 
     [Fact]
     [Trait("Rule", "WS2-2")]
-    public void WS22_FailedProviderStartup_FailsTheSocket_AndIsNeverCleanedUp()
+    public void WS22_FailedProviderStartup_FailsTheSocketAndUnloadsTheProvider_TheNextSocketLoadsItAgain()
     {
         Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
         _kit.Network.IsAvailable = false;
 
         Assert.Equal(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+
         Assert.Equal((int)WsaError.SystemNotReady, Ws2.WSAGetLastError());
-        var provider = Assert.Single(_kit.Base.Loads);
-        Assert.Equal(1, provider.FailedStartups);
-        Assert.Equal(0, provider.Startups);
+        var failed = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(1, failed.FailedStartups);
+        Assert.Equal(0, failed.Startups);
+        Assert.Equal(1, failed.Disposals);
+        Assert.Empty(Ws2.LoadedProviders);
 
         _kit.Network.IsAvailable = true;
         Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
-        Assert.Single(_kit.Base.Loads);
-        Assert.Equal(1, provider.Startups);
+        Assert.Equal(2, _kit.Base.Loads.Count);
+        var started = _kit.Base.Last;
+        Assert.Equal(1, started.Startups);
 
         Assert.Equal(0, Ws2.WSACleanup());
-        Assert.Equal(1, provider.Cleanups);
+        Assert.Equal(0, failed.Cleanups);
+        Assert.Equal(1, started.Cleanups);
     }
 
     [Fact]
