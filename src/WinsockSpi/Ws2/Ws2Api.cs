@@ -401,10 +401,23 @@ public sealed partial class Ws2Api
             }
 
             provider = new LoadedProvider(entry.ProviderId, loaded) { Startups = 1 };
+            bool sessionEnded;
             lock (_lock)
             {
-                _providers.Add(entry.ProviderId, provider);
-                _loadOrder.Add(provider);
+                // Only a WSACleanup made from inside the factory or WSPStartup, on this thread, can end the session here.
+                sessionEnded = session != _session;
+                if (!sessionEnded)
+                {
+                    _providers.Add(entry.ProviderId, provider);
+                    _loadOrder.Add(provider);
+                }
+            }
+
+            if (sessionEnded)
+            {
+                CleanupLoaded([provider], [], 0);
+                provider = null;
+                return WsaError.NotInitialized;
             }
 
             return WsaError.Success;

@@ -202,6 +202,29 @@ public sealed class Ws2ApiTests : IDisposable
     }
 
     [Fact]
+    public void FinalWSACleanup_FromInsideTheFactory_EndsTheSession_AndTheProviderJustStartedIsCleanedUpAtOnce()
+    {
+        using var process = new SimulatedProcess();
+        var counting = new CountingProviderFactory();
+        Ws2Api? ws2 = null;
+        var catalog = ProviderCatalog.CreateDefault(p =>
+        {
+            Assert.Equal(0, ws2!.WSACleanup());
+            return counting.Load(p);
+        });
+        ws2 = new Ws2Api(process, catalog);
+        Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        Assert.Equal(INVALID_SOCKET, ws2.socket(AF_INET, SOCK_STREAM, 0));
+
+        Assert.Equal((int)WsaError.NotInitialized, ws2.WSAGetLastError());
+        var provider = Assert.Single(counting.Loads);
+        Assert.Equal((1, 1, 1), (provider.Startups, provider.Cleanups, provider.Disposals));
+        Assert.Empty(ws2.LoadedProviders);
+        Assert.Equal(0, ws2.StartupCount);
+    }
+
+    [Fact]
     public void SetSockOptLinger10_MakesCloseSocketResetTheConnection()
     {
         var (s, peer) = Connected();
