@@ -202,6 +202,26 @@ public sealed class Ws2ApiTests : IDisposable
     }
 
     [Fact]
+    [Trait("Rule", "CLN-11")]
+    public void FinalWSACleanup_WithTheNetworkDown_ReportsNetDown_ButReleasesEverything()
+    {
+        var (s, peer) = Connected();
+        var provider = _kit.Base.Last;
+        _kit.Network.IsAvailable = false;
+
+        Assert.Equal(SOCKET_ERROR, Ws2.WSACleanup());
+
+        Assert.Equal((int)WsaError.NetworkDown, Ws2.WSAGetLastError());
+        Assert.Equal(0, Ws2.StartupCount);
+        Assert.Equal((1, 1), (provider.Cleanups, provider.Disposals));
+        Assert.Equal(PeerState.Reset, peer.State);
+        _kit.Network.IsAvailable = true;
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Equal(SOCKET_ERROR, Ws2.closesocket(s));
+        Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+    }
+
+    [Fact]
     public void FinalWSACleanup_FromInsideTheFactory_EndsTheSession_AndTheProviderJustStartedIsCleanedUpAtOnce()
     {
         using var process = new SimulatedProcess();
