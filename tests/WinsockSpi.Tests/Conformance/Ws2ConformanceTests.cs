@@ -1,0 +1,695 @@
+using System.Net;
+using WinsockSpi.Network;
+using WinsockSpi.Processes;
+using WinsockSpi.Tests.Ws2;
+using WinsockSpi.Ws2;
+using static WinsockSpi.Ws2.Ws2Constants;
+
+namespace WinsockSpi.Tests.Conformance;
+
+/// <summary>SEMANTICS.md §9, the Ws2 API layer: WS2-1, WS2-2, WS2-3, and the WSACleanup part of NSP-1.</summary>
+public sealed class Ws2ConformanceTests : IDisposable
+{
+    private static readonly Guid s_dnsId = new("22059d40-7e9e-11cf-ae5a-00aa00a7112b");
+    private static readonly Guid s_pnrpId = new("03fe89cd-766d-4976-b9c1-bb9bc42c7b4d");
+    private static readonly Guid s_ldapId = new("3b2637ee-e580-11cf-a555-00c04fd8d4ac");
+
+    private readonly Ws2TestKit _kit = new(withSecondProvider: true);
+
+    private Ws2Api Ws2 => _kit.Api;
+
+    public void Dispose() => _kit.Dispose();
+
+    // ---- WS2-1: the API layer's own count and version negotiation ----
+
+    /// <summary>The version table of Wine's and ReactOS's WSAStartup tests, which assert Windows' behaviour.</summary>
+    [Theory]
+    [Trait("Rule", "WS2-1")]
+    [InlineData((ushort)0x0000, 10092, (ushort)0x0202)] // 0.0: refused, wVersion still reads 2.2
+    [InlineData((ushort)0x0900, 10092, (ushort)0x0202)] // 0.9: refused
+    [InlineData((ushort)0x0001, 0, (ushort)0x0001)] // 1.0
+    [InlineData((ushort)0x0101, 0, (ushort)0x0101)] // 1.1
+    [InlineData((ushort)0x0201, 0, (ushort)0x0101)] // 1.2 -> 1.1
+    [InlineData((ushort)0xFF01, 0, (ushort)0x0101)] // 1.255 -> 1.1
+    [InlineData((ushort)0x0002, 0, (ushort)0x0002)] // 2.0
+    [InlineData((ushort)0x0102, 0, (ushort)0x0102)] // 2.1
+    [InlineData((ushort)0x0202, 0, (ushort)0x0202)] // 2.2
+    [InlineData((ushort)0x0302, 0, (ushort)0x0202)] // 2.3 -> 2.2
+    [InlineData((ushort)0xFF02, 0, (ushort)0x0202)] // 2.255 -> 2.2
+    [InlineData((ushort)0x0003, 0, (ushort)0x0202)] // 3.0 -> 2.2
+    [InlineData((ushort)0xFFFF, 0, (ushort)0x0202)] // 255.255 -> 2.2
+    [InlineData((ushort)0x00FF, 0, (ushort)0x0202)] // 255.0 -> 2.2
+    public void WS21_WSAStartup_NegotiatesPerVersionTable_AndFillsDataEvenOnFailure(ushort requested, int expectedReturn, ushort expectedVersion)
+    {
+        Ws2.WSASetLastError(0x0BAD);
+
+        int rc = Ws2.WSAStartup(requested, out var data);
+
+        Assert.Equal(expectedReturn, rc);
+        Assert.Equal(expectedVersion, data.wVersion);
+        Assert.Equal(MAKEWORD(2, 2), data.wHighVersion);
+        Assert.Equal("WinSock 2.0", data.szDescription);
+        Assert.Equal("Running", data.szSystemStatus);
+        Assert.Equal(rc == 0 ? 1 : 0, Ws2.StartupCount);
+        Assert.Equal(rc == 0 ? 0 : (int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-1")]
+    public void WS21_NestedStartups_NeedAsManyCleanups_FailedStartupIsNotCounted()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(1, 1), out _));
+        Assert.Equal((int)WsaError.VersionNotSupported, Ws2.WSAStartup(MAKEWORD(0, 0), out _));
+        Assert.Equal(2, Ws2.StartupCount);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        nuint stillWorks = Ws2.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        Assert.NotEqual(INVALID_SOCKET, stillWorks);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, Ws2.StartupCount);
+        Assert.Equal(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP));
+        Assert.Equal((int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-1")]
+    public void WS21_ApiCount_IsKeptApartFromTheProvidersCount()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        }
+
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_DGRAM, 0));
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(3, Ws2.StartupCount);
+        Assert.Equal(1, provider.Inner.StartupCount);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, provider.Cleanups);
+        Assert.Equal(1, provider.Inner.StartupCount);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(1, provider.Cleanups);
+        Assert.Equal(0, provider.Inner.StartupCount);
+    }
+
+    // ---- WS2-2: providers loaded on demand, started once, cleaned up once per start ----
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_WSAStartup_LoadsNoProvider()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        Assert.Empty(_kit.Base.Loads);
+        Assert.Empty(_kit.Second.Loads);
+        Assert.Empty(Ws2.LoadedProviders);
+        Assert.Equal(0, _kit.Network.GetClientProcessCount(_kit.Base.ProviderId));
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_FirstSocket_LoadsAndStartsItsProviderOnce()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        nuint s = Ws2.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+
+        Assert.NotEqual(INVALID_SOCKET, s);
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(1, provider.Startups);
+        Assert.Equal(WinsockVersion.V2_2, provider.LastRequestedVersion);
+        Assert.Same(Ws2.Upcalls, provider.LastUpcalls);
+        Assert.Same(provider, Assert.Single(Ws2.LoadedProviders));
+        Assert.True(Ws2.TryGetProvider(s, out var owner));
+        Assert.Same(provider, owner);
+        Assert.Empty(_kit.Second.Loads);
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_LaterSockets_ReuseTheStartedProvider_TcpAndUdpShareIt()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        nuint[] sockets =
+        [
+            Ws2.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP),
+            Ws2.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP),
+            Ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP),
+            Ws2.socket(AF_INET6, SOCK_STREAM, 0),
+            Ws2.socket(AF_INET6, SOCK_DGRAM, 0),
+        ];
+
+        Assert.DoesNotContain(INVALID_SOCKET, sockets);
+        Assert.Equal(sockets.Length, sockets.Distinct().Count());
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(1, provider.Startups);
+        Assert.Equal(1, provider.Inner.StartupCount);
+        Assert.Equal(sockets.Length, provider.Inner.Sockets.Count);
+        Assert.All(sockets, s => Assert.True(Ws2.TryGetProvider(s, out var p) && ReferenceEquals(p, provider)));
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_ConcurrentFirstSockets_LoadAndStartTheProviderOnce()
+    {
+        const int threads = 8;
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        var sockets = new nuint[threads];
+        using var barrier = new Barrier(threads);
+        var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
+        {
+            barrier.SignalAndWait(TimeSpan.FromSeconds(20));
+            sockets[i] = Ws2.socket(AF_INET, i % 2 == 0 ? SOCK_STREAM : SOCK_DGRAM, 0);
+        })).ToArray();
+
+        Array.ForEach(workers, w => w.Start());
+
+        Assert.All(workers, w => Assert.True(w.Join(TimeSpan.FromSeconds(20))));
+        Assert.DoesNotContain(INVALID_SOCKET, sockets);
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(1, provider.Startups);
+        Assert.Equal(threads, Ws2.SocketCount);
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(1, provider.Cleanups);
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_FinalWSACleanup_CleansUpEachLoadedProviderOncePerStartup_ThenUnloadsIt()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        }
+
+        nuint a = Ws2.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        nuint b = Ws2.WSASocket(FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, FROM_PROTOCOL_INFO, _kit.SecondEntry, 0, WSA_FLAG_OVERLAPPED);
+        Assert.NotEqual(INVALID_SOCKET, a);
+        Assert.NotEqual(INVALID_SOCKET, b);
+        var first = Assert.Single(_kit.Base.Loads);
+        var second = Assert.Single(_kit.Second.Loads);
+        Assert.Equal(2, Ws2.LoadedProviders.Count);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, first.Cleanups + second.Cleanups);
+        Assert.Equal(0, first.Disposals + second.Disposals);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        Assert.All(new[] { first, second }, p =>
+        {
+            Assert.Equal(1, p.Startups);
+            Assert.Equal(p.Startups, p.Cleanups);
+            Assert.Equal(1, p.Disposals);
+            Assert.Equal(0, p.Inner.StartupCount);
+            Assert.True(p.Inner.IsUnloadReady);
+        });
+        Assert.Empty(Ws2.LoadedProviders);
+        Assert.Equal(0, Ws2.SocketCount);
+        Assert.Equal(0, _kit.Network.GetClientProcessCount(_kit.Base.ProviderId));
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_AfterFinalCleanup_TheNextSocketLoadsAndStartsTheProviderAgain()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Single(_kit.Base.Loads);
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        Assert.Equal(2, _kit.Base.Loads.Count);
+        Assert.All(_kit.Base.Loads, p =>
+        {
+            Assert.Equal(1, p.Startups);
+            Assert.Equal(1, p.Cleanups);
+            Assert.Equal(1, p.Disposals);
+        });
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_FailedProviderStartup_FailsTheSocketAndUnloadsTheProvider_TheNextSocketLoadsItAgain()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        _kit.Network.IsAvailable = false;
+
+        Assert.Equal(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+
+        Assert.Equal((int)WsaError.SystemNotReady, Ws2.WSAGetLastError());
+        var failed = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(1, failed.FailedStartups);
+        Assert.Equal(0, failed.Startups);
+        Assert.Equal(1, failed.Disposals);
+        Assert.Empty(Ws2.LoadedProviders);
+
+        _kit.Network.IsAvailable = true;
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+        Assert.Equal(2, _kit.Base.Loads.Count);
+        var started = _kit.Base.Last;
+        Assert.Equal(1, started.Startups);
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, failed.Cleanups);
+        Assert.Equal(1, started.Cleanups);
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_FailedProviderStartupOnly_FinalCleanupMakesNoWspCleanup()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        _kit.Network.IsAvailable = false;
+        Assert.Equal(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.Equal(0, provider.Cleanups);
+        Assert.Equal(1, provider.Disposals);
+    }
+
+    /// <summary>The parameter table of Wine's test_WSASocket, which asserts Windows' behaviour.</summary>
+    [Theory]
+    [Trait("Rule", "WS2-2")]
+    [InlineData(0, 0, 0, WsaError.InvalidArgument)]
+    [InlineData(0, SOCK_STREAM, -1, WsaError.ProtocolNotSupported)]
+    [InlineData(0, -1, IPPROTO_UDP, WsaError.SocketNotSupported)]
+    [InlineData(0, -1, 0, WsaError.InvalidArgument)]
+    [InlineData(AF_INET, -1, 0, WsaError.SocketNotSupported)]
+    [InlineData(AF_INET, 0, -1, WsaError.ProtocolNotSupported)]
+    [InlineData(0, -1, -1, WsaError.SocketNotSupported)]
+    [InlineData(-1, SOCK_STREAM, IPPROTO_UDP, WsaError.AddressFamilyNotSupported)]
+    [InlineData(0, SOCK_STREAM, 0, WsaError.InvalidArgument)]
+    [InlineData(0, 0, 0xdead, WsaError.ProtocolNotSupported)]
+    [InlineData(AF_INET, 0xdead, 0, WsaError.SocketNotSupported)]
+    [InlineData(0, 0xdead, 0, WsaError.InvalidArgument)]
+    [InlineData(AF_INET, SOCK_STREAM, IPPROTO_UDP, WsaError.ProtocolNotSupported)]
+    [InlineData(AF_INET, SOCK_DGRAM, IPPROTO_TCP, WsaError.ProtocolNotSupported)]
+    [InlineData(32, SOCK_STREAM, 0, WsaError.AddressFamilyNotSupported)]
+    public void WS22_Socket_WithNoMatchingCatalogEntry_FailsWithTheCatalogError_AndLoadsNothing(int af, int type, int protocol, WsaError expected)
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Ws2.WSASetLastError(0x0BAD);
+
+        nuint s = Ws2.WSASocket(af, type, protocol, null, 0, 0);
+
+        Assert.Equal(INVALID_SOCKET, s);
+        Assert.Equal((int)expected, Ws2.WSAGetLastError());
+        Assert.Empty(_kit.Base.Loads);
+    }
+
+    [Theory]
+    [Trait("Rule", "WS2-2")]
+    [InlineData(AF_INET, 0, 0, SOCK_STREAM)]
+    [InlineData(AF_INET, SOCK_STREAM, 0, SOCK_STREAM)]
+    [InlineData(AF_INET, 0, IPPROTO_TCP, SOCK_STREAM)]
+    [InlineData(0, 0, IPPROTO_TCP, SOCK_STREAM)]
+    [InlineData(0, 0, IPPROTO_UDP, SOCK_DGRAM)]
+    [InlineData(AF_INET6, SOCK_DGRAM, 0, SOCK_DGRAM)]
+    public void WS22_Socket_PicksTheFirstMatchingEntry_ZeroMatchesAny(int af, int type, int protocol, int expectedType)
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        nuint s = Ws2.socket(af, type, protocol);
+
+        Assert.NotEqual(INVALID_SOCKET, s);
+        var provider = Assert.Single(_kit.Base.Loads);
+        Assert.True(provider.Inner.Sockets.TryGetInfo(new Sockets.SocketHandle(s), out var info));
+        Assert.Equal(expectedType, (int)info.SocketType);
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-2")]
+    public void WS22_SocketValues_RouteToTheProviderThatOwnsThem()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        nuint a = Ws2.socket(AF_INET, SOCK_STREAM, 0);
+        nuint b = Ws2.WSASocket(0, 0, 0, _kit.SecondEntry, 0, 0);
+        var first = _kit.Base.Last;
+        var second = _kit.Second.Last;
+        Assert.Equal(1, first.Inner.Sockets.Count);
+        Assert.Equal(1, second.Inner.Sockets.Count);
+
+        Assert.Equal(0, Ws2.bind(b, new IPEndPoint(IPAddress.Loopback, 0)));
+        Assert.Equal(0, Ws2.closesocket(b));
+
+        Assert.Equal(1, first.Inner.Sockets.Count);
+        Assert.Equal(0, second.Inner.Sockets.Count);
+        Assert.Equal(0, Ws2.bind(a, new IPEndPoint(IPAddress.Loopback, 0)));
+        Assert.Equal(0, Ws2.getsockname(a, out var name));
+        Assert.True(first.Inner.Sockets.TryGetInfo(new Sockets.SocketHandle(a), out var info));
+        Assert.Equal(info.LocalEndPoint, name);
+        Assert.True(Ws2.TryGetProvider(a, out var owner));
+        Assert.Same(first, owner);
+        Assert.False(Ws2.TryGetProvider(b, out _));
+    }
+
+    // ---- WS2-3: stale handles, extra cleanup, last error ----
+
+    /// <summary>A port of Wine's test_WithWSAStartup: sockets and their duplicates are destroyed by WSACleanup.</summary>
+    [Fact]
+    [Trait("Rule", "WS2-3")]
+    [Trait("Rule", "CLN-10")]
+    public void WS23_AfterFinalCleanupAndNewStartup_EveryOldHandleAndDuplicateGivesNotSock()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        var pairs = new List<(nuint Src, nuint Dst, nuint DupSrc, nuint DupDst)>();
+        for (int i = 0; i < 8; i++)
+        {
+            var (src, dst) = Ws2TestKit.TcpSocketPair(Ws2);
+            Assert.Equal(0, Ws2.WSADuplicateSocket(src, _kit.Process.Id, out nuint dupSrc));
+            Assert.Equal(0, Ws2.WSADuplicateSocket(dst, _kit.Process.Id, out nuint dupDst));
+            pairs.Add((src, dst, dupSrc, dupDst));
+        }
+
+        Assert.Equal(4, Ws2.send(pairs[0].Src, "TEST"u8, 4, 0));
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        Ws2.WSASetLastError(0x0BAD);
+        Assert.Equal(SOCKET_ERROR, Ws2.send(pairs[0].Src, "TEST"u8, 4, 0));
+        Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+        Assert.Equal(SOCKET_ERROR, Ws2.send(pairs[0].Dst, "TEST"u8, 4, 0));
+        Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+
+        var old = pairs.SelectMany(p => new[] { p.Src, p.DupSrc, p.Dst, p.DupDst }).ToArray();
+        foreach (nuint s in old)
+        {
+            Ws2.WSASetLastError(0x0BAD);
+            Assert.Equal(SOCKET_ERROR, Ws2.getsockname(s, out _));
+            Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+        }
+
+        // New sockets of the new session never answer to an old value (CLN-10).
+        var fresh = Enumerable.Range(0, old.Length).Select(_ => Ws2.socket(AF_INET, SOCK_STREAM, 0)).ToArray();
+        Assert.Empty(fresh.Intersect(old));
+        foreach (nuint s in old)
+        {
+            Assert.Equal(SOCKET_ERROR, Ws2.closesocket(s));
+            Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+        }
+
+        Assert.All(fresh, s => Assert.Equal(0, Ws2.closesocket(s)));
+        Assert.Equal(0, Ws2.WSACleanup());
+        Ws2.WSASetLastError(0x0BAD);
+        Assert.Equal(SOCKET_ERROR, Ws2.WSACleanup());
+        Assert.Equal((int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-3")]
+    public void WS23_OldHandles_BeforeANewStartup_GiveNotInitialised()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        nuint s = Ws2.socket(AF_INET, SOCK_STREAM, 0);
+        Assert.Equal(0, Ws2.WSADuplicateSocket(s, _kit.Process.Id, out nuint dup));
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        foreach (nuint h in new[] { s, dup })
+        {
+            Assert.Equal(SOCKET_ERROR, Ws2.getsockname(h, out _));
+            Assert.Equal((int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+            Assert.Equal(SOCKET_ERROR, Ws2.closesocket(h));
+            Assert.Equal((int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+        }
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-3")]
+    public void WS23_ExtraWSACleanup_GivesSocketErrorAndNotInitialised_AndChangesNothing()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+        Assert.Equal(0, Ws2.WSACleanup());
+        var provider = _kit.Base.Last;
+
+        Ws2.WSASetLastError(unchecked((int)0xdeadbeef));
+        Assert.Equal(SOCKET_ERROR, Ws2.WSACleanup());
+        Assert.Equal((int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+        Assert.Equal(SOCKET_ERROR, Ws2.WSACleanup());
+        Assert.Equal((int)WsaError.NotInitialized, Ws2.WSAGetLastError());
+
+        Assert.Equal(0, Ws2.StartupCount);
+        Assert.Equal(1, provider.Cleanups);
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-3")]
+    public void WS23_SuccessfulWSACleanup_SetsTheCallingThreadsLastErrorToZero()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+
+        Ws2.WSASetLastError((int)WsaError.NotSocket);
+        Assert.Equal(0, Ws2.WSACleanup()); // not final
+        Assert.Equal(0, Ws2.WSAGetLastError());
+
+        Ws2.WSASetLastError((int)WsaError.NotSocket);
+        Assert.Equal(0, Ws2.WSACleanup()); // final
+        Assert.Equal(0, Ws2.WSAGetLastError());
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-3")]
+    public void WS23_LastError_BelongsToTheCallingThreadOfTheProcess()
+    {
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Equal(SOCKET_ERROR, Ws2.closesocket(0x1234));
+        Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+
+        int workerBefore = -1, workerAfter = -1;
+        var worker = new Thread(() =>
+        {
+            workerBefore = Ws2.WSAGetLastError();
+            Ws2.socket(-1, SOCK_STREAM, 0);
+            workerAfter = Ws2.WSAGetLastError();
+        });
+        worker.Start();
+        Assert.True(worker.Join(TimeSpan.FromSeconds(20)));
+
+        Assert.Equal(0, workerBefore);
+        Assert.Equal((int)WsaError.AddressFamilyNotSupported, workerAfter);
+        Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+
+        using var otherProcess = new SimulatedProcess(_kit.Network);
+        var other = new Ws2Api(otherProcess);
+        Assert.Equal(0, other.WSAGetLastError());
+        other.WSASetLastError(42);
+        Assert.Equal((int)WsaError.NotSocket, Ws2.WSAGetLastError());
+    }
+
+    [Fact]
+    [Trait("Rule", "WS2-3")]
+    public void WS23_EveryCallBeforeWSAStartup_GivesNotInitialised()
+    {
+        const nuint s = 0x1234;
+        int bytes = 7, flags = 0, transferred = 7, outFlags = 0;
+        uint arg = 1;
+        var ov = new Operations.WsaOverlapped(new Operations.WsaEvent());
+        var calls = new (string Name, Func<bool> Failed)[]
+        {
+            ("socket", () => Ws2.socket(AF_INET, SOCK_STREAM, 0) == INVALID_SOCKET),
+            ("WSASocket", () => Ws2.WSASocket(0, 0, 0, null, 0, 0) == INVALID_SOCKET),
+            ("closesocket", () => Ws2.closesocket(s) == SOCKET_ERROR),
+            ("send", () => Ws2.send(s, new byte[4], 4, 0) == SOCKET_ERROR),
+            ("recv", () => Ws2.recv(s, new byte[4], 4, 0) == SOCKET_ERROR),
+            ("WSASend", () => Ws2.WSASend(s, new byte[4], ref bytes, 0, ov, null) == SOCKET_ERROR),
+            ("WSARecv", () => Ws2.WSARecv(s, new byte[4], ref bytes, ref flags, ov, null) == SOCKET_ERROR),
+            ("WSAGetOverlappedResult", () => !Ws2.WSAGetOverlappedResult(s, ov, ref transferred, false, ref outFlags)),
+            ("WSADuplicateSocket", () => Ws2.WSADuplicateSocket(s, _kit.Process.Id, out _) == SOCKET_ERROR),
+            ("setsockopt", () => Ws2.setsockopt(s, SOL_SOCKET, SO_LINGER, new Sockets.LingerState(true, 0)) == SOCKET_ERROR),
+            ("ioctlsocket", () => Ws2.ioctlsocket(s, FIONBIO, ref arg) == SOCKET_ERROR),
+            ("bind", () => Ws2.bind(s, new IPEndPoint(IPAddress.Loopback, 0)) == SOCKET_ERROR),
+            ("listen", () => Ws2.listen(s, 1) == SOCKET_ERROR),
+            ("connect", () => Ws2.connect(s, new IPEndPoint(IPAddress.Loopback, 1)) == SOCKET_ERROR),
+            ("accept", () => Ws2.accept(s) == INVALID_SOCKET),
+            ("getsockname", () => Ws2.getsockname(s, out _) == SOCKET_ERROR),
+            ("getpeername", () => Ws2.getpeername(s, out _) == SOCKET_ERROR),
+            ("shutdown", () => Ws2.shutdown(s, SD_BOTH) == SOCKET_ERROR),
+            ("WSAEventSelect", () => Ws2.WSAEventSelect(s, new Operations.WsaEvent(), FD_READ) == SOCKET_ERROR),
+            ("WSAEnumNetworkEvents", () => Ws2.WSAEnumNetworkEvents(s, null, out _) == SOCKET_ERROR),
+            ("WSACancelBlockingCall", () => Ws2.WSACancelBlockingCall() == SOCKET_ERROR),
+            ("gethostbyname", () => Ws2.gethostbyname("localhost") is null),
+            ("WSACleanup", () => Ws2.WSACleanup() == SOCKET_ERROR),
+        };
+
+        foreach (var (name, failed) in calls)
+        {
+            Ws2.WSASetLastError(0x0BAD);
+            Assert.True(failed(), $"{name} should fail before WSAStartup");
+            Assert.True((int)WsaError.NotInitialized == Ws2.WSAGetLastError(), $"{name} set {Ws2.WSAGetLastError()}");
+        }
+
+        Assert.Equal(7, bytes);
+        Assert.Equal(7, transferred);
+        Assert.False(ov.IsPending);
+        Assert.Empty(_kit.Base.Loads);
+    }
+
+    // ---- NSP-1: WSACleanup cleans up the namespace providers the process started ----
+
+    [Fact]
+    [Trait("Rule", "NSP-1")]
+    public void NSP1_WSAStartup_StartsNoNamespaceProvider()
+    {
+        var nsp = AddNamespaceProvider(s_dnsId);
+
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+
+        Assert.Empty(nsp.Loads);
+        Assert.Empty(Ws2.LoadedNamespaceProviders);
+    }
+
+    [Fact]
+    [Trait("Rule", "NSP-1")]
+    public void NSP1_FirstLookup_StartsEveryNamespaceProviderIdOnce()
+    {
+        var dns = AddNamespaceProvider(s_dnsId);
+        var multi = AddNamespaceProvider(s_pnrpId, s_ldapId);
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        Assert.NotNull(Ws2.gethostbyname("localhost"));
+        Assert.NotNull(Ws2.gethostbyname("127.0.0.1"));
+        Assert.Null(Ws2.gethostbyname("no.such.host"));
+
+        var d = Assert.Single(dns.Loads);
+        var m = Assert.Single(multi.Loads);
+        Assert.Equal(1, d.StartupCalls(s_dnsId));
+        Assert.Equal(1, m.StartupCalls(s_pnrpId));
+        Assert.Equal(1, m.StartupCalls(s_ldapId));
+        Assert.Equal(2, Ws2.LoadedNamespaceProviders.Count);
+    }
+
+    [Fact]
+    [Trait("Rule", "NSP-1")]
+    public void NSP1_FinalWSACleanup_CleansUpEachNamespaceProviderIdOncePerStart()
+    {
+        var dns = AddNamespaceProvider(s_dnsId);
+        var multi = AddNamespaceProvider(s_pnrpId, s_ldapId);
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotNull(Ws2.gethostbyname("localhost"));
+        Assert.NotNull(Ws2.gethostbyname("localhost"));
+        var d = dns.Last;
+        var m = multi.Last;
+
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.DoesNotContain(d.Calls, c => c.StartsWith("cleanup", StringComparison.Ordinal));
+        Assert.DoesNotContain(m.Calls, c => c.StartsWith("cleanup", StringComparison.Ordinal));
+
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        Assert.Equal(1, d.CleanupCalls(s_dnsId));
+        Assert.Equal(1, m.CleanupCalls(s_pnrpId));
+        Assert.Equal(1, m.CleanupCalls(s_ldapId));
+        Assert.Equal(0, d.Count(s_dnsId));
+        Assert.Equal(0, m.Count(s_pnrpId));
+        Assert.Equal(0, m.Count(s_ldapId));
+        Assert.True(d.IsDisposed);
+        Assert.True(m.IsDisposed);
+        Assert.Empty(Ws2.LoadedNamespaceProviders);
+    }
+
+    [Fact]
+    [Trait("Rule", "NSP-1")]
+    public void NSP1_FailedNspStartup_IsNeverCleanedUp()
+    {
+        var multi = AddNamespaceProvider(s_pnrpId, s_ldapId);
+        multi.FailOnFirstLoad = s_ldapId;
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+
+        Assert.NotNull(Ws2.gethostbyname("localhost"));
+        var m = multi.Last;
+        Assert.Equal(1, m.StartupCalls(s_ldapId));
+        Assert.Equal(0, m.Count(s_ldapId));
+
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        Assert.Equal(1, m.CleanupCalls(s_pnrpId));
+        Assert.Equal(0, m.CleanupCalls(s_ldapId));
+    }
+
+    [Fact]
+    [Trait("Rule", "NSP-1")]
+    public void NSP1_FailedNspStartup_IsRetriedByTheNextLookup_AndThenCleanedUpOnce()
+    {
+        var multi = AddNamespaceProvider(s_pnrpId, s_ldapId);
+        multi.FailOnFirstLoad = s_ldapId;
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotNull(Ws2.gethostbyname("localhost"));
+        var m = Assert.Single(multi.Loads);
+        m.FailingIds.Clear();
+
+        Assert.NotNull(Ws2.gethostbyname("localhost"));
+
+        Assert.Single(multi.Loads);
+        Assert.Equal(2, m.StartupCalls(s_ldapId));
+        Assert.Equal(1, m.StartupCalls(s_pnrpId));
+        Assert.Equal(1, m.Count(s_ldapId));
+        Assert.Equal(0, Ws2.WSACleanup());
+        Assert.Equal(1, m.CleanupCalls(s_ldapId));
+        Assert.Equal(1, m.CleanupCalls(s_pnrpId));
+        Assert.Equal(0, m.Count(s_ldapId));
+    }
+
+    [Fact]
+    [Trait("Rule", "NSP-1")]
+    public void NSP1_WithoutALookup_FinalWSACleanupMakesNoNspCall()
+    {
+        var dns = AddNamespaceProvider(s_dnsId);
+        Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));
+        Assert.NotEqual(INVALID_SOCKET, Ws2.socket(AF_INET, SOCK_STREAM, 0));
+
+        Assert.Equal(0, Ws2.WSACleanup());
+
+        Assert.Empty(dns.Loads);
+    }
+
+    private NamespaceFactory AddNamespaceProvider(params Guid[] ids)
+    {
+        var factory = new NamespaceFactory(ids);
+        _kit.Catalog.AddNamespace(new NamespaceCatalogEntry($"fake {ids.Length}", ids, factory.Load));
+        return factory;
+    }
+
+    /// <summary>Loads a fresh <see cref="FakeNamespaceProvider"/> each time and remembers every load.</summary>
+    private sealed class NamespaceFactory(Guid[] ids)
+    {
+        private readonly List<FakeNamespaceProvider> _loads = [];
+
+        /// <summary>Gets or sets an id whose NSPStartup fails in the first provider loaded.</summary>
+        public Guid? FailOnFirstLoad { get; set; }
+
+        public IReadOnlyList<FakeNamespaceProvider> Loads => [.. _loads];
+
+        public FakeNamespaceProvider Last => _loads[^1];
+
+        public Namespaces.INamespaceProvider Load(SimulatedProcess process)
+        {
+            var provider = new FakeNamespaceProvider(ids);
+            if (_loads.Count == 0 && FailOnFirstLoad is { } failing)
+            {
+                provider.FailingIds.TryAdd(failing, true);
+            }
+
+            _loads.Add(provider);
+            return provider;
+        }
+    }
+}
