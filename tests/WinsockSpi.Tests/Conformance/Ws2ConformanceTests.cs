@@ -328,7 +328,7 @@ public sealed class Ws2ConformanceTests : IDisposable
 
         Assert.NotEqual(INVALID_SOCKET, s);
         var provider = Assert.Single(_kit.Base.Loads);
-        Assert.True(provider.Inner.Sockets.TryGetInfo(new Sockets.SocketHandle(s), out var info));
+        Assert.True(provider.Inner.Sockets.TryGetInfo(new WinsockSpi.Sockets.SocketHandle(s), out var info));
         Assert.Equal(expectedType, (int)info.SocketType);
     }
 
@@ -351,7 +351,7 @@ public sealed class Ws2ConformanceTests : IDisposable
         Assert.Equal(0, second.Inner.Sockets.Count);
         Assert.Equal(0, Ws2.bind(a, new IPEndPoint(IPAddress.Loopback, 0)));
         Assert.Equal(0, Ws2.getsockname(a, out var name));
-        Assert.True(first.Inner.Sockets.TryGetInfo(new Sockets.SocketHandle(a), out var info));
+        Assert.True(first.Inner.Sockets.TryGetInfo(new WinsockSpi.Sockets.SocketHandle(a), out var info));
         Assert.Equal(info.LocalEndPoint, name);
         Assert.True(Ws2.TryGetProvider(a, out var owner));
         Assert.Same(first, owner);
@@ -500,7 +500,7 @@ public sealed class Ws2ConformanceTests : IDisposable
         const nuint s = 0x1234;
         int bytes = 7, flags = 0, transferred = 7, outFlags = 0;
         uint arg = 1;
-        var ov = new Operations.WsaOverlapped(new Operations.WsaEvent());
+        var ov = new WinsockSpi.Operations.WsaOverlapped(new WinsockSpi.Operations.WsaEvent());
         var calls = new (string Name, Func<bool> Failed)[]
         {
             ("socket", () => Ws2.socket(AF_INET, SOCK_STREAM, 0) == INVALID_SOCKET),
@@ -512,7 +512,7 @@ public sealed class Ws2ConformanceTests : IDisposable
             ("WSARecv", () => Ws2.WSARecv(s, new byte[4], ref bytes, ref flags, ov, null) == SOCKET_ERROR),
             ("WSAGetOverlappedResult", () => !Ws2.WSAGetOverlappedResult(s, ov, ref transferred, false, ref outFlags)),
             ("WSADuplicateSocket", () => Ws2.WSADuplicateSocket(s, _kit.Process.Id, out _) == SOCKET_ERROR),
-            ("setsockopt", () => Ws2.setsockopt(s, SOL_SOCKET, SO_LINGER, new Sockets.LingerState(true, 0)) == SOCKET_ERROR),
+            ("setsockopt", () => Ws2.setsockopt(s, SOL_SOCKET, SO_LINGER, new WinsockSpi.Sockets.LingerState(true, 0)) == SOCKET_ERROR),
             ("ioctlsocket", () => Ws2.ioctlsocket(s, FIONBIO, ref arg) == SOCKET_ERROR),
             ("bind", () => Ws2.bind(s, new IPEndPoint(IPAddress.Loopback, 0)) == SOCKET_ERROR),
             ("listen", () => Ws2.listen(s, 1) == SOCKET_ERROR),
@@ -521,7 +521,7 @@ public sealed class Ws2ConformanceTests : IDisposable
             ("getsockname", () => Ws2.getsockname(s, out _) == SOCKET_ERROR),
             ("getpeername", () => Ws2.getpeername(s, out _) == SOCKET_ERROR),
             ("shutdown", () => Ws2.shutdown(s, SD_BOTH) == SOCKET_ERROR),
-            ("WSAEventSelect", () => Ws2.WSAEventSelect(s, new Operations.WsaEvent(), FD_READ) == SOCKET_ERROR),
+            ("WSAEventSelect", () => Ws2.WSAEventSelect(s, new WinsockSpi.Operations.WsaEvent(), FD_READ) == SOCKET_ERROR),
             ("WSAEnumNetworkEvents", () => Ws2.WSAEnumNetworkEvents(s, null, out _) == SOCKET_ERROR),
             ("WSACancelBlockingCall", () => Ws2.WSACancelBlockingCall() == SOCKET_ERROR),
             ("gethostbyname", () => Ws2.gethostbyname("localhost") is null),
