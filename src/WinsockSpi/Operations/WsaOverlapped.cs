@@ -123,6 +123,12 @@ public sealed class WsaOverlapped
         _flags = flags;
     }
 
+    /// <summary>
+    /// Gets the outcome recorded by <see cref="SetOutcome"/>, already before <see cref="Publish"/> (when <see cref="Error"/>
+    /// still reads WSA_IO_PENDING): what the winner of <see cref="TryClaim"/> reports in its notification.
+    /// </summary>
+    internal WsaError RecordedError => _error;
+
     /// <summary>Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes waiters.</summary>
     internal void Publish()
     {

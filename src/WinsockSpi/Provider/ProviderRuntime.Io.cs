@@ -634,7 +634,8 @@ public sealed partial class ProviderRuntime
             }
             else
             {
-                var completion = new OverlappedCompletion(op.Handle, op, op.Error, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
+                // The outcome as recorded: op.Error still reads WSA_IO_PENDING until Publish.
+                var completion = new OverlappedCompletion(op.Handle, op, op.RecordedError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
                 op.Publish();
                 upcalls.CompleteOverlappedRequest(completion);
             }
