@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WinsockSpi.Layering;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -306,6 +308,32 @@ public class LayeredProviderTests
         Assert.True(runtime.IsUnloadReady);
         Assert.Equal(PeerState.Reset, peer.State);
         Assert.Equal(WsaError.NotInitialized, layer.Cleanup().Error);
+    }
+
+    [Fact]
+    public void Logging_LowerStartupsFailuresAndCleanups_AreDebugWithStableIds()
+    {
+        var logs = new FakeLogCollector();
+        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(new FakeLoggerProvider(logs)));
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        using var old = new ProviderRuntime(new ProviderOptions { LowestVersion = new WinsockVersion(1, 1), HighestVersion = new WinsockVersion(2, 0) });
+        var options = new LayeredProviderOptions { LoggerFactory = factory };
+
+        new LayeredProvider(WspProcTable.FromProvider(runtime).Without(WspEntry.Send), options).Startup(WinsockVersion.V2_2, out _);
+        network.IsAvailable = false;
+        new LayeredProvider(runtime, options).Startup(WinsockVersion.V2_2, out _);
+        network.IsAvailable = true;
+        new LayeredProvider(old, options).Startup(WinsockVersion.V2_2, out _);
+        var layer = new LayeredProvider(runtime, options);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        layer.Cleanup();
+
+        var records = logs.GetSnapshot().Where(r => r.Category == "WinsockSpi.Layering").ToArray();
+        Assert.Equal([7002, 7003, 7005, 7001, 7004], records.Select(r => r.Id.Id));
+        Assert.All(records, r => Assert.Equal(LogLevel.Debug, r.Level));
+        Assert.Contains("Send", records[0].Message, StringComparison.Ordinal);
+        Assert.Contains("WSASYSNOTREADY", records[1].Message, StringComparison.Ordinal);
     }
 
     [Fact]
