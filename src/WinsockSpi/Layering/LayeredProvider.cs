@@ -237,6 +237,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
         data = default;
         var call = new LayerCall(this, WspEntry.Startup, default, 0, null);
         var error = _interceptor?.OnCalling(in call) ?? WsaError.Success;
+        bool forwarded = false;
         if (error == WsaError.Success)
         {
             if (requested < _lowest)
@@ -249,7 +250,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
                 {
                     if (_startupCount == 0)
                     {
-                        error = StartLower_NeedsLock();
+                        error = StartLower_NeedsLock(out forwarded);
                     }
 
                     if (error == WsaError.Success)
@@ -268,7 +269,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
             }
         }
 
-        _interceptor?.OnCalled(in call, new LayerCallResult(error, Forwarded: false));
+        _interceptor?.OnCalled(in call, new LayerCallResult(error, forwarded));
         return error;
     }
 
@@ -541,8 +542,9 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
     };
 
     /// <summary>The first startup: checks the lower table, then starts the lower provider with the layer's own upcall table.</summary>
-    private WsaError StartLower_NeedsLock()
+    private WsaError StartLower_NeedsLock(out bool calledLower)
     {
+        calledLower = false;
         var table = _lowerFactory() ?? throw new InvalidOperationException("The lower proc table factory returned null.");
         var missing = table.MissingEntries;
         if (missing.Count > 0)
@@ -553,6 +555,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
             return WsaError.InvalidProcedureTable;
         }
 
+        calledLower = true;
         var error = table.Startup!(_highest, out var lowerData, _lowerUpcalls);
         if (error != WsaError.Success)
         {

@@ -157,7 +157,22 @@ public class LayeredProviderTests
         Assert.Equal((10, 3), (receive.Call.Length, receive.Result.Bytes));
         Assert.All(interceptor.Calls, c => Assert.Same(layer, c.Call.Layer));
         Assert.True(interceptor.CallsOf(WspEntry.Cleanup).Single().Result.Forwarded);
-        Assert.False(interceptor.CallsOf(WspEntry.Startup).Single().Result.Forwarded);
+        Assert.True(interceptor.CallsOf(WspEntry.Startup).Single().Result.Forwarded);
+    }
+
+    [Fact]
+    public void Interceptor_SeesOnlyTheFirstStartupAndTheFinalCleanupForwarded()
+    {
+        using var runtime = new ProviderRuntime();
+        var interceptor = new RecordingInterceptor();
+        var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
+
+        layer.Startup(WinsockVersion.V2_2, out _);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        layer.Cleanup();
+        layer.Cleanup();
+
+        Assert.Equal([true, false, false, true], interceptor.Calls.Select(c => c.Result.Forwarded));
     }
 
     [Fact]
