@@ -59,6 +59,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
     private int _startupCount;
     private int _lowerStartups;
     private int _lowerCleanups;
+    private int _lowerAbandoned;
     private WsaError _lastLowerStartupError;
     private WspData _lowerData;
 
@@ -171,7 +172,10 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
         }
     }
 
-    /// <summary>Gets how many times the layer has cleaned its lower provider up, in all (LSP-1: as many as it started it, once its count is 0).</summary>
+    /// <summary>
+    /// Gets how many times the layer has cleaned its lower provider up, in all (LSP-1: as many as it started it, once its
+    /// count is 0). A process death releases the lower provider without a cleanup, so after one the two differ by one.
+    /// </summary>
     public int LowerCleanups
     {
         get
@@ -516,6 +520,11 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
         // PRC-2: the process is gone; the lower provider is released by the process death itself, not by a cleanup.
         lock (_lock)
         {
+            if (_lower is not null)
+            {
+                _lowerAbandoned++;
+            }
+
             _startupCount = 0;
             Volatile.Write(ref _lower, null);
         }
@@ -628,7 +637,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
     {
         Debug.Assert(_startupCount >= 0, "The layer's count is never negative.");
         Debug.Assert((_startupCount > 0) == (_lower is not null), "The lower provider is held started exactly while the layer's count is above 0 (LSP-1).");
-        Debug.Assert(_lowerStartups - _lowerCleanups is 0 or 1, "The layer holds at most one lower startup at a time (LSP-1).");
+        Debug.Assert(_lowerStartups - _lowerCleanups - _lowerAbandoned == (_lower is null ? 0 : 1), "The layer holds one lower startup while started, none otherwise (LSP-1).");
     }
 
     /// <summary>

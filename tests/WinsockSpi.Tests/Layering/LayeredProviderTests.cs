@@ -326,6 +326,26 @@ public class LayeredProviderTests
     }
 
     [Fact]
+    public void ProcessTermination_OfTheLayersProcess_LeavesItUsableOverALowerProviderThatSurvives()
+    {
+        var network = new SimulatedNetwork();
+        using var survivor = new ProviderRuntime(new ProviderOptions { Network = network });
+        var dying = new SimulatedProcess(network);
+        var layer = new LayeredProvider(WspProcTable.FromProvider(survivor), new LayeredProviderOptions { Process = dying });
+        layer.Startup(WinsockVersion.V2_2, out _);
+
+        dying.Terminate();
+
+        Assert.Equal(0, layer.StartupCount);
+        Assert.Equal(1, survivor.StartupCount);
+        Assert.Equal(WsaError.NotInitialized, layer.Cleanup().Error);
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal((2, 0), (layer.LowerStartups, layer.LowerCleanups));
+        Assert.True(layer.Cleanup().IsSuccess);
+        Assert.Equal(1, survivor.StartupCount);
+    }
+
+    [Fact]
     public void Logging_LowerStartupsFailuresAndCleanups_AreDebugWithStableIds()
     {
         var logs = new FakeLogCollector();
