@@ -680,7 +680,7 @@ public sealed class Ws2ConformanceTests : IDisposable
 
         public FakeNamespaceProvider Last => _loads[^1];
 
-        public Namespaces.INamespaceProvider Load(SimulatedProcess process)
+        public WinsockSpi.Namespaces.INamespaceProvider Load(SimulatedProcess process)
         {
             var provider = new FakeNamespaceProvider(ids);
             if (_loads.Count == 0 && FailOnFirstLoad is { } failing)

@@ -1,0 +1,683 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using WinsockSpi.Operations;
+using WinsockSpi.Processes;
+using WinsockSpi.Provider;
+using WinsockSpi.Sockets;
+
+namespace WinsockSpi.Layering;
+
+/// <summary>
+/// A layered service provider: it sits on a lower provider (a base provider or another layer), keeps its own
+/// WSPStartup/WSPCleanup count, starts the lower provider on its own first startup and cleans it up on its own final
+/// cleanup (LSP-1), refuses a lower proc table with a missing entry (LSP-2), and forwards every other call to the lower
+/// provider, letting an <see cref="ILayerInterceptor"/> observe and alter them.
+/// </summary>
+/// <remarks>
+/// <para><b>Lower provider.</b> Given as an <see cref="IWspProvider"/>, as a fixed <see cref="WspProcTable"/>, or as a
+/// factory called at each first startup, as a real layer gets the next provider's table from that provider's WSPStartup
+/// (lpProcTable). The table is checked before the lower provider is started: an incomplete table fails the startup with
+/// WSAEINVALIDPROCTABLE and starts nothing ("Windows Sockets Error Codes": a bogus table, usually one with a NULL entry).</para>
+/// <para><b>Failed lower startup.</b> When the lower WSPStartup fails, the layer's startup fails with
+/// WSAEPROVIDERFAILEDINIT, the code "Windows Sockets Error Codes" gives for a provider whose WSPStartup failed; the lower
+/// code is kept in <see cref="LastLowerStartupError"/>. The layer asks the lower provider for its own
+/// <see cref="LayeredProviderOptions.HighestVersion"/>; if the lower wVersion is below the layer's lowest version, the
+/// layer rejects it, cleans the lower provider up once (STA-5) and fails with WSAEPROVIDERFAILEDINIT. No failed startup
+/// changes the layer's count, and every lower startup it made and did not keep is undone, so a lower count that was
+/// already above 0 is never disturbed (LSP-2).</para>
+/// <para><b>Versions.</b> The layer negotiates on its own as STA-2 says: below its lowest version WSAVERNOTSUPPORTED;
+/// otherwise wVersion = min(highest, requested), wHighVersion = highest.</para>
+/// <para><b>Upcalls.</b> The layer passes its own upcall table (<see cref="LowerUpcalls"/>) down when it starts the lower
+/// provider, and that table forwards each upcall to the table most recently given to the layer's
+/// <see cref="Startup"/> (STA-7): a later startup changes where upcalls go without starting the lower provider again.</para>
+/// <para><b>Sockets.</b> The layer passes the lower provider's socket handles through unchanged: it keeps no socket table of
+/// its own, so a handle means the same at every level of the chain. Calls made while the layer's count is 0 fail with
+/// WSANOTINITIALISED in the layer itself, even when the lower provider is started by someone else (STA-8).</para>
+/// <para><b>Cleanup.</b> The final cleanup calls the lower WSPCleanup once per lower startup kept and reports its result
+/// (for example WSAENETDOWN, CLN-11); the layer's own count is released whatever the lower provider answers. A
+/// non-final cleanup only decrements the layer's count (CLN-3). When the client process ends, the layer drops its
+/// count without calling the lower provider, which the process death releases on its own (PRC-2).</para>
+/// <para><b>Thread safety.</b> Every member is thread-safe. One lock guards the counts; it is held across the lower
+/// WSPStartup and WSPCleanup so that the transitions 0→1 and 1→0 happen once each, and never across any other call,
+/// interceptor callback or upcall.</para>
+/// </remarks>
+public sealed class LayeredProvider : IWspProvider, IProcessMember
+{
+    private readonly Lock _lock = new();
+    private readonly Func<WspProcTable> _lowerFactory;
+    private readonly ILayerInterceptor? _interceptor;
+    private readonly LayerUpcalls _lowerUpcalls;
+    private readonly IUpcalls? _fallbackUpcalls;
+    private readonly WinsockVersion _lowest;
+    private readonly WinsockVersion _highest;
+    private readonly string _description;
+    private readonly ILogger _logger;
+    private WspProcTable? _lower;
+    private IUpcalls? _upcalls;
+    private int _startupCount;
+    private int _lowerStartups;
+    private int _lowerCleanups;
+    private int _lowerAbandoned;
+    private WsaError _lastLowerStartupError;
+    private WspData _lowerData;
+
+    /// <summary>Creates a layer with default settings over <paramref name="lower"/>.</summary>
+    /// <param name="lower">The lower provider (base or layered).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="lower"/> is <see langword="null"/>.</exception>
+    public LayeredProvider(IWspProvider lower)
+        : this(lower, null)
+    {
+    }
+
+    /// <summary>Creates a layer over <paramref name="lower"/>.</summary>
+    /// <param name="lower">The lower provider (base or layered).</param>
+    /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="lower"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public LayeredProvider(IWspProvider lower, LayeredProviderOptions? options)
+        : this(CreateFactory(lower), options, ProcessOf(lower))
+    {
+    }
+
+    /// <summary>Creates a layer with default settings over the provider whose proc table is <paramref name="lowerTable"/>.</summary>
+    /// <param name="lowerTable">The lower proc table; it may be incomplete (LSP-2).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="lowerTable"/> is <see langword="null"/>.</exception>
+    public LayeredProvider(WspProcTable lowerTable)
+        : this(lowerTable, null)
+    {
+    }
+
+    /// <summary>Creates a layer over the provider whose proc table is <paramref name="lowerTable"/> (which may be incomplete, LSP-2).</summary>
+    /// <param name="lowerTable">The lower proc table.</param>
+    /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="lowerTable"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public LayeredProvider(WspProcTable lowerTable, LayeredProviderOptions? options)
+        : this(CreateFactory(lowerTable), options, null)
+    {
+    }
+
+    /// <summary>Creates a layer with default settings whose lower proc table is produced by <paramref name="lowerTableFactory"/> at each first startup.</summary>
+    /// <param name="lowerTableFactory">Yields the lower proc table.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="lowerTableFactory"/> is <see langword="null"/>.</exception>
+    public LayeredProvider(Func<WspProcTable> lowerTableFactory)
+        : this(lowerTableFactory, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a layer whose lower proc table is produced by <paramref name="lowerTableFactory"/> at each first startup, as a
+    /// real layer loads the next provider of its protocol chain and receives its table (LSP-1, LSP-2).
+    /// </summary>
+    /// <param name="lowerTableFactory">Yields the lower proc table; exceptions it throws propagate from <see cref="Startup"/>.</param>
+    /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="lowerTableFactory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public LayeredProvider(Func<WspProcTable> lowerTableFactory, LayeredProviderOptions? options)
+        : this(lowerTableFactory ?? throw new ArgumentNullException(nameof(lowerTableFactory)), options, null)
+    {
+    }
+
+    private LayeredProvider(Func<WspProcTable> factory, LayeredProviderOptions? options, SimulatedProcess? lowerProcess)
+    {
+        options ??= new LayeredProviderOptions();
+        options.Validate();
+        _lowerFactory = factory;
+        ProviderId = options.ProviderId == Guid.Empty ? Guid.NewGuid() : options.ProviderId;
+        _lowest = options.LowestVersion;
+        _highest = options.HighestVersion;
+        _description = options.Description.Length > Winsock.DescriptionMaxLength
+            ? options.Description[..Winsock.DescriptionMaxLength]
+            : options.Description;
+        _interceptor = options.Interceptor;
+        _logger = options.LoggerFactory.CreateLogger("WinsockSpi.Layering");
+        _lowerUpcalls = new LayerUpcalls(this);
+        Process = options.Process ?? lowerProcess;
+        _fallbackUpcalls = Process is null ? null : new ProcessUpcalls(Process);
+        Process?.Register(this);
+    }
+
+    /// <summary>Gets the layer's id (the catalog GUID of its layered protocol entry).</summary>
+    public Guid ProviderId { get; }
+
+    /// <summary>Gets the client process, when known (<see cref="LayeredProviderOptions.Process"/>).</summary>
+    public SimulatedProcess? Process { get; }
+
+    /// <summary>Gets the interceptor, if any.</summary>
+    public ILayerInterceptor? Interceptor => _interceptor;
+
+    /// <summary>Gets the number of the layer's own successful startups not yet matched by a cleanup (STA-4).</summary>
+    public int StartupCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _startupCount;
+            }
+        }
+    }
+
+    /// <summary>Gets how many times the layer has started its lower provider, in all (LSP-1: once per first startup).</summary>
+    public int LowerStartups
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lowerStartups;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gets how many times the layer has cleaned its lower provider up, in all (LSP-1: as many as it started it, once its
+    /// count is 0). A process death releases the lower provider without a cleanup, so after one the two differ by one.
+    /// </summary>
+    public int LowerCleanups
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lowerCleanups;
+            }
+        }
+    }
+
+    /// <summary>Gets whether the layer holds its lower provider started (its count is above 0).</summary>
+    public bool IsLowerStarted => Volatile.Read(ref _lower) is not null;
+
+    /// <summary>Gets the WSPDATA the lower provider returned to the layer's last lower startup that was kept.</summary>
+    public WspData LowerData
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lowerData;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gets why the last lower startup failed: the lower WSPStartup's own code, WSAEINVALIDPROCTABLE for an incomplete
+    /// table, or WSAVERNOTSUPPORTED when the layer rejected the lower wVersion; <see cref="WsaError.Success"/> when none failed.
+    /// </summary>
+    public WsaError LastLowerStartupError
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lastLowerStartupError;
+            }
+        }
+    }
+
+    /// <summary>Gets the upcall table most recently given to <see cref="Startup"/> (STA-7); <see langword="null"/> until one is.</summary>
+    public IUpcalls? Upcalls => Volatile.Read(ref _upcalls);
+
+    /// <summary>Gets the layer's own upcall table: the one it passes down to the lower provider's WSPStartup.</summary>
+    public IUpcalls LowerUpcalls => _lowerUpcalls;
+
+    /// <summary>
+    /// WSPStartup of the layer: negotiates the version (STA-2); on the first startup, checks and starts the lower provider
+    /// (LSP-1, LSP-2); counts one more startup (STA-4); keeps <paramref name="upcalls"/> as the table upcalls go to (STA-7).
+    /// </summary>
+    /// <param name="requested">The version the caller asks for.</param>
+    /// <param name="data">On success wVersion = min(highest, requested) and wHighVersion = highest; default on failure.</param>
+    /// <param name="upcalls">The upcall table; when given it replaces the one in use (STA-7).</param>
+    /// <returns>
+    /// 0, or the error itself (STA-1): WSAVERNOTSUPPORTED below the layer's lowest version; WSAEINVALIDPROCTABLE when the
+    /// lower table lacks an entry; WSAEPROVIDERFAILEDINIT when the lower WSPStartup fails or offers too low a version; or
+    /// the code the interceptor refused the call with. A failed startup changes no count (STA-4, LSP-2).
+    /// </returns>
+    /// <exception cref="ObjectDisposedException">The lower provider was unloaded or its process terminated.</exception>
+    public WsaError Startup(WinsockVersion requested, out WspData data, IUpcalls? upcalls = null)
+    {
+        data = default;
+        var call = new LayerCall(this, WspEntry.Startup, default, 0, null);
+        var error = _interceptor?.OnCalling(in call) ?? WsaError.Success;
+        bool forwarded = false;
+        if (error == WsaError.Success)
+        {
+            if (requested < _lowest)
+            {
+                error = WsaError.VersionNotSupported;
+            }
+            else
+            {
+                lock (_lock)
+                {
+                    if (_startupCount == 0)
+                    {
+                        error = StartLower_NeedsLock(out forwarded);
+                    }
+
+                    if (error == WsaError.Success)
+                    {
+                        _startupCount++;
+                        if (upcalls is not null)
+                        {
+                            Volatile.Write(ref _upcalls, upcalls);
+                        }
+
+                        data = new WspData(WinsockVersion.Min(_highest, requested), _highest, _description);
+                    }
+
+                    AssertInvariants_NeedsLock();
+                }
+            }
+        }
+
+        _interceptor?.OnCalled(in call, new LayerCallResult(error, forwarded));
+        return error;
+    }
+
+    /// <summary>
+    /// WSPCleanup of the layer: drops one startup; the final one cleans the lower provider up as many times as the layer
+    /// started it (LSP-1).
+    /// </summary>
+    /// <returns>
+    /// Success; WSANOTINITIALISED when the layer's count is 0 (nothing changes, CLN-2); or, for the final cleanup, the
+    /// error of the lower WSPCleanup (for example WSAENETDOWN, CLN-11): the layer's count is released anyway.
+    /// </returns>
+    public SpiResult Cleanup()
+    {
+        var call = new LayerCall(this, WspEntry.Cleanup, default, 0, null);
+        var error = _interceptor?.OnCalling(in call) ?? WsaError.Success;
+        bool forwarded = false;
+        if (error == WsaError.Success)
+        {
+            lock (_lock)
+            {
+                if (_startupCount == 0)
+                {
+                    error = WsaError.NotInitialized;
+                }
+                else if (--_startupCount == 0)
+                {
+                    var lower = _lower!;
+                    Volatile.Write(ref _lower, null);
+                    forwarded = true;
+
+                    // LSP-1: one lower cleanup per lower startup kept; the layer keeps at most one at a time.
+                    var result = lower.Cleanup!();
+                    _lowerCleanups++;
+                    error = result.Error;
+                    LayeringLog.CleanedUpLower(_logger, ProviderId, lower.ProviderId, result);
+                }
+
+                AssertInvariants_NeedsLock();
+            }
+        }
+
+        _interceptor?.OnCalled(in call, new LayerCallResult(error, forwarded));
+        return error;
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Socket"/>
+    /// <remarks>Forwarded to the lower provider; the lower handle is returned unchanged.</remarks>
+    public SpiResult<SocketHandle> Socket(AddressFamily family, SocketType type, ProtocolType protocol)
+    {
+        var call = new LayerCall(this, WspEntry.Socket, default, 0, null);
+        if (Enter(in call, out var refusal) is not { } lower)
+        {
+            return Refused(in call, refusal);
+        }
+
+        var result = lower.Socket!(family, type, protocol);
+        Leave(in call, new LayerCallResult(result.Error, true, NewSocket: result.GetValueOrDefault(default)));
+        return result;
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.DuplicateSocket"/>
+    /// <remarks>Forwarded to the lower provider; the lower handle is returned unchanged.</remarks>
+    public SpiResult<SocketHandle> DuplicateSocket(SocketHandle socket)
+    {
+        var call = new LayerCall(this, WspEntry.DuplicateSocket, socket, 0, null);
+        if (Enter(in call, out var refusal) is not { } lower)
+        {
+            return Refused(in call, refusal);
+        }
+
+        var result = lower.DuplicateSocket!(socket);
+        Leave(in call, new LayerCallResult(result.Error, true, NewSocket: result.GetValueOrDefault(default)));
+        return result;
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.CloseSocket"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult CloseSocket(SocketHandle socket)
+    {
+        var call = new LayerCall(this, WspEntry.CloseSocket, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.CloseSocket!(socket)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.SetLinger"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult SetLinger(SocketHandle socket, bool enabled, int seconds)
+    {
+        var call = new LayerCall(this, WspEntry.SetLinger, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.SetLinger!(socket, enabled, seconds)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.SetBlocking"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult SetBlocking(SocketHandle socket, bool blocking)
+    {
+        var call = new LayerCall(this, WspEntry.SetBlocking, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.SetBlocking!(socket, blocking)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Bind"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult Bind(SocketHandle socket, EndPoint localEndPoint)
+    {
+        var call = new LayerCall(this, WspEntry.Bind, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Bind!(socket, localEndPoint)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Listen"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult Listen(SocketHandle socket, int backlog)
+    {
+        var call = new LayerCall(this, WspEntry.Listen, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Listen!(socket, backlog)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Accept"/>
+    /// <remarks>Forwarded to the lower provider; the lower handle is returned unchanged.</remarks>
+    public SpiResult<SocketHandle> Accept(SocketHandle socket)
+    {
+        var call = new LayerCall(this, WspEntry.Accept, socket, 0, null);
+        if (Enter(in call, out var refusal) is not { } lower)
+        {
+            return Refused(in call, refusal);
+        }
+
+        var result = lower.Accept!(socket);
+        Leave(in call, new LayerCallResult(result.Error, true, NewSocket: result.GetValueOrDefault(default)));
+        return result;
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Connect"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)
+    {
+        var call = new LayerCall(this, WspEntry.Connect, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Connect!(socket, remoteEndPoint)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Shutdown"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult Shutdown(SocketHandle socket, SocketShutdown how)
+    {
+        var call = new LayerCall(this, WspEntry.Shutdown, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Shutdown!(socket, how)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Send"/>
+    /// <remarks>Forwarded to the lower provider with the same overlapped object and routine; the interceptor sees the byte count.</remarks>
+    public SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        var call = new LayerCall(this, WspEntry.Send, socket, data.Length, overlapped);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Send!(socket, data, overlapped, routine)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.Receive"/>
+    /// <remarks>Forwarded to the lower provider with the same overlapped object and routine; the interceptor sees the byte count.</remarks>
+    public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        var call = new LayerCall(this, WspEntry.Receive, socket, buffer.Length, overlapped);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Receive!(socket, buffer, overlapped, routine)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.GetOverlappedResult"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult<int> GetOverlappedResult(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
+    {
+        var call = new LayerCall(this, WspEntry.GetOverlappedResult, socket, 0, overlapped);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.GetOverlappedResult!(socket, overlapped, wait)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.CancelBlockingCall"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult CancelBlockingCall()
+    {
+        var call = new LayerCall(this, WspEntry.CancelBlockingCall, default, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.CancelBlockingCall!()) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.EventSelect"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult EventSelect(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events)
+    {
+        var call = new LayerCall(this, WspEntry.EventSelect, socket, 0, null);
+        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.EventSelect!(socket, eventObject, events)) : Refused(in call, refusal);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.EnumNetworkEvents"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult<NetworkEventRecord> EnumNetworkEvents(SocketHandle socket, WsaEvent? resetEvent = null)
+    {
+        var call = new LayerCall(this, WspEntry.EnumNetworkEvents, socket, 0, null);
+        if (Enter(in call, out var refusal) is not { } lower)
+        {
+            return Refused(in call, refusal);
+        }
+
+        var result = lower.EnumNetworkEvents!(socket, resetEvent);
+        Leave(in call, new LayerCallResult(result.Error, true));
+        return result;
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.GetSockName"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult<EndPoint> GetSockName(SocketHandle socket)
+    {
+        var call = new LayerCall(this, WspEntry.GetSockName, socket, 0, null);
+        if (Enter(in call, out var refusal) is not { } lower)
+        {
+            return Refused(in call, refusal);
+        }
+
+        var result = lower.GetSockName!(socket);
+        Leave(in call, new LayerCallResult(result.Error, true));
+        return result;
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.GetPeerName"/>
+    /// <remarks>Forwarded to the lower provider.</remarks>
+    public SpiResult<EndPoint> GetPeerName(SocketHandle socket)
+    {
+        var call = new LayerCall(this, WspEntry.GetPeerName, socket, 0, null);
+        if (Enter(in call, out var refusal) is not { } lower)
+        {
+            return Refused(in call, refusal);
+        }
+
+        var result = lower.GetPeerName!(socket);
+        Leave(in call, new LayerCallResult(result.Error, true));
+        return result;
+    }
+
+    /// <summary>Shows the layer, its count and its lower startups.</summary>
+    /// <returns>The text.</returns>
+    public override string ToString()
+    {
+        lock (_lock)
+        {
+            return $"layered provider {ProviderId:B} (count {_startupCount}, lower started {_lowerStartups}, cleaned up {_lowerCleanups})";
+        }
+    }
+
+    void IProcessMember.OnProcessTerminated()
+    {
+        // PRC-2: the process is gone; the lower provider is released by the process death itself, not by a cleanup.
+        lock (_lock)
+        {
+            if (_lower is not null)
+            {
+                _lowerAbandoned++;
+            }
+
+            _startupCount = 0;
+            Volatile.Write(ref _lower, null);
+        }
+    }
+
+    private static Func<WspProcTable> CreateFactory(IWspProvider lower)
+    {
+        ArgumentNullException.ThrowIfNull(lower);
+        var table = WspProcTable.FromProvider(lower);
+        return () => table;
+    }
+
+    private static Func<WspProcTable> CreateFactory(WspProcTable lowerTable)
+    {
+        ArgumentNullException.ThrowIfNull(lowerTable);
+        return () => lowerTable;
+    }
+
+    private static SimulatedProcess? ProcessOf(IWspProvider lower) => lower switch
+    {
+        ProviderRuntime runtime => runtime.Process,
+        LayeredProvider layer => layer.Process,
+        _ => null,
+    };
+
+    /// <summary>The first startup: checks the lower table, then starts the lower provider with the layer's own upcall table.</summary>
+    private WsaError StartLower_NeedsLock(out bool calledLower)
+    {
+        calledLower = false;
+        var table = _lowerFactory() ?? throw new InvalidOperationException("The lower proc table factory returned null.");
+        var missing = table.MissingEntries;
+        if (missing.Count > 0)
+        {
+            // LSP-2: checked before the lower provider is started, so nothing below has to be undone.
+            _lastLowerStartupError = WsaError.InvalidProcedureTable;
+            LayeringLog.LowerTableInvalid(_logger, ProviderId, table.ProviderId, missing);
+            return WsaError.InvalidProcedureTable;
+        }
+
+        calledLower = true;
+        var error = table.Startup!(_highest, out var lowerData, _lowerUpcalls);
+        if (error != WsaError.Success)
+        {
+            _lastLowerStartupError = error;
+            LayeringLog.LowerStartupFailed(_logger, ProviderId, table.ProviderId, error);
+            return WsaError.ProviderFailedInit;
+        }
+
+        _lowerStartups++;
+        if (lowerData.Version < _lowest)
+        {
+            // STA-5: the layer cannot use the version offered; it still owes the lower provider one cleanup.
+            table.Cleanup!();
+            _lowerCleanups++;
+            _lastLowerStartupError = WsaError.VersionNotSupported;
+            LayeringLog.LowerVersionRejected(_logger, ProviderId, table.ProviderId, lowerData.Version);
+            return WsaError.ProviderFailedInit;
+        }
+
+        _lastLowerStartupError = WsaError.Success;
+        _lowerData = lowerData;
+        Volatile.Write(ref _lower, table);
+        LayeringLog.StartedLower(_logger, ProviderId, table.ProviderId, lowerData.Version);
+        return WsaError.Success;
+    }
+
+    /// <summary>
+    /// Lets the interceptor see the call, then gives the lower table; null with the reason when the call is refused: the
+    /// interceptor's code, or WSANOTINITIALISED while the layer's count is 0 (STA-8).
+    /// </summary>
+    private WspProcTable? Enter(in LayerCall call, out WsaError refusal)
+    {
+        refusal = _interceptor?.OnCalling(in call) ?? WsaError.Success;
+        if (refusal != WsaError.Success)
+        {
+            return null;
+        }
+
+        var lower = Volatile.Read(ref _lower);
+        if (lower is null)
+        {
+            refusal = WsaError.NotInitialized;
+        }
+
+        return lower;
+    }
+
+    private WsaError Refused(in LayerCall call, WsaError refusal)
+    {
+        Leave(in call, new LayerCallResult(refusal, false));
+        return refusal;
+    }
+
+    private SpiResult Forwarded(in LayerCall call, SpiResult result)
+    {
+        Leave(in call, new LayerCallResult(result.Error, true));
+        return result;
+    }
+
+    private SpiResult<int> Forwarded(in LayerCall call, SpiResult<int> result)
+    {
+        Leave(in call, new LayerCallResult(result.Error, true, result.GetValueOrDefault(0)));
+        return result;
+    }
+
+    private void Leave(in LayerCall call, in LayerCallResult result) => _interceptor?.OnCalled(in call, in result);
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants_NeedsLock()
+    {
+        Debug.Assert(_startupCount >= 0, "The layer's count is never negative.");
+        Debug.Assert((_startupCount > 0) == (_lower is not null), "The lower provider is held started exactly while the layer's count is above 0 (LSP-1).");
+        Debug.Assert(_lowerStartups - _lowerCleanups - _lowerAbandoned == (_lower is null ? 0 : 1), "The layer holds one lower startup while started, none otherwise (LSP-1).");
+    }
+
+    /// <summary>
+    /// The layer's own upcall table, passed down to the lower provider: it shows each upcall to the interceptor and
+    /// forwards it to the table most recently given to the layer's startup (STA-7), or the process's table before that.
+    /// </summary>
+    private sealed class LayerUpcalls(LayeredProvider layer) : IUpcalls
+    {
+        private IUpcalls? Target => Volatile.Read(ref layer._upcalls) ?? layer._fallbackUpcalls;
+
+        public BlockingCallback? QueryBlockingCallback()
+        {
+            layer._interceptor?.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.QueryBlockingCallback, null, WsaError.Success, 0, Environment.CurrentManagedThreadId));
+            return Target?.QueryBlockingCallback();
+        }
+
+        public WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+        {
+            if (layer._interceptor is { } interceptor)
+            {
+                var op = context as WsaOverlapped;
+                interceptor.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.QueueApc, op, op?.Error ?? WsaError.Success, op?.BytesTransferred ?? 0, managedThreadId));
+            }
+
+            // Without any client table there is no thread to queue to: as for a process that is gone.
+            return Target?.QueueApc(managedThreadId, routine, context) ?? WsaError.InvalidHandle;
+        }
+
+        public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
+        {
+            layer._interceptor?.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.CompleteOverlappedRequest, completion.Overlapped, completion.Error, completion.BytesTransferred, Environment.CurrentManagedThreadId));
+            if (Target is { } target)
+            {
+                return target.CompleteOverlappedRequest(in completion);
+            }
+
+            // No client table yet: do what every client table does with a completion, set the event and post the packet.
+            completion.Overlapped.Event?.Set();
+            completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
+            return WsaError.Success;
+        }
+    }
+}

@@ -1,0 +1,518 @@
+using System.Net.Sockets;
+using WinsockSpi.Layering;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Processes;
+using WinsockSpi.Provider;
+using WinsockSpi.Tests.Layering;
+
+namespace WinsockSpi.Tests.Conformance;
+
+/// <summary>SEMANTICS §9, layered providers (LSP-1, LSP-2), and STA-7 and CLN-4 seen through layers.</summary>
+public class LayeringConformanceTests
+{
+    public static TheoryData<WspEntry> AllEntries => [.. Enum.GetValues<WspEntry>()];
+
+    // ---- LSP-1 ----
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    public void LSP1_FirstStartup_StartsTheLowerProviderOnce()
+    {
+        using var runtime = new ProviderRuntime();
+        var layer = new LayeredProvider(runtime);
+
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+
+        Assert.Equal(3, layer.StartupCount);
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.Equal(1, layer.LowerStartups);
+        Assert.True(layer.IsLowerStarted);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    [Trait("Rule", "CLN-3")]
+    public void LSP1_NonFinalCleanups_LeaveTheLowerProviderStartedAndItsSocketsOpen()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(runtime);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        var (s, peer) = LayerTestKit.Connect(layer, network);
+        var ov = new WsaOverlapped(new WsaEvent());
+        Assert.Equal(WsaError.IOPending, layer.Receive(s, new byte[4], ov).Error);
+
+        Assert.True(layer.Cleanup().IsSuccess);
+        Assert.True(layer.Cleanup().IsSuccess);
+
+        Assert.Equal(1, layer.StartupCount);
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.Equal(0, layer.LowerCleanups);
+        Assert.True(ov.IsPending);
+        Assert.Equal(PeerState.Open, peer.State);
+        peer.Write("ok"u8);
+        Assert.Equal(2, ov.BytesTransferred);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    public void LSP1_FinalCleanup_CleansTheLowerProviderUpExactlyAsManyTimesAsItStartedIt()
+    {
+        using var runtime = new ProviderRuntime();
+        var layer = new LayeredProvider(runtime);
+        for (int i = 0; i < 3; i++)
+        {
+            layer.Startup(WinsockVersion.V2_2, out _);
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.True(layer.Cleanup().IsSuccess);
+        }
+
+        Assert.Equal(0, layer.StartupCount);
+        Assert.Equal(0, runtime.StartupCount);
+        Assert.Equal(layer.LowerStartups, layer.LowerCleanups);
+        Assert.Equal(1, layer.LowerCleanups);
+        Assert.True(runtime.IsUnloadReady);
+        Assert.False(layer.IsLowerStarted);
+        Assert.Equal(WsaError.NotInitialized, layer.Cleanup().Error);
+        Assert.Equal(1, layer.LowerCleanups);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    public void LSP1_EveryNewFirstStartup_StartsTheLowerProviderAgain()
+    {
+        using var runtime = new ProviderRuntime();
+        var layer = new LayeredProvider(runtime);
+
+        for (int cycle = 1; cycle <= 4; cycle++)
+        {
+            layer.Startup(WinsockVersion.V2_2, out _);
+            layer.Startup(WinsockVersion.V2_2, out _);
+            Assert.Equal(1, runtime.StartupCount);
+            layer.Cleanup();
+            layer.Cleanup();
+            Assert.Equal(0, runtime.StartupCount);
+            Assert.Equal((cycle, cycle), (layer.LowerStartups, layer.LowerCleanups));
+        }
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    public void LSP1_ThreeLevelChain_EachLevelStartsAndCleansUpTheOneBelowOnce()
+    {
+        using var runtime = new ProviderRuntime();
+        var middle = new LayeredProvider(runtime);
+        var top = new LayeredProvider(middle);
+
+        top.Startup(WinsockVersion.V2_2, out _);
+        top.Startup(WinsockVersion.V2_2, out _);
+        Assert.Equal((2, 1, 1), (top.StartupCount, middle.StartupCount, runtime.StartupCount));
+
+        top.Cleanup();
+        Assert.Equal((1, 1, 1), (top.StartupCount, middle.StartupCount, runtime.StartupCount));
+        top.Cleanup();
+
+        Assert.Equal((0, 0, 0), (top.StartupCount, middle.StartupCount, runtime.StartupCount));
+        Assert.Equal((1, 1), (top.LowerStartups, top.LowerCleanups));
+        Assert.Equal((1, 1), (middle.LowerStartups, middle.LowerCleanups));
+        Assert.True(runtime.IsUnloadReady);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    public void LSP1_SharedBaseProvider_LayerCleansUpOnlyWhatItStarted()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        runtime.Startup(WinsockVersion.V2_2, out _);
+        var (appSocket, appPeer) = LayerTestKit.Connect(runtime, network);
+        var layer = new LayeredProvider(runtime);
+
+        layer.Startup(WinsockVersion.V2_2, out _);
+        Assert.Equal(2, runtime.StartupCount);
+        layer.Cleanup();
+
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.True(runtime.Sockets.Contains(appSocket));
+        Assert.Equal(PeerState.Open, appPeer.State);
+        Assert.Equal((1, 1), (layer.LowerStartups, layer.LowerCleanups));
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-1")]
+    public async Task LSP1_ConcurrentStartupsAndCleanups_StartTheLowerProviderOncePerFirstStartup()
+    {
+        using var runtime = new ProviderRuntime();
+        int lowerCount = 0, overlap = 0;
+        var table = WspProcTable.FromProvider(runtime);
+        var watched = new WspProcTable(table)
+        {
+            Startup = (WinsockVersion requested, out WspData data, IUpcalls? upcalls) =>
+            {
+                if (Interlocked.Increment(ref lowerCount) != 1)
+                {
+                    Interlocked.Increment(ref overlap);
+                }
+
+                return table.Startup!(requested, out data, upcalls);
+            },
+            Cleanup = () =>
+            {
+                Interlocked.Decrement(ref lowerCount);
+                return table.Cleanup!();
+            },
+        };
+        var layer = new LayeredProvider(watched);
+        const int Threads = 4, Rounds = 2_000;
+
+        var workers = Enumerable.Range(0, Threads).Select(w => Task.Run(() =>
+        {
+            for (int i = 0; i < Rounds; i++)
+            {
+                Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+                Assert.True(runtime.StartupCount == 1, "The lower provider is held started exactly once while the layer is started.");
+                Assert.True(layer.Cleanup().IsSuccess);
+            }
+        })).ToArray();
+
+        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(0, overlap);
+        Assert.Equal(0, layer.StartupCount);
+        Assert.Equal(0, runtime.StartupCount);
+        Assert.Equal(layer.LowerStartups, layer.LowerCleanups);
+        Assert.InRange(layer.LowerStartups, 1, Threads * Rounds);
+    }
+
+    // ---- LSP-2 ----
+
+    [Theory]
+    [MemberData(nameof(AllEntries))]
+    [Trait("Rule", "LSP-2")]
+    public void LSP2_LowerTableWithAMissingEntry_FailsStartupWithInvalidProcTableAndStartsNothing(WspEntry missing)
+    {
+        using var runtime = new ProviderRuntime();
+        var layer = new LayeredProvider(WspProcTable.FromProvider(runtime).Without(missing));
+
+        var error = layer.Startup(WinsockVersion.V2_2, out var data);
+
+        Assert.Equal(WsaError.InvalidProcedureTable, error);
+        Assert.Equal(10104, (int)error);
+        Assert.Equal(default, data);
+        Assert.Equal(0, layer.StartupCount);
+        Assert.Equal(0, runtime.StartupCount);
+        Assert.Equal(0, layer.LowerStartups);
+        Assert.Equal(WsaError.InvalidProcedureTable, layer.LastLowerStartupError);
+        Assert.Equal(WsaError.NotInitialized, layer.Cleanup().Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-2")]
+    public void LSP2_LowerStartupFails_FailsWithProviderFailedInitAndKeepsTheLowerCode()
+    {
+        var network = new SimulatedNetwork { IsAvailable = false };
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(runtime);
+
+        var error = layer.Startup(WinsockVersion.V2_2, out var data);
+
+        Assert.Equal(WsaError.ProviderFailedInit, error);
+        Assert.Equal(10106, (int)error);
+        Assert.Equal(WsaError.SystemNotReady, layer.LastLowerStartupError);
+        Assert.Equal(default, data);
+        Assert.Equal((0, 0, 0), (layer.StartupCount, layer.LowerStartups, runtime.StartupCount));
+
+        network.IsAvailable = true;
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal(WsaError.Success, layer.LastLowerStartupError);
+        Assert.Equal(1, runtime.StartupCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-2")]
+    [Trait("Rule", "STA-5")]
+    public void LSP2_LowerVersionBelowTheLayers_CleansTheLowerProviderUpOnceAndFails()
+    {
+        using var runtime = new ProviderRuntime(new ProviderOptions { LowestVersion = new WinsockVersion(1, 1), HighestVersion = new WinsockVersion(2, 0) });
+        var layer = new LayeredProvider(runtime);
+
+        var error = layer.Startup(WinsockVersion.V2_2, out _);
+
+        Assert.Equal(WsaError.ProviderFailedInit, error);
+        Assert.Equal(WsaError.VersionNotSupported, layer.LastLowerStartupError);
+        Assert.Equal(0, layer.StartupCount);
+        Assert.Equal(0, runtime.StartupCount);
+        Assert.Equal((1, 1), (layer.LowerStartups, layer.LowerCleanups));
+        Assert.True(runtime.IsUnloadReady);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-2")]
+    public void LSP2_FailedStartups_NeverDisturbALowerCountAlreadyAboveZero()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network, HighestVersion = new WinsockVersion(2, 0), LowestVersion = new WinsockVersion(1, 1) });
+        runtime.Startup(WinsockVersion.V2_2, out _);
+        var (s, peer) = LayerTestKit.Connect(runtime, network);
+        var ov = new WsaOverlapped(new WsaEvent());
+        Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[4], ov).Error);
+        var complete = WspProcTable.FromProvider(runtime);
+
+        // A bogus table: nothing below is started.
+        var bogus = new LayeredProvider(complete.Without(WspEntry.Receive));
+        Assert.Equal(WsaError.InvalidProcedureTable, bogus.Startup(WinsockVersion.V2_2, out _));
+
+        // A version the layer cannot use: the lower provider is started, then cleaned up once, back to 1, not torn down.
+        var picky = new LayeredProvider(complete);
+        Assert.Equal(WsaError.ProviderFailedInit, picky.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal((1, 1), (picky.LowerStartups, picky.LowerCleanups));
+
+        // A lower startup that fails (the network is down): the lower count stays as it was.
+        network.IsAvailable = false;
+        var unlucky = new LayeredProvider(runtime);
+        Assert.Equal(WsaError.ProviderFailedInit, unlucky.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal(WsaError.SystemNotReady, unlucky.LastLowerStartupError);
+        network.IsAvailable = true;
+
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.True(runtime.Sockets.Contains(s));
+        Assert.True(ov.IsPending);
+        Assert.False(ov.Event!.IsSet);
+        Assert.Equal(PeerState.Open, peer.State);
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-2")]
+    [Trait("Rule", "STA-4")]
+    public void LSP2_FailedStartupOfALayerAlreadyStarted_ChangesNoCount()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(runtime);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        var (s, _) = LayerTestKit.Connect(layer, network);
+
+        Assert.Equal(WsaError.VersionNotSupported, layer.Startup(new WinsockVersion(1, 1), out _));
+
+        Assert.Equal(1, layer.StartupCount);
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.Equal(1, layer.LowerStartups);
+        Assert.True(runtime.Sockets.Contains(s));
+    }
+
+    [Fact]
+    [Trait("Rule", "LSP-2")]
+    public void LSP2_ChainWithABogusTableAtTheBottom_FailsAtEveryLevelAndStartsNothing()
+    {
+        using var runtime = new ProviderRuntime();
+        var middle = new LayeredProvider(WspProcTable.FromProvider(runtime).Without(WspEntry.Cleanup));
+        var top = new LayeredProvider(middle);
+
+        Assert.Equal(WsaError.ProviderFailedInit, top.Startup(WinsockVersion.V2_2, out _));
+
+        // The middle layer refused the bogus table; the top layer keeps the middle layer's own code.
+        Assert.Equal(WsaError.InvalidProcedureTable, middle.LastLowerStartupError);
+        Assert.Equal(WsaError.InvalidProcedureTable, top.LastLowerStartupError);
+        Assert.Equal((0, 0, 0), (top.StartupCount, middle.StartupCount, runtime.StartupCount));
+    }
+
+    // ---- STA-7 through layers ----
+
+    [Fact]
+    [Trait("Rule", "STA-7")]
+    public void STA7_Layer_PassesItsOwnUpcallTableDown()
+    {
+        using var runtime = new ProviderRuntime();
+        var layer = new LayeredProvider(runtime);
+        var client = new RecordingUpcalls(runtime.Process);
+
+        layer.Startup(WinsockVersion.V2_2, out _, client);
+
+        Assert.Same(layer.LowerUpcalls, runtime.Upcalls);
+        Assert.Same(client, layer.Upcalls);
+    }
+
+    [Fact]
+    [Trait("Rule", "STA-7")]
+    public void STA7_Layer_TheMostRecentUpcallTableWinsWithoutStartingTheLowerProviderAgain()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(runtime);
+        var first = new RecordingUpcalls(runtime.Process);
+        var second = new RecordingUpcalls(runtime.Process);
+        layer.Startup(WinsockVersion.V2_2, out _, first);
+        var (s, peer) = LayerTestKit.Connect(layer, network);
+
+        layer.Startup(WinsockVersion.V2_2, out _, second);
+        var ov = new WsaOverlapped(new WsaEvent());
+        Assert.Equal(WsaError.IOPending, layer.Receive(s, new byte[4], ov).Error);
+        peer.Write("data"u8);
+
+        Assert.Equal(1, runtime.StartupCount);
+        Assert.Same(layer.LowerUpcalls, runtime.Upcalls);
+        Assert.Equal((0, 1), (first.Completions, second.Completions));
+        Assert.True(ov.Event!.IsSet);
+    }
+
+    [Fact]
+    [Trait("Rule", "STA-7")]
+    public void STA7_StartupWithoutUpcallTable_KeepsTheOneInUse()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(runtime);
+        var client = new RecordingUpcalls(runtime.Process);
+        layer.Startup(WinsockVersion.V2_2, out _, client);
+        layer.Startup(WinsockVersion.V2_2, out _);
+        var (s, peer) = LayerTestKit.Connect(layer, network);
+
+        layer.Receive(s, new byte[4], new WsaOverlapped(new WsaEvent()));
+        peer.Write("data"u8);
+
+        Assert.Same(client, layer.Upcalls);
+        Assert.Equal(1, client.Completions);
+    }
+
+    [Fact]
+    [Trait("Rule", "STA-7")]
+    [Trait("Rule", "OVL-4")]
+    public void STA7_ThreeLevelChain_CompletionRoutineReachesTheMostRecentTableAndRunsOnTheInitiatingThread()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var middleSaw = new RecordingInterceptor();
+        var topSaw = new RecordingInterceptor();
+        var middle = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = middleSaw });
+        var top = new LayeredProvider(middle, new LayeredProviderOptions { Interceptor = topSaw });
+        var first = new RecordingUpcalls(runtime.Process);
+        var second = new RecordingUpcalls(runtime.Process);
+        top.Startup(WinsockVersion.V2_2, out _, first);
+        top.Startup(WinsockVersion.V2_2, out _, second);
+        var (s, peer) = LayerTestKit.Connect(top, network);
+        int ranOn = 0;
+        int thread = Environment.CurrentManagedThreadId;
+
+        Assert.Equal(WsaError.IOPending, top.Receive(s, new byte[4], new WsaOverlapped(), (_, _, _, _) => ranOn = Environment.CurrentManagedThreadId).Error);
+        peer.Write("done"u8);
+
+        Assert.Same(middle.LowerUpcalls, runtime.Upcalls);
+        Assert.Same(top.LowerUpcalls, middle.Upcalls);
+        Assert.Same(second, top.Upcalls);
+        Assert.Equal((0, 1), (first.Apcs, second.Apcs));
+        Assert.Equal(thread, middleSaw.UpcallsOf(LayerUpcallKind.QueueApc).Single().ThreadId);
+        Assert.Single(topSaw.UpcallsOf(LayerUpcallKind.QueueApc));
+        Assert.Equal(0, ranOn);
+        Assert.Equal(1, runtime.Process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal(thread, ranOn);
+    }
+
+    [Fact]
+    [Trait("Rule", "STA-7")]
+    [Trait("Rule", "BLK-2")]
+    public void STA7_BlockingHookOfTheMostRecentTable_IsWhatABlockedCallThroughTheLayerRuns()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(runtime);
+        int firstHook = 0, secondHook = 0;
+        layer.Startup(WinsockVersion.V2_2, out _, new ProcessUpcalls(runtime.Process) { BlockingHook = () => { firstHook++; return false; } });
+        layer.Startup(WinsockVersion.V2_2, out _, new ProcessUpcalls(runtime.Process) { BlockingHook = () => { secondHook++; return false; } });
+        var (s, _) = LayerTestKit.Connect(layer, network);
+
+        // The hook is called as soon as the call blocks; returning false cancels the call (BLK-3).
+        var result = layer.Receive(s, new byte[4]);
+
+        Assert.Equal(WsaError.Interrupted, result.Error);
+        Assert.Equal((0, 1), (firstHook, secondHook));
+    }
+
+    // ---- CLN-4 (and its opposite, CLS-2) through a chain ----
+
+    [Fact]
+    [Trait("Rule", "CLN-4")]
+    [Trait("Rule", "LSP-1")]
+    public void CLN4_FinalCleanupThroughAChain_AbortsPendingIOSilently_NoLayerSeesAnUpcall()
+    {
+        var network = new SimulatedNetwork();
+        var process = new SimulatedProcess(network);
+        using var runtime = new ProviderRuntime(new ProviderOptions { Process = process });
+        var middleSaw = new RecordingInterceptor();
+        var topSaw = new RecordingInterceptor();
+        var middle = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = middleSaw });
+        var top = new LayeredProvider(middle, new LayeredProviderOptions { Interceptor = topSaw });
+        var client = new RecordingUpcalls(process);
+        top.Startup(WinsockVersion.V2_2, out _, client);
+        var (s1, peer1) = LayerTestKit.Connect(top, network);
+        var (s2, peer2) = LayerTestKit.Connect(top, network);
+        var withEvent = new WsaOverlapped(new WsaEvent());
+        var withRoutine = new WsaOverlapped(new WsaEvent());
+        bool routineRan = false;
+        Assert.Equal(WsaError.IOPending, top.Receive(s1, new byte[16], withEvent).Error);
+        Assert.Equal(WsaError.IOPending, top.Receive(s2, new byte[16], withRoutine, (_, _, _, _) => routineRan = true).Error);
+        Assert.Equal(2, runtime.Operations.PendingCount);
+
+        var result = top.Cleanup();
+
+        Assert.True(result.IsSuccess);
+        foreach (var saw in new[] { topSaw, middleSaw })
+        {
+            Assert.Equal([WspEntry.Startup, WspEntry.Socket, WspEntry.Connect, WspEntry.Socket, WspEntry.Connect, WspEntry.Receive, WspEntry.Receive, WspEntry.Cleanup], saw.Calls.Select(c => c.Call.Entry));
+            Assert.All(saw.CallsOf(WspEntry.Receive), c => Assert.Equal(WsaError.IOPending, c.Result.Error));
+            Assert.True(saw.CallsOf(WspEntry.Cleanup).Single().Result.Forwarded);
+            Assert.Empty(saw.UpcallsOf(LayerUpcallKind.CompleteOverlappedRequest));
+            Assert.Empty(saw.UpcallsOf(LayerUpcallKind.QueueApc));
+        }
+
+        Assert.Equal((0, 0), (client.Completions, client.Apcs));
+        Assert.Equal(WsaError.OperationAborted, withEvent.Error);
+        Assert.Equal(995, (int)withRoutine.Error);
+        Assert.False(withEvent.Event!.IsSet);
+        Assert.False(withRoutine.Event!.IsSet);
+        Assert.Equal(0, process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
+        Assert.False(routineRan);
+        Assert.Equal((PeerState.Reset, PeerState.Reset), (peer1.State, peer2.State));
+        Assert.Equal((0, 0, 0), (top.StartupCount, middle.StartupCount, runtime.StartupCount));
+        Assert.True(runtime.IsUnloadReady);
+        runtime.ValidateInvariants();
+    }
+
+    [Fact]
+    [Trait("Rule", "CLS-2")]
+    public void CLS2_CloseThroughAChain_AbortsPendingIOWithANotificationEveryLayerSees()
+    {
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        var middleSaw = new RecordingInterceptor();
+        var topSaw = new RecordingInterceptor();
+        var middle = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = middleSaw });
+        var top = new LayeredProvider(middle, new LayeredProviderOptions { Interceptor = topSaw });
+        var client = new RecordingUpcalls(runtime.Process);
+        top.Startup(WinsockVersion.V2_2, out _, client);
+        var (s, _) = LayerTestKit.Connect(top, network);
+        var ov = new WsaOverlapped(new WsaEvent());
+        top.Receive(s, new byte[16], ov);
+
+        Assert.True(top.CloseSocket(s).IsSuccess);
+
+        foreach (var saw in new[] { topSaw, middleSaw })
+        {
+            var upcall = saw.UpcallsOf(LayerUpcallKind.CompleteOverlappedRequest).Single();
+            Assert.Same(ov, upcall.Overlapped);
+            Assert.Equal(WsaError.OperationAborted, upcall.Error);
+        }
+
+        Assert.Equal(1, client.Completions);
+        Assert.True(ov.Event!.IsSet);
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+    }
+}
