@@ -23,13 +23,13 @@ public sealed class WsaOverlapped
     private WsaError _error;
     private int _bytes;
     private SocketFlags _flags;
+    private readonly object _gate = new(); // private: a caller locking its own object must not block the provider
     private int _waiters;
     private int _terminal;
     private int _apcInFlight;
 
     internal OperationKind Kind;
     internal bool IsBlocking;
-    internal object? Owner;               // the ProviderRuntime running the operation
     internal object? Socket;              // the provider's socket object
     internal SocketHandle Handle;
     internal Memory<byte> ReceiveBuffer;
@@ -82,9 +82,8 @@ public sealed class WsaOverlapped
     public override string ToString() => $"{Status} {Error.ToSymbol()} bytes={BytesTransferred}";
 
     /// <summary>Prepares the record for a new operation. Caller holds the provider's lock and has checked it is not pending.</summary>
-    internal void Begin(object owner, object socket, SocketHandle handle, OperationKind kind, bool blocking)
+    internal void Begin(object socket, SocketHandle handle, OperationKind kind, bool blocking)
     {
-        Owner = owner;
         Socket = socket;
         Handle = handle;
         Kind = kind;
@@ -132,12 +131,14 @@ public sealed class WsaOverlapped
     /// <summary>Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes waiters.</summary>
     internal void Publish()
     {
-        Volatile.Write(ref _status, _terminal);
+        // A full fence between the status store and the waiter-count load: a waiter increments the count and
+        // then reads the status, so one of the two always sees the other (no lost wake-up).
+        Interlocked.Exchange(ref _status, _terminal);
         if (Volatile.Read(ref _waiters) > 0)
         {
-            lock (this)
+            lock (_gate)
             {
-                Monitor.PulseAll(this);
+                Monitor.PulseAll(_gate);
             }
         }
     }
@@ -163,11 +164,11 @@ public sealed class WsaOverlapped
         Interlocked.Increment(ref _waiters);
         try
         {
-            lock (this)
+            lock (_gate)
             {
                 while (Status == OperationStatus.Pending && (wake is null || !wake()))
                 {
-                    Monitor.Wait(this);
+                    Monitor.Wait(_gate);
                 }
             }
         }
@@ -180,9 +181,9 @@ public sealed class WsaOverlapped
     /// <summary>Wakes a thread waiting in <see cref="WaitUntilFinished"/> so it re-checks its wake condition.</summary>
     internal void Poke()
     {
-        lock (this)
+        lock (_gate)
         {
-            Monitor.PulseAll(this);
+            Monitor.PulseAll(_gate);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 
@@ -62,24 +63,43 @@ internal struct Notifications
 
     public readonly WsaOverlapped? FirstOperation => _head;
 
-    public readonly void SignalEndsAndEvents()
+    public readonly void SignalEndsAndEvents(ref ExceptionDispatchInfo? failure)
     {
-        _event?.Set();
+        Run(_event, static e => e.Set(), ref failure);
         if (_events is not null)
         {
             foreach (var ev in _events)
             {
-                ev.Set();
+                Run(ev, static e => e.Set(), ref failure);
             }
         }
 
-        _kick?.Signal();
+        Run(_kick, static e => e.Signal(), ref failure);
         if (_kicks is not null)
         {
             foreach (var end in _kicks)
             {
-                end.Signal();
+                Run(end, static e => e.Signal(), ref failure);
             }
+        }
+    }
+
+    /// <summary>Runs one signal; a throwing listener or event must not stop the others.</summary>
+    private static void Run<T>(T? target, Action<T> action, ref ExceptionDispatchInfo? failure)
+        where T : class
+    {
+        if (target is null)
+        {
+            return;
+        }
+
+        try
+        {
+            action(target);
+        }
+        catch (Exception ex)
+        {
+            failure ??= ExceptionDispatchInfo.Capture(ex);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.ExceptionServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -80,7 +81,6 @@ public sealed partial class ProviderRuntime
                 s.WriteBlocked = true;
                 if (written == 0)
                 {
-                    Dispatch(ref notifications);
                     return WsaError.WouldBlock;
                 }
 
@@ -491,6 +491,12 @@ public sealed partial class ProviderRuntime
             return WsaError.InvalidArgument; // OVL-7: in use by a pending operation.
         }
 
+        if (overlapped is null && s!.Blocking && t_blocking is { InHook: true })
+        {
+            // A blocking call from inside the blocking hook fails before it moves any data (STA-6, OVL-3).
+            return WsaError.InProgress;
+        }
+
         if (!s!.IsStream)
         {
             return WsaError.OperationNotSupported;
@@ -504,9 +510,9 @@ public sealed partial class ProviderRuntime
         return (send ? s.ShutdownSend : s.ShutdownReceive) ? WsaError.Shutdown : WsaError.Success;
     }
 
-    private void Start_NeedsLock(ProviderSocket s, SocketHandle handle, WsaOverlapped op, OperationKind kind, CompletionRoutine? routine)
+    private static void Start_NeedsLock(ProviderSocket s, SocketHandle handle, WsaOverlapped op, OperationKind kind, CompletionRoutine? routine)
     {
-        op.Begin(this, s, handle, kind, blocking: false);
+        op.Begin(s, handle, kind, blocking: false);
         op.Routine = routine;
         op.Port = s.Port;
         op.CompletionKey = s.CompletionKey;
@@ -523,7 +529,7 @@ public sealed partial class ProviderRuntime
 
         state.Runtime = this;
         op = state.Operation;
-        op.Begin(this, s, handle, kind, blocking: true);
+        op.Begin(s, handle, kind, blocking: true);
         _blockedCount++;
         return WsaError.Success;
     }
@@ -558,13 +564,14 @@ public sealed partial class ProviderRuntime
                 _pendingCount--;
             }
         }
-        else if (op.IsBlocking)
-        {
-            _blockedCount--;
-        }
 
         _finishedCount++;
         op.SetOutcome(status, error, bytes, flags);
+
+        // The operation no longer needs the caller's buffers or the socket object: do not keep them alive.
+        op.ReceiveBuffer = default;
+        op.SendBuffer = default;
+        op.Socket = null;
         if (op.IsBlocking || op.Silent)
         {
             op.Publish();
@@ -611,6 +618,9 @@ public sealed partial class ProviderRuntime
             return;
         }
 
+        // Every operation is published and every end signalled even if an upcall or an event throws (user code):
+        // the first exception is rethrown at the end, so nothing is left claimed but unpublished.
+        ExceptionDispatchInfo? failure = null;
         var upcalls = Upcalls;
         for (var op = notifications.FirstOperation; op is not null;)
         {
@@ -622,7 +632,17 @@ public sealed partial class ProviderRuntime
                 int thread = op.ThreadId;
                 op.MarkApcInFlight();
                 op.Publish();
-                var error = upcalls.QueueApc(thread, s_runCompletionRoutine, op);
+                WsaError error;
+                try
+                {
+                    error = upcalls.QueueApc(thread, s_runCompletionRoutine, op);
+                }
+                catch (Exception ex)
+                {
+                    error = WsaError.SystemCallFailure;
+                    failure ??= ExceptionDispatchInfo.Capture(ex);
+                }
+
                 if (error != WsaError.Success)
                 {
                     op.ClearApcInFlight();
@@ -635,13 +655,21 @@ public sealed partial class ProviderRuntime
                 // from the record: the public Error still reads WSA_IO_PENDING at this point.
                 var completion = new OverlappedCompletion(op.Handle, op, op.OutcomeError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey);
                 op.Publish();
-                upcalls.CompleteOverlappedRequest(completion);
+                try
+                {
+                    upcalls.CompleteOverlappedRequest(completion);
+                }
+                catch (Exception ex)
+                {
+                    failure ??= ExceptionDispatchInfo.Capture(ex);
+                }
             }
 
             op = next;
         }
 
-        notifications.SignalEndsAndEvents();
+        notifications.SignalEndsAndEvents(ref failure);
+        failure?.Throw();
     }
 
     /// <summary>Waits on the calling thread for its blocking call, calling the blocking hook at once and then periodically (BLK-1, BLK-2).</summary>
@@ -651,6 +679,7 @@ public sealed partial class ProviderRuntime
         try
         {
             var hook = Upcalls.QueryBlockingCallback();
+            state.ConsumeTick(); // A tick left over from an earlier call is not time that passed during this one.
             if (hook is null)
             {
                 op.WaitUntilFinished();
@@ -665,6 +694,14 @@ public sealed partial class ProviderRuntime
                     try
                     {
                         keepWaiting = hook();
+                    }
+                    catch
+                    {
+                        // The hook failed: end the call as cancelled so nothing stays queued, then let the exception out.
+                        state.InHook = false;
+                        CancelBlockingCall();
+                        op.WaitUntilFinished();
+                        throw;
                     }
                     finally
                     {

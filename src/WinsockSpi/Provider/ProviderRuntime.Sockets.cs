@@ -36,6 +36,7 @@ public sealed partial class ProviderRuntime
         }
 
         SocketHandle handle;
+        int full = -1;
         lock (_lock)
         {
             if (_startupCount == 0)
@@ -50,11 +51,18 @@ public sealed partial class ProviderRuntime
             if (!_table.TryAdd(socket, out handle))
             {
                 _pool.Push(socket);
-                Log.SocketTableFull(_logger, _table.Count, _table.Capacity);
-                return WsaError.TooManyOpenSockets;
+                full = _table.Count;
             }
+            else
+            {
+                socket.HandleCount = 1;
+            }
+        }
 
-            socket.HandleCount = 1;
+        if (full >= 0)
+        {
+            Log.SocketTableFull(_logger, full, _table.Capacity);
+            return WsaError.TooManyOpenSockets;
         }
 
         Log.SocketCreated(_logger, handle);
@@ -346,7 +354,6 @@ public sealed partial class ProviderRuntime
     public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
-        var notifications = default(Notifications);
         Connection connection;
         IListenerTarget? target;
         bool blocking;
@@ -382,62 +389,80 @@ public sealed partial class ProviderRuntime
             }
 
             target = Network.FindListener(ip);
-            if (target is null)
+            if (target is not null)
             {
-                Log.ConnectRefused(_logger, ip);
-                return WsaError.ConnectionRefused;
-            }
-
-            if (s.LocalEndPoint is null)
-            {
-                var any = new IPEndPoint(s.Family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, 0);
-                error = Network.TryBind(any, out var local);
-                if (error != WsaError.Success)
+                if (s.LocalEndPoint is null)
                 {
-                    return error;
+                    var any = new IPEndPoint(s.Family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, 0);
+                    error = Network.TryBind(any, out var local);
+                    if (error != WsaError.Success)
+                    {
+                        return error;
+                    }
+
+                    s.LocalEndPoint = local;
+                    s.OwnsBinding = true;
                 }
 
-                s.LocalEndPoint = local;
-                s.OwnsBinding = true;
+                connection = new Connection(Network, s.LocalEndPoint, ip, SendBufferSize, target.SendBufferSize);
+                s.End = connection.Initiator;
+                s.RemoteEndPoint = ip;
+                s.State = SocketState.Connected;
+                connection.Initiator.Listener = s;
             }
-
-            connection = new Connection(Network, s.LocalEndPoint, ip, SendBufferSize, target.SendBufferSize);
-            s.End = connection.Initiator;
-            s.RemoteEndPoint = ip;
-            s.State = SocketState.Connected;
-            connection.Initiator.Listener = s;
-            blocking = s.Blocking;
-            if (!blocking)
+            else
             {
-                s.ConnectPending = true;
+                connection = null!;
             }
 
-            RecordEvent_NeedsLock(s, NetworkEvents.Connect, WsaError.Success, ref notifications);
-            RecordEvent_NeedsLock(s, NetworkEvents.Write, WsaError.Success, ref notifications);
+            blocking = s.Blocking;
         }
 
-        if (!target.Offer(connection))
+        if (target is null)
         {
-            // The listener went away or its backlog is full: the attempt is refused and the socket may try again.
-            connection.ResetFrom(connection.Acceptor);
-            lock (_lock)
-            {
-                if (_table.Find(socket) is { } s && s.End == connection.Initiator)
-                {
-                    connection.Initiator.Listener = null;
-                    s.End = null;
-                    s.RemoteEndPoint = null;
-                    s.ConnectPending = false;
-                    s.Recorded = NetworkEvents.None;
-                    s.State = SocketState.Bound;
-                }
-            }
-
             Log.ConnectRefused(_logger, remoteEndPoint);
             return WsaError.ConnectionRefused;
         }
 
+        // The listener is called with no provider lock held: it may be a socket of this very provider.
+        bool accepted = target.Offer(connection);
+        if (!accepted)
+        {
+            // The listener went away or its backlog is full: the attempt is refused and the socket may try again.
+            connection.ResetFrom(connection.Acceptor);
+        }
+
+        var notifications = default(Notifications);
+        lock (_lock)
+        {
+            // The socket may have been closed meanwhile: then nothing is recorded for it (SEL-2).
+            if (_table.Find(socket) is { } s && s.End == connection.Initiator)
+            {
+                if (!accepted)
+                {
+                    connection.Initiator.Listener = null;
+                    s.End = null;
+                    s.RemoteEndPoint = null;
+                    s.State = SocketState.Bound;
+                }
+                else
+                {
+                    RecordEvent_NeedsLock(s, NetworkEvents.Connect, WsaError.Success, ref notifications);
+                    RecordEvent_NeedsLock(s, NetworkEvents.Write, WsaError.Success, ref notifications);
+
+                    // Not selected now: FD_CONNECT is recorded once if event select later asks for it.
+                    s.ConnectPending = !blocking && (s.SelectMask & NetworkEvents.Connect) == 0;
+                }
+            }
+        }
+
         Dispatch(ref notifications);
+        if (!accepted)
+        {
+            Log.ConnectRefused(_logger, remoteEndPoint);
+            return WsaError.ConnectionRefused;
+        }
+
         return blocking ? SpiResult.Success : WsaError.WouldBlock;
     }
 
