@@ -59,8 +59,10 @@ public sealed class SimulatedNetwork
 
         lock (_lock)
         {
-            var bound = ip.Port == 0 ? NextEphemeral_NeedsLock(ip.Address) : ip;
-            if (_bound.Contains(bound) || _listeners.ContainsKey(bound))
+            var bound = ip.Port == 0
+                ? NextEphemeral_NeedsLock(ip.Address) ?? throw new InvalidOperationException("The simulated network has no free ephemeral port left.")
+                : ip;
+            if (InUse_NeedsLock(bound))
             {
                 throw new ArgumentException($"{bound} is already in use on this network.", nameof(endPoint));
             }
@@ -93,21 +95,44 @@ public sealed class SimulatedNetwork
         }
     }
 
+    /// <summary>Finds what listens at an endpoint: an exact match, else a listener on the wildcard address of that port.</summary>
     internal IListenerTarget? FindListener(EndPoint endPoint)
     {
         lock (_lock)
         {
-            return _listeners.GetValueOrDefault(endPoint);
+            if (_listeners.TryGetValue(endPoint, out var target))
+            {
+                return target;
+            }
+
+            return endPoint is IPEndPoint ip && !IsWildcard(ip.Address)
+                ? _listeners.GetValueOrDefault(new IPEndPoint(WildcardOf(ip.Address), ip.Port))
+                : null;
         }
     }
 
-    /// <summary>Reserves a local endpoint; port 0 picks a free port.</summary>
+    /// <summary>Reserves a local endpoint; port 0 picks a free port (WSAENOBUFS when none is left).</summary>
     internal WsaError TryBind(IPEndPoint requested, out IPEndPoint bound)
     {
         lock (_lock)
         {
-            bound = requested.Port == 0 ? NextEphemeral_NeedsLock(requested.Address) : requested;
-            if (_bound.Contains(bound) || _listeners.ContainsKey(bound))
+            if (requested.Port == 0)
+            {
+                var next = NextEphemeral_NeedsLock(requested.Address);
+                if (next is null)
+                {
+                    bound = requested;
+                    return WsaError.NoBufferSpaceAvailable;
+                }
+
+                bound = next;
+            }
+            else
+            {
+                bound = requested;
+            }
+
+            if (InUse_NeedsLock(bound))
             {
                 return WsaError.AddressAlreadyInUse;
             }
@@ -125,7 +150,7 @@ public sealed class SimulatedNetwork
         }
     }
 
-    /// <summary>Turns a bound endpoint into a listening one.</summary>
+    /// <summary>Turns an endpoint bound by the caller into a listening one, in one step.</summary>
     internal WsaError TryListen(EndPoint endPoint, IListenerTarget target)
     {
         lock (_lock)
@@ -135,6 +160,7 @@ public sealed class SimulatedNetwork
                 return WsaError.AddressAlreadyInUse;
             }
 
+            _bound.Remove(endPoint);
             _listeners.Add(endPoint, target);
             return WsaError.Success;
         }
@@ -177,18 +203,58 @@ public sealed class SimulatedNetwork
         }
     }
 
-    private IPEndPoint NextEphemeral_NeedsLock(IPAddress address)
+    private IPEndPoint? NextEphemeral_NeedsLock(IPAddress address)
     {
         for (int i = 0; i < 65536 - FirstEphemeralPort; i++)
         {
             var candidate = new IPEndPoint(address, _nextPort);
             _nextPort = _nextPort == 65535 ? FirstEphemeralPort : _nextPort + 1;
-            if (!_bound.Contains(candidate) && !_listeners.ContainsKey(candidate))
+            if (!InUse_NeedsLock(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new InvalidOperationException("The simulated network has no free ephemeral port left.");
+        return null;
     }
+
+    /// <summary>
+    /// Whether an endpoint conflicts with one bound or listening: the same endpoint, or the same port where one of the
+    /// two is the wildcard address of the family (no SO_REUSEADDR is simulated).
+    /// </summary>
+    private bool InUse_NeedsLock(IPEndPoint ep)
+    {
+        if (_bound.Contains(ep) || _listeners.ContainsKey(ep))
+        {
+            return true;
+        }
+
+        if (!IsWildcard(ep.Address))
+        {
+            var wildcard = new IPEndPoint(WildcardOf(ep.Address), ep.Port);
+            return _bound.Contains(wildcard) || _listeners.ContainsKey(wildcard);
+        }
+
+        foreach (var other in _bound)
+        {
+            if (other is IPEndPoint o && o.Port == ep.Port && o.AddressFamily == ep.AddressFamily)
+            {
+                return true;
+            }
+        }
+
+        foreach (var other in _listeners.Keys)
+        {
+            if (other is IPEndPoint o && o.Port == ep.Port && o.AddressFamily == ep.AddressFamily)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+
+    private static IPAddress WildcardOf(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 }

@@ -47,17 +47,13 @@ public sealed class SimulatedProcess : IDisposable
     /// <param name="context">Its argument.</param>
     /// <returns><see cref="WsaError.Success"/>, or <see cref="WsaError.InvalidHandle"/> when the process has terminated.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="routine"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="managedThreadId"/> is not positive (managed thread ids start at 1).</exception>
     public WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
     {
         ArgumentNullException.ThrowIfNull(routine);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(managedThreadId);
         var queue = GetQueue(managedThreadId);
-        if (queue is null)
-        {
-            return WsaError.InvalidHandle;
-        }
-
-        queue.Enqueue(routine, context);
-        return WsaError.Success;
+        return queue is not null && queue.Enqueue(routine, context) ? WsaError.Success : WsaError.InvalidHandle;
     }
 
     /// <summary>Gets how many calls are queued to a thread and have not run yet.</summary>
@@ -223,17 +219,18 @@ public sealed class SimulatedProcess : IDisposable
         private readonly SimulatedProcess _owner = process;
         private readonly int _threadId = threadId;
 
-        public void Enqueue(ApcRoutine routine, object? context)
+        public bool Enqueue(ApcRoutine routine, object? context)
         {
             lock (_items)
             {
                 if (_abandoned)
                 {
-                    return;
+                    return false;
                 }
 
                 _items.Enqueue((routine, context));
                 Monitor.PulseAll(_items);
+                return true;
             }
         }
 
@@ -289,6 +286,12 @@ public sealed class SimulatedProcess : IDisposable
             lock (_items)
             {
                 _abandoned = true;
+                foreach (var (_, context) in _items)
+                {
+                    // A completion routine that will never run no longer holds its overlapped object (OVL-7).
+                    (context as Operations.WsaOverlapped)?.ClearApcInFlight();
+                }
+
                 _items.Clear();
                 Monitor.PulseAll(_items);
             }

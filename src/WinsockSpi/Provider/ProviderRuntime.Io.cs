@@ -438,6 +438,15 @@ public sealed partial class ProviderRuntime
             notifications.Kick(end.Other);
         }
 
+        if (s.FinDeferred && s.Sends.Count == 0 && !reset)
+        {
+            s.FinDeferred = false;
+            if (end.Connection.FinFrom(end))
+            {
+                notifications.Kick(end.Other);
+            }
+        }
+
         if (reset)
         {
             if (s.State != SocketState.Reset)

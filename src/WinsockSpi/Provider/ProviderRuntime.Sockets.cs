@@ -276,11 +276,9 @@ public sealed partial class ProviderRuntime
                     return WsaError.InvalidArgument;
             }
 
-            Network.Unbind(s.LocalEndPoint!);
             error = Network.TryListen(s.LocalEndPoint!, s);
             if (error != WsaError.Success)
             {
-                Network.TryBind(s.LocalEndPoint!, out _);
                 return error;
             }
 
@@ -494,7 +492,12 @@ public sealed partial class ProviderRuntime
             if (how is SocketShutdown.Send or SocketShutdown.Both && !s.ShutdownSend)
             {
                 s.ShutdownSend = true;
-                if (s.End!.Connection.FinFrom(s.End))
+                if (s.Sends.Count > 0)
+                {
+                    // The FIN follows the data of the sends still queued (OVL-5: they still complete).
+                    s.FinDeferred = true;
+                }
+                else if (s.End!.Connection.FinFrom(s.End))
                 {
                     kick = s.End.Other;
                 }
@@ -560,7 +563,7 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         lock (_lock)
         {
-            if (listener.State != SocketState.Listening || !Equals(listener.LocalEndPoint, connection.Acceptor.LocalEndPoint) ||
+            if (listener.State != SocketState.Listening || !ListensAt(listener.LocalEndPoint!, (IPEndPoint)connection.Acceptor.LocalEndPoint) ||
                 listener.Backlog!.Count >= listener.BacklogLimit)
             {
                 return false;
@@ -583,6 +586,11 @@ public sealed partial class ProviderRuntime
         Dispatch(ref notifications);
         return true;
     }
+
+    /// <summary>Whether a listening socket (possibly on the wildcard address) is the one an arriving connection targets.</summary>
+    private static bool ListensAt(IPEndPoint listening, IPEndPoint target)
+        => listening.Port == target.Port
+            && (listening.Address.Equals(target.Address) || listening.Address.Equals(IPAddress.Any) || listening.Address.Equals(IPAddress.IPv6Any));
 
     private SpiResult<SocketHandle> AcceptFromBacklog_NeedsLock(ProviderSocket listener, Connection connection, ref Notifications notifications)
     {

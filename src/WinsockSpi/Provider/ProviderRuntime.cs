@@ -290,6 +290,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             }
         }
 
+        _table.ReleaseTag();
         FinishTeardown(ref notifications);
         if (processEnded)
         {

@@ -22,6 +22,7 @@ internal sealed class ProviderSocket(ProviderRuntime runtime) : IConnectionListe
     public LingerState Linger;
     public bool Broken;               // BLK-3: a cancelled stream call left the stream unusable
     public bool ShutdownSend;
+    public bool FinDeferred;          // shutdown(SD_SEND) with sends still queued: the FIN goes after them
     public bool ShutdownReceive;
     public bool FinSeen;              // end of stream reached (FD_CLOSE recorded once)
     public bool WriteBlocked;         // a send could not complete: FD_WRITE is re-recorded when room opens
@@ -58,7 +59,7 @@ internal sealed class ProviderSocket(ProviderRuntime runtime) : IConnectionListe
         State = SocketState.Created;
         Blocking = true;
         Linger = default;
-        Broken = ShutdownSend = ShutdownReceive = FinSeen = WriteBlocked = ConnectPending = false;
+        Broken = ShutdownSend = FinDeferred = ShutdownReceive = FinSeen = WriteBlocked = ConnectPending = false;
         HandleCount = 0;
         End = null;
         LocalEndPoint = null;

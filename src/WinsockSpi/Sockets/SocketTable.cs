@@ -21,9 +21,13 @@ internal sealed class SocketTable<T>
     private const int TagBits = 15;
     private const uint MaxGeneration = (1u << GenerationBits) - 1;
 
+    private static readonly Lock s_tagLock = new();
+    private static readonly bool[] s_tagsInUse = new bool[1 << TagBits];
     private static int s_nextTag;
 
     private readonly ulong _tagBits;
+    private readonly int _tag;
+    private bool _tagReleased;
     private T?[] _items;
     private uint[] _generations;
     private int[] _nextFree;
@@ -39,8 +43,13 @@ internal sealed class SocketTable<T>
         _items = new T?[initial];
         _generations = new uint[initial];
         _nextFree = new int[initial];
-        int tag = (Interlocked.Increment(ref s_nextTag) % ((1 << TagBits) - 1)) + 1;
-        _tagBits = (ulong)tag << (SlotBits + GenerationBits + 2);
+        if (IntPtr.Size < sizeof(ulong))
+        {
+            throw new PlatformNotSupportedException("Socket handles carry 64 bits (tag, generation, slot); WinsockSpi runs in 64-bit processes only.");
+        }
+
+        _tag = AcquireTag();
+        _tagBits = (ulong)_tag << (SlotBits + GenerationBits + 2);
     }
 
     public int Capacity { get; }
@@ -151,6 +160,43 @@ internal sealed class SocketTable<T>
             {
                 throw new InvalidOperationException("Socket table: the free list is corrupt.");
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives the table's tag back once its provider is unloaded. Tags are handed out round-robin, skipping those of
+    /// tables still in use, so handles of two live providers never coincide (SOC-1, PRC-3) while fewer than 32,767
+    /// tables are live; beyond that, tags are reused oldest first.
+    /// </summary>
+    public void ReleaseTag()
+    {
+        lock (s_tagLock)
+        {
+            if (!_tagReleased)
+            {
+                _tagReleased = true;
+                s_tagsInUse[_tag] = false;
+            }
+        }
+    }
+
+    private static int AcquireTag()
+    {
+        const int Tags = (1 << TagBits) - 1;
+        lock (s_tagLock)
+        {
+            for (int i = 0; i < Tags; i++)
+            {
+                int candidate = (s_nextTag++ % Tags) + 1;
+                if (!s_tagsInUse[candidate])
+                {
+                    s_tagsInUse[candidate] = true;
+                    return candidate;
+                }
+            }
+
+            // Every tag is held by a table whose provider was never unloaded: reuse the oldest.
+            return (s_nextTag++ % Tags) + 1;
         }
     }
 
