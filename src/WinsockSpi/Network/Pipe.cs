@@ -2,7 +2,7 @@ namespace WinsockSpi.Network;
 
 /// <summary>
 /// One direction of a connection: the bytes one end has sent and the other has not read yet, then an
-/// optional FIN. Guarded by the owning <see cref="Connection.Lock"/>.
+/// optional FIN. Guarded by the owning <see cref="Connection.Gate"/>.
 /// </summary>
 internal sealed class Pipe(int capacity)
 {

@@ -43,7 +43,7 @@ public sealed partial class ProviderRuntime
             int written = 0;
             if (s.Sends.Count == 0)
             {
-                lock (end.Connection.Lock)
+                using (end.Connection.Gate.Enter())
                 {
                     written = end.Outbound.Write(data.Span);
                 }
@@ -140,7 +140,7 @@ public sealed partial class ProviderRuntime
             int read = -1;
             if (s.Receives.Count == 0)
             {
-                lock (end.Connection.Lock)
+                using (end.Connection.Gate.Enter())
                 {
                     if (end.Inbound.Count > 0 || buffer.Length == 0)
                     {
@@ -377,7 +377,7 @@ public sealed partial class ProviderRuntime
         var end = s.End!;
         bool reset, eof, dataLeft, room;
         bool moved = false;
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             reset = end.Connection.IsReset;
             if (!reset)
@@ -442,7 +442,7 @@ public sealed partial class ProviderRuntime
             {
                 s.State = SocketState.Reset;
                 bool byPeer;
-                lock (end.Connection.Lock)
+                using (end.Connection.Gate.Enter())
                 {
                     byPeer = end.ResetByOther;
                 }
@@ -715,7 +715,7 @@ public sealed partial class ProviderRuntime
         }
 
         bool left;
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             left = end.Inbound.Count > 0;
         }
@@ -739,7 +739,7 @@ public sealed partial class ProviderRuntime
         }
 
         bool data, room, eof, reset;
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             reset = end.Connection.IsReset;
             data = end.Inbound.Count > 0;

@@ -169,7 +169,7 @@ public sealed partial class ProviderRuntime
         switch (linger.Outcome)
         {
             case 2:
-                lock (linger.End.Connection.Lock)
+                using (linger.End.Connection.Gate.Enter())
                 {
                     unsent = linger.End.Outbound.Count;
                 }
