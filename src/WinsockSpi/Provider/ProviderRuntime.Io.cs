@@ -41,7 +41,11 @@ public sealed partial class ProviderRuntime
 
             var end = s!.End!;
             int written = 0;
-            if (s.Sends.Count == 0)
+
+            // A full pipe (read without the connection lock) means the send pends without taking it: room only opens
+            // when the peer reads, and the peer signals this end afterwards; that signal's pump needs the provider lock
+            // held here, so it finds this send queued and writes it. The same holds for a reset.
+            if (s.Sends.Count == 0 && data.Length > 0 && end.Outbound.Room > 0)
             {
                 using (end.Connection.Gate.Enter())
                 {
@@ -138,7 +142,11 @@ public sealed partial class ProviderRuntime
 
             var end = s!.End!;
             int read = -1;
-            if (s.Receives.Count == 0)
+
+            // An empty pipe without FIN (read without the connection lock) means the receive pends without taking it:
+            // data, FIN and resets arrive by the peer, which signals this end afterwards; that signal's pump needs the
+            // provider lock held here, so it finds this receive queued and completes it (OVL-5 order is kept).
+            if (s.Receives.Count == 0 && (buffer.Length == 0 || end.Inbound.Count > 0 || end.Inbound.Fin))
             {
                 using (end.Connection.Gate.Enter())
                 {
