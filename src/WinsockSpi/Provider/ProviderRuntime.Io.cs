@@ -545,7 +545,8 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private void Finish_NeedsLock(ProviderSocket s, WsaOverlapped op, OperationStatus status, WsaError error, int bytes, SocketFlags flags, ref Notifications notifications)
     {
-        if (op.InQueue)
+        bool queued = op.InQueue;
+        if (queued)
         {
             switch (op.Kind)
             {
@@ -559,19 +560,24 @@ public sealed partial class ProviderRuntime
                     s.Accepts.Remove(op);
                     break;
             }
-
-            if (op.IsBlocking)
-            {
-                _blockedCount--;
-            }
-            else
-            {
-                _pendingCount--;
-            }
         }
-        else if (op.IsBlocking)
+
+        Settle_NeedsLock(op, queued, status, error, bytes, flags, ref notifications);
+    }
+
+    /// <summary>
+    /// The part of <see cref="Finish_NeedsLock"/> after the operation has left its queue (<paramref name="queued"/>: it was in
+    /// one): the counts, the outcome, and its publication or notification.
+    /// </summary>
+    private void Settle_NeedsLock(WsaOverlapped op, bool queued, OperationStatus status, WsaError error, int bytes, SocketFlags flags, ref Notifications notifications)
+    {
+        if (op.IsBlocking)
         {
-            _blockedCount--;
+            _blockedCount--; // counted from BeginBlocking, queued or not
+        }
+        else if (queued)
+        {
+            _pendingCount--;
         }
 
         _finishedCount++;
