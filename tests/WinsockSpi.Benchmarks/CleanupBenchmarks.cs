@@ -13,11 +13,14 @@ namespace WinsockSpi.Benchmarks;
 /// The final WSPCleanup with <see cref="N"/> overlapped receives pending, spread over N/1000 connected sockets
 /// (CLN-4, CLN-6, CLN-8): only the cleanup is measured, the startup, connections and receives are set up before each
 /// invocation. The baseline ends the same operations by closing every socket first (CLS-2: aborted and notified),
-/// then cleans up. Targets: at most 20 ns per operation, linear growth, no allocation per operation.
+/// then cleans up. Targets: at most 20 ns per operation, linear growth, no allocation per operation. Each invocation
+/// needs a fresh setup, so the job is fixed at one invocation per iteration and a bounded number of iterations.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Config))]
 [InvocationCount(1)]
+[WarmupCount(2)]
+[IterationCount(15)]
 public class CleanupBenchmarks
 {
     private const int OperationsPerSocket = 1000;
