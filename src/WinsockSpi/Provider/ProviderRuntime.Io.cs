@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -569,6 +570,7 @@ public sealed partial class ProviderRuntime
     /// The part of <see cref="Finish_NeedsLock"/> after the operation has left its queue (<paramref name="queued"/>: it was in
     /// one): the counts, the outcome, and its publication or notification.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Settle_NeedsLock(WsaOverlapped op, bool queued, OperationStatus status, WsaError error, int bytes, SocketFlags flags, ref Notifications notifications)
     {
         if (op.IsBlocking)

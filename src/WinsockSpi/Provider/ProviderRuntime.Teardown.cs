@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -81,6 +82,11 @@ public sealed partial class ProviderRuntime
     /// Ends a queue front to back. Each operation is unlinked as it ends and the queue is fixed once at the end, instead
     /// of relinking head and neighbour per operation: the final cleanup walks every pending operation of the process.
     /// </summary>
+    /// <remarks>
+    /// Compiled fully optimized at once: the final cleanup runs once per process, so tiered compilation would run this
+    /// loop over up to a million operations as unoptimized code with its helpers not inlined.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AbortQueue_NeedsLock(ref OperationQueue queue, bool silent, ref Notifications notifications, ref int aborted, ref int interrupted)
     {
         var op = queue.Head;
