@@ -23,7 +23,8 @@ internal sealed class Connection
         Acceptor.Other = Initiator;
     }
 
-    public Lock Lock { get; } = new();
+    /// <summary>Gets the lock guarding both pipes and both ends' reset state.</summary>
+    public ConnectionGate Gate { get; } = new();
 
     public SimulatedNetwork Network { get; }
 
@@ -43,7 +44,7 @@ internal sealed class Connection
     /// <returns>Whether this call reset it (false when it already was).</returns>
     public bool ResetFrom(ConnectionEnd by)
     {
-        lock (Lock)
+        using (Gate.Enter())
         {
             if (IsReset)
             {
@@ -65,7 +66,7 @@ internal sealed class Connection
     /// <returns>Whether a FIN was queued.</returns>
     public bool FinFrom(ConnectionEnd by)
     {
-        lock (Lock)
+        using (Gate.Enter())
         {
             if (IsReset || by.Outbound.Fin)
             {

@@ -2,7 +2,7 @@ namespace WinsockSpi.Network;
 
 /// <summary>
 /// One direction of a connection: the bytes one end has sent and the other has not read yet, then an
-/// optional FIN. Guarded by the owning <see cref="Connection.Lock"/>.
+/// optional FIN. Guarded by the owning <see cref="Connection.Gate"/>.
 /// </summary>
 internal sealed class Pipe(int capacity)
 {
@@ -42,10 +42,21 @@ internal sealed class Pipe(int capacity)
         }
 
         EnsureCapacity(Count + n);
-        int tail = (_head + Count) % _buffer.Length;
+
+        // _head and Count are each below the length, so one subtraction wraps (no division on the data path).
+        int tail = _head + Count;
+        if (tail >= _buffer.Length)
+        {
+            tail -= _buffer.Length;
+        }
+
         int first = Math.Min(n, _buffer.Length - tail);
         data[..first].CopyTo(_buffer.AsSpan(tail));
-        data[first..n].CopyTo(_buffer);
+        if (first < n)
+        {
+            data[first..n].CopyTo(_buffer);
+        }
+
         Count += n;
         TotalWritten += n;
         return n;
@@ -61,13 +72,21 @@ internal sealed class Pipe(int capacity)
 
         int first = Math.Min(n, _buffer.Length - _head);
         _buffer.AsSpan(_head, first).CopyTo(destination);
-        _buffer.AsSpan(0, n - first).CopyTo(destination[first..]);
-        _head = (_head + n) % _buffer.Length;
+        if (first < n)
+        {
+            _buffer.AsSpan(0, n - first).CopyTo(destination[first..]);
+        }
+
         Count -= n;
         TotalRead += n;
+        _head += n;
         if (Count == 0)
         {
             _head = 0;
+        }
+        else if (_head >= _buffer.Length)
+        {
+            _head -= _buffer.Length;
         }
 
         return n;

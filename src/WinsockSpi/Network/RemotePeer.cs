@@ -29,7 +29,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.Connection.IsReset ? PeerState.Reset
                     : _end.Inbound.IsEndOfStream ? PeerState.FinReceived
@@ -46,7 +46,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.ResetByOther ? WsaError.ConnectionReset : WsaError.Success;
             }
@@ -58,7 +58,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.Inbound.Fin && _end.Inbound.Count > 0 && !_end.Connection.IsReset;
             }
@@ -70,7 +70,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.Inbound.Count;
             }
@@ -82,7 +82,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.Inbound.TotalRead;
             }
@@ -94,7 +94,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.Outbound.TotalWritten;
             }
@@ -106,7 +106,7 @@ public sealed class RemotePeer
     {
         get
         {
-            lock (_end.Connection.Lock)
+            using (_end.Connection.Gate.Enter())
             {
                 return _end.Outbound.Room;
             }
@@ -119,7 +119,7 @@ public sealed class RemotePeer
     public int Write(ReadOnlySpan<byte> data)
     {
         int written;
-        lock (_end.Connection.Lock)
+        using (_end.Connection.Gate.Enter())
         {
             written = _end.Outbound.Write(data);
         }
@@ -138,7 +138,7 @@ public sealed class RemotePeer
     public int Read(Span<byte> buffer)
     {
         int read;
-        lock (_end.Connection.Lock)
+        using (_end.Connection.Gate.Enter())
         {
             read = _end.Inbound.Read(buffer);
         }
@@ -156,7 +156,7 @@ public sealed class RemotePeer
     public byte[] ReadAvailable()
     {
         byte[] data;
-        lock (_end.Connection.Lock)
+        using (_end.Connection.Gate.Enter())
         {
             data = new byte[_end.Inbound.Count];
             _end.Inbound.Read(data);

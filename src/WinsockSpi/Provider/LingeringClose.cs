@@ -23,7 +23,7 @@ internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnecti
     public void OnConnectionChanged(ConnectionEnd end)
     {
         bool drained;
-        lock (End.Connection.Lock)
+        using (End.Connection.Gate.Enter())
         {
             drained = End.Outbound.Count == 0 || End.Connection.IsReset;
         }

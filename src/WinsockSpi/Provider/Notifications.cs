@@ -10,10 +10,13 @@ namespace WinsockSpi.Provider;
 /// </summary>
 internal struct Notifications
 {
+    private const int KickSetThreshold = 16;
+
     private WsaOverlapped? _head;
     private WsaOverlapped? _tail;
     private ConnectionEnd? _kick;
     private List<ConnectionEnd>? _kicks;
+    private HashSet<ConnectionEnd>? _kickSet;
     private WsaEvent? _event;
     private List<WsaEvent>? _events;
 
@@ -43,7 +46,20 @@ internal struct Notifications
         }
 
         _kicks ??= [];
-        if (!_kicks.Contains(end))
+        if (_kicks.Count < KickSetThreshold)
+        {
+            if (!_kicks.Contains(end))
+            {
+                _kicks.Add(end);
+            }
+
+            return;
+        }
+
+        // A final cleanup kicks the peer of every socket: past a few ends, look them up in a set so the pass stays
+        // linear; the list keeps the order in which they are signalled.
+        _kickSet ??= [.. _kicks];
+        if (_kickSet.Add(end))
         {
             _kicks.Add(end);
         }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
@@ -42,9 +43,13 @@ public sealed partial class ProviderRuntime
 
             var end = s!.End!;
             int written = 0;
-            if (s.Sends.Count == 0)
+
+            // A full pipe (read without the connection lock) means the send pends without taking it: room only opens
+            // when the peer reads, and the peer signals this end afterwards; that signal's pump needs the provider lock
+            // held here, so it finds this send queued and writes it. The same holds for a reset.
+            if (s.Sends.Count == 0 && data.Length > 0 && end.Outbound.Room > 0)
             {
-                lock (end.Connection.Lock)
+                using (end.Connection.Gate.Enter())
                 {
                     written = end.Outbound.Write(data.Span);
                 }
@@ -138,9 +143,13 @@ public sealed partial class ProviderRuntime
 
             var end = s!.End!;
             int read = -1;
-            if (s.Receives.Count == 0)
+
+            // An empty pipe without FIN (read without the connection lock) means the receive pends without taking it:
+            // data, FIN and resets arrive by the peer, which signals this end afterwards; that signal's pump needs the
+            // provider lock held here, so it finds this receive queued and completes it (OVL-5 order is kept).
+            if (s.Receives.Count == 0 && (buffer.Length == 0 || end.Inbound.Count > 0 || end.Inbound.Fin))
             {
-                lock (end.Connection.Lock)
+                using (end.Connection.Gate.Enter())
                 {
                     // A zero-byte receive completes only once data is waiting, without taking any (the
                     // classic way to wait for readability without committing a buffer).
@@ -379,7 +388,7 @@ public sealed partial class ProviderRuntime
         var end = s.End!;
         bool reset, eof, dataLeft, room;
         bool moved = false;
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             reset = end.Connection.IsReset;
             if (!reset)
@@ -453,7 +462,7 @@ public sealed partial class ProviderRuntime
             {
                 s.State = SocketState.Reset;
                 bool byPeer;
-                lock (end.Connection.Lock)
+                using (end.Connection.Gate.Enter())
                 {
                     byPeer = end.ResetByOther;
                 }
@@ -549,7 +558,8 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private void Finish_NeedsLock(ProviderSocket s, WsaOverlapped op, OperationStatus status, WsaError error, int bytes, SocketFlags flags, ref Notifications notifications)
     {
-        if (op.InQueue)
+        bool queued = op.InQueue;
+        if (queued)
         {
             switch (op.Kind)
             {
@@ -563,15 +573,25 @@ public sealed partial class ProviderRuntime
                     s.Accepts.Remove(op);
                     break;
             }
+        }
 
-            if (op.IsBlocking)
-            {
-                _blockedCount--;
-            }
-            else
-            {
-                _pendingCount--;
-            }
+        Settle_NeedsLock(op, queued, status, error, bytes, flags, ref notifications);
+    }
+
+    /// <summary>
+    /// The part of <see cref="Finish_NeedsLock"/> after the operation has left its queue (<paramref name="queued"/>: it was in
+    /// one): the counts, the outcome, and its publication or notification.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Settle_NeedsLock(WsaOverlapped op, bool queued, OperationStatus status, WsaError error, int bytes, SocketFlags flags, ref Notifications notifications)
+    {
+        if (op.IsBlocking)
+        {
+            _blockedCount--; // counted from BeginBlocking, queued or not
+        }
+        else if (queued)
+        {
+            _pendingCount--;
         }
 
         _finishedCount++;
@@ -764,7 +784,7 @@ public sealed partial class ProviderRuntime
         }
 
         bool left, eof;
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             left = end.Inbound.Count > 0;
             eof = end.Inbound.IsEndOfStream;
@@ -795,7 +815,7 @@ public sealed partial class ProviderRuntime
         }
 
         bool data, room, eof, reset;
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             reset = end.Connection.IsReset;
             data = end.Inbound.Count > 0;

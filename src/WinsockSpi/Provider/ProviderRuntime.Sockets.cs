@@ -679,7 +679,7 @@ public sealed partial class ProviderRuntime
             return 0;
         }
 
-        lock (end.Connection.Lock)
+        using (end.Connection.Gate.Enter())
         {
             return end.Connection.IsReset ? 0 : end.Outbound.Count;
         }

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -71,31 +72,62 @@ public sealed partial class ProviderRuntime
     private (int Aborted, int Interrupted) AbortAll_NeedsLock(ProviderSocket s, bool silent, ref Notifications notifications)
     {
         int aborted = 0, interrupted = 0;
-        foreach (var queue in (ReadOnlySpan<int>)[0, 1, 2])
-        {
-            for (var op = Head(s, queue); op is not null; op = Head(s, queue))
-            {
-                if (!op.TryClaim())
-                {
-                    // Another thread decided this operation's end a moment ago; it finishes it itself.
-                    break;
-                }
+        AbortQueue_NeedsLock(ref s.Receives, silent, ref notifications, ref aborted, ref interrupted);
+        AbortQueue_NeedsLock(ref s.Sends, silent, ref notifications, ref aborted, ref interrupted);
+        AbortQueue_NeedsLock(ref s.Accepts, silent, ref notifications, ref aborted, ref interrupted);
+        return (aborted, interrupted);
+    }
 
-                if (op.IsBlocking)
-                {
-                    interrupted++;
-                    Finish_NeedsLock(s, op, OperationStatus.Failed, WsaError.Interrupted, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
-                }
-                else
-                {
-                    aborted++;
-                    op.Silent = silent;
-                    Finish_NeedsLock(s, op, OperationStatus.Aborted, WsaError.OperationAborted, 0, SocketFlags.None, ref notifications);
-                }
+    /// <summary>
+    /// Ends a queue front to back. Each operation is unlinked as it ends and the queue is fixed once at the end, instead
+    /// of relinking head and neighbour per operation: the final cleanup walks every pending operation of the process.
+    /// </summary>
+    /// <remarks>
+    /// Compiled fully optimized at once: the final cleanup runs once per process, so tiered compilation would run this
+    /// loop over up to a million operations as unoptimized code with its helpers not inlined.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void AbortQueue_NeedsLock(ref OperationQueue queue, bool silent, ref Notifications notifications, ref int aborted, ref int interrupted)
+    {
+        var op = queue.Head;
+        int ended = 0;
+        while (op is not null)
+        {
+            if (!op.TryClaim())
+            {
+                // Another thread decided this operation's end a moment ago; it finishes it itself.
+                break;
             }
+
+            var next = op.Next;
+            op.Next = op.Prev = null;
+            op.InQueue = false;
+            ended++;
+            if (op.IsBlocking)
+            {
+                interrupted++;
+                Settle_NeedsLock(op, queued: true, OperationStatus.Failed, WsaError.Interrupted, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
+            }
+            else
+            {
+                aborted++;
+                op.Silent = silent;
+                Settle_NeedsLock(op, queued: true, OperationStatus.Aborted, WsaError.OperationAborted, 0, SocketFlags.None, ref notifications);
+            }
+
+            op = next;
         }
 
-        return (aborted, interrupted);
+        queue.Count -= ended;
+        queue.Head = op;
+        if (op is null)
+        {
+            queue.Tail = null;
+        }
+        else
+        {
+            op.Prev = null;
+        }
     }
 
     /// <summary>
@@ -173,7 +205,7 @@ public sealed partial class ProviderRuntime
         switch (linger.Outcome)
         {
             case 2:
-                lock (linger.End.Connection.Lock)
+                using (linger.End.Connection.Gate.Enter())
                 {
                     unsent = linger.End.Outbound.Count;
                 }
