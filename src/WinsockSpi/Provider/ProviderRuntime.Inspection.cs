@@ -133,14 +133,14 @@ public sealed partial class ProviderRuntime
 
                 foreach (var linger in runtime._lingering)
                 {
-                    l_AddLinger(list, linger);
+                    AddLinger(list);
                 }
 
                 return list;
             }
         }
 
-        private static void l_AddLinger(List<PendingOperationInfo> list, LingeringClose linger)
+        private static void AddLinger(List<PendingOperationInfo> list)
             => list.Add(new PendingOperationInfo(default, OperationKind.LingeringClose, 0, 0, 0, NotificationKind.BlockingCall, null));
 
         private static void Add(List<PendingOperationInfo> list, WsaOverlapped? head)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
@@ -614,26 +615,25 @@ public sealed partial class ProviderRuntime
     /// <summary>Fails every queued operation of a socket with <paramref name="error"/> (a reset), notifying each.</summary>
     private void FailAll_NeedsLock(ProviderSocket s, WsaError error, ref Notifications notifications)
     {
-        foreach (var queue in (ReadOnlySpan<int>)[0, 1, 2])
-        {
-            for (var op = Head(s, queue); op is not null; op = Head(s, queue))
-            {
-                if (!op.TryClaim())
-                {
-                    break;
-                }
-
-                Finish_NeedsLock(s, op, OperationStatus.Failed, error, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
-            }
-        }
+        FailQueue_NeedsLock(s, ref s.Receives, error, ref notifications);
+        FailQueue_NeedsLock(s, ref s.Sends, error, ref notifications);
+        FailQueue_NeedsLock(s, ref s.Accepts, error, ref notifications);
     }
 
-    private static WsaOverlapped? Head(ProviderSocket s, int queue) => queue switch
+    private void FailQueue_NeedsLock(ProviderSocket s, ref OperationQueue queue, WsaError error, ref Notifications notifications)
     {
-        0 => s.Receives.Head,
-        1 => s.Sends.Head,
-        _ => s.Accepts.Head,
-    };
+        for (var op = queue.Head; op is not null; op = queue.Head)
+        {
+            if (!op.TryClaim())
+            {
+                // Unreachable: every claim of a queued operation is made under this lock, so this one is still Pending.
+                Debug.Fail("A queued operation was already claimed.");
+                break;
+            }
+
+            Finish_NeedsLock(s, op, OperationStatus.Failed, error, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
+        }
+    }
 
     /// <summary>
     /// Makes known, with no lock held, everything a call decided: overlapped operations are published and notified

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using WinsockSpi.Diagnostics;
@@ -95,7 +96,9 @@ public sealed partial class ProviderRuntime
         {
             if (!op.TryClaim())
             {
-                // Another thread decided this operation's end a moment ago; it finishes it itself.
+                // Unreachable: every claim of a queued operation is made under this provider's lock, so what is still
+                // queued is still Pending. Stopping keeps the exactly-once rule should that invariant ever break.
+                Debug.Fail("A queued operation was already claimed.");
                 break;
             }
 
