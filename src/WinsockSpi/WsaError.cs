@@ -73,6 +73,9 @@ public enum WsaError
     /// <summary>WSAEDESTADDRREQ (10039): a destination address is required.</summary>
     DestinationAddressRequired = 10039,
 
+    /// <summary>WSAENOPROTOOPT (10042): an unknown, invalid or unsupported socket option or level.</summary>
+    ProtocolOption = 10042,
+
     /// <summary>WSAEPROTONOSUPPORT (10043): the protocol is not supported.</summary>
     ProtocolNotSupported = 10043,
 
@@ -150,4 +153,7 @@ public enum WsaError
 
     /// <summary>WSASYSCALLFAILURE (10107): a system call failed.</summary>
     SystemCallFailure = 10107,
+
+    /// <summary>WSAHOST_NOT_FOUND (11001): no such host is known.</summary>
+    HostNotFound = 11001,
 }

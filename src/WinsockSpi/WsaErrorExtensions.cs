@@ -33,6 +33,7 @@ public static class WsaErrorExtensions
         WsaError.AlreadyInProgress => "WSAEALREADY",
         WsaError.NotSocket => "WSAENOTSOCK",
         WsaError.DestinationAddressRequired => "WSAEDESTADDRREQ",
+        WsaError.ProtocolOption => "WSAENOPROTOOPT",
         WsaError.ProtocolNotSupported => "WSAEPROTONOSUPPORT",
         WsaError.SocketNotSupported => "WSAESOCKTNOSUPPORT",
         WsaError.OperationNotSupported => "WSAEOPNOTSUPP",
@@ -59,6 +60,7 @@ public static class WsaErrorExtensions
         WsaError.InvalidProvider => "WSAEINVALIDPROVIDER",
         WsaError.ProviderFailedInit => "WSAEPROVIDERFAILEDINIT",
         WsaError.SystemCallFailure => "WSASYSCALLFAILURE",
+        WsaError.HostNotFound => "WSAHOST_NOT_FOUND",
         _ => ((int)error).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 

@@ -83,10 +83,10 @@ public static class Ws2Constants
     /// <summary>FD_CLOSE.</summary>
     public const NetworkEvents FD_CLOSE = NetworkEvents.Close;
 
-    /// <summary>WSAENOPROTOOPT (10042): an unknown option; a last-error value <see cref="WsaError"/> does not name.</summary>
+    /// <summary>WSAENOPROTOOPT (10042): an unknown option; <see cref="WsaError.ProtocolOption"/>.</summary>
     public const int WSAENOPROTOOPT = 10042;
 
-    /// <summary>WSAHOST_NOT_FOUND (11001): no such host; a last-error value <see cref="WsaError"/> does not name.</summary>
+    /// <summary>WSAHOST_NOT_FOUND (11001): no such host; <see cref="WsaError.HostNotFound"/>.</summary>
     public const int WSAHOST_NOT_FOUND = 11001;
 
     /// <summary>MAKEWORD(low, high): the version word, low byte major and high byte minor (ERR-3).</summary>
