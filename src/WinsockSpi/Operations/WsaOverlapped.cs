@@ -28,6 +28,7 @@ public sealed class WsaOverlapped
     private int _terminal;
     private int _apcInFlight;
 
+    internal object? Owner;               // the provider running the operation, while it is queued
     internal OperationKind Kind;
     internal bool IsBlocking;
     internal object? Socket;              // the provider's socket object
@@ -82,8 +83,9 @@ public sealed class WsaOverlapped
     public override string ToString() => $"{Status} {Error.ToSymbol()} bytes={BytesTransferred}";
 
     /// <summary>Prepares the record for a new operation. Caller holds the provider's lock and has checked it is not pending.</summary>
-    internal void Begin(object socket, SocketHandle handle, OperationKind kind, bool blocking)
+    internal void Begin(object owner, object socket, SocketHandle handle, OperationKind kind, bool blocking)
     {
+        Owner = owner;
         Socket = socket;
         Handle = handle;
         Kind = kind;
@@ -128,12 +130,35 @@ public sealed class WsaOverlapped
     /// </summary>
     internal WsaError OutcomeError => _error;
 
-    /// <summary>Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes waiters.</summary>
+    /// <summary>
+    /// Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes
+    /// waiters. Used with no provider lock held: a full fence between the status store and the waiter-count load
+    /// pairs with the fence of <see cref="AddWaiter"/>, so one side always sees the other (no lost wake-up).
+    /// </summary>
     internal void Publish()
     {
-        // A full fence between the status store and the waiter-count load: a waiter increments the count and
-        // then reads the status, so one of the two always sees the other (no lost wake-up).
         Interlocked.Exchange(ref _status, _terminal);
+        WakeWaiters();
+    }
+
+    /// <summary>
+    /// <see cref="Publish"/> for the owning provider, under its lock. Every waiter registers under that same lock
+    /// (<see cref="AddWaiter"/>) before it waits, so the lock already orders the status and the count: no fence.
+    /// </summary>
+    internal void PublishUnderOwnerLock()
+    {
+        Volatile.Write(ref _status, _terminal);
+        WakeWaiters();
+    }
+
+    /// <summary>Registers a thread that is about to wait for the operation: under the owner's lock while it is queued.</summary>
+    internal void AddWaiter() => Interlocked.Increment(ref _waiters);
+
+    /// <summary>Removes a registration made by <see cref="AddWaiter"/>.</summary>
+    internal void RemoveWaiter() => Interlocked.Decrement(ref _waiters);
+
+    private void WakeWaiters()
+    {
         if (Volatile.Read(ref _waiters) > 0)
         {
             lock (_gate)
@@ -158,23 +183,18 @@ public sealed class WsaOverlapped
         routine?.Invoke(error, bytes, this, flags);
     }
 
-    /// <summary>Waits (non-alertably) until the operation ends or <paramref name="wake"/> says to stop waiting.</summary>
+    /// <summary>
+    /// Waits (non-alertably) until the operation ends or <paramref name="wake"/> says to stop waiting. The caller has
+    /// registered with <see cref="AddWaiter"/>.
+    /// </summary>
     internal void WaitUntilFinished(Func<bool>? wake = null)
     {
-        Interlocked.Increment(ref _waiters);
-        try
+        lock (_gate)
         {
-            lock (_gate)
+            while (Status == OperationStatus.Pending && (wake is null || !wake()))
             {
-                while (Status == OperationStatus.Pending && (wake is null || !wake()))
-                {
-                    Monitor.Wait(_gate);
-                }
+                Monitor.Wait(_gate);
             }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waiters);
         }
     }
 

@@ -81,41 +81,55 @@ internal struct Notifications
 
     public readonly void SignalEndsAndEvents(ref ExceptionDispatchInfo? failure)
     {
-        Run(_event, static e => e.Set(), ref failure);
-        if (_events is not null)
-        {
-            foreach (var ev in _events)
-            {
-                Run(ev, static e => e.Set(), ref failure);
-            }
-        }
-
-        Run(_kick, static e => e.Signal(), ref failure);
-        if (_kicks is not null)
-        {
-            foreach (var end in _kicks)
-            {
-                Run(end, static e => e.Signal(), ref failure);
-            }
-        }
-    }
-
-    /// <summary>Runs one signal; a throwing listener or event must not stop the others.</summary>
-    private static void Run<T>(T? target, Action<T> action, ref ExceptionDispatchInfo? failure)
-        where T : class
-    {
-        if (target is null)
-        {
-            return;
-        }
-
+        // A throwing event or listener (user code) must not stop the others; try/catch costs nothing until a throw.
         try
         {
-            action(target);
+            _event?.Set();
         }
         catch (Exception ex)
         {
             failure ??= ExceptionDispatchInfo.Capture(ex);
+        }
+
+        try
+        {
+            _kick?.Signal();
+        }
+        catch (Exception ex)
+        {
+            failure ??= ExceptionDispatchInfo.Capture(ex);
+        }
+
+        if (_events is not null || _kicks is not null)
+        {
+            SignalTheRest(ref failure);
+        }
+    }
+
+    private readonly void SignalTheRest(ref ExceptionDispatchInfo? failure)
+    {
+        foreach (var ev in _events ?? [])
+        {
+            try
+            {
+                ev.Set();
+            }
+            catch (Exception ex)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(ex);
+            }
+        }
+
+        foreach (var end in _kicks ?? (IEnumerable<ConnectionEnd>)[])
+        {
+            try
+            {
+                end.Signal();
+            }
+            catch (Exception ex)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(ex);
+            }
         }
     }
 }

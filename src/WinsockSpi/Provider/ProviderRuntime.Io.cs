@@ -250,7 +250,27 @@ public sealed partial class ProviderRuntime
                 return WsaError.IOIncomplete;
             }
 
-            overlapped.WaitUntilFinished();
+            // Register under the lock of the provider running the operation, which publishes under that lock.
+            if (Volatile.Read(ref overlapped.Owner) is ProviderRuntime owner)
+            {
+                lock (owner._lock)
+                {
+                    overlapped.AddWaiter();
+                }
+            }
+            else
+            {
+                overlapped.AddWaiter(); // already decided: it is published with a fence (Publish)
+            }
+
+            try
+            {
+                overlapped.WaitUntilFinished();
+            }
+            finally
+            {
+                overlapped.RemoveWaiter();
+            }
         }
 
         return overlapped.Status switch
@@ -529,9 +549,9 @@ public sealed partial class ProviderRuntime
         return (send ? s.ShutdownSend : s.ShutdownReceive) ? WsaError.Shutdown : WsaError.Success;
     }
 
-    private static void Start_NeedsLock(ProviderSocket s, SocketHandle handle, WsaOverlapped op, OperationKind kind, CompletionRoutine? routine)
+    private void Start_NeedsLock(ProviderSocket s, SocketHandle handle, WsaOverlapped op, OperationKind kind, CompletionRoutine? routine)
     {
-        op.Begin(s, handle, kind, blocking: false);
+        op.Begin(this, s, handle, kind, blocking: false);
         op.Routine = routine;
         op.Port = s.Port;
         op.CompletionKey = s.CompletionKey;
@@ -548,7 +568,8 @@ public sealed partial class ProviderRuntime
 
         state.Runtime = this;
         op = state.Operation;
-        op.Begin(s, handle, kind, blocking: true);
+        op.Begin(this, s, handle, kind, blocking: true);
+        op.AddWaiter(); // the calling thread waits for it; registered under the lock (PublishUnderOwnerLock)
         _blockedCount++;
         return WsaError.Success;
     }
@@ -604,10 +625,15 @@ public sealed partial class ProviderRuntime
         op.Socket = null;
         if (op.IsBlocking || op.Silent)
         {
-            op.Publish();
+            op.PublishUnderOwnerLock();
+
+            // Released after the status: a waiter that reads no owner then reads the terminal status.
+            Volatile.Write(ref op.Owner, null);
         }
         else
         {
+            // Published later by Dispatch, with a fence: a waiter that reads no owner registers with a fence too.
+            Volatile.Write(ref op.Owner, null);
             notifications.Add(op);
         }
     }
@@ -752,6 +778,7 @@ public sealed partial class ProviderRuntime
         }
         finally
         {
+            op.RemoveWaiter(); // registered by BeginBlocking_NeedsLock
             state.Runtime = null;
         }
     }
