@@ -5,7 +5,7 @@
 // Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
 using System.Net;
 using System.Net.Sockets;
-using CleanupSemantics;
+using WinsockSpi.Samples;
 using WinsockSpi;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;

@@ -2,7 +2,7 @@
 // version negotiation, the startup reference count, and what becomes of a socket handle across a restart.
 // Every value printed is also checked: the program exits with 1 when the simulator does not behave as shown.
 using System.Net.Sockets;
-using LifecycleTour;
+using WinsockSpi.Samples;
 using WinsockSpi;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;

@@ -5,7 +5,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using OverlappedIo;
+using WinsockSpi.Samples;
 using WinsockSpi;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;

@@ -17,20 +17,10 @@ public sealed partial class Ws2Api
     /// </returns>
     public int send(nuint s, byte[]? buf, int len, int flags)
     {
-        var error = Find(s, out var provider);
+        var error = CheckTransfer(s, buf?.Length ?? -1, len, flags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
-        }
-
-        if (buf is null || (uint)len > (uint)buf.Length)
-        {
-            return Fail(WsaError.Fault);
-        }
-
-        if (flags != 0)
-        {
-            return Fail(WsaError.OperationNotSupported);
         }
 
         return Transferred(provider!.Provider.Send(new SocketHandle(s), buf.AsMemory(0, len)));
@@ -45,20 +35,10 @@ public sealed partial class Ws2Api
     /// <remarks>The bytes are copied to a pooled buffer for the duration of the call.</remarks>
     public int send(nuint s, ReadOnlySpan<byte> buf, int len, int flags)
     {
-        var error = Find(s, out var provider);
+        var error = CheckTransfer(s, buf.Length, len, flags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
-        }
-
-        if ((uint)len > (uint)buf.Length)
-        {
-            return Fail(WsaError.Fault);
-        }
-
-        if (flags != 0)
-        {
-            return Fail(WsaError.OperationNotSupported);
         }
 
         byte[] rented = ArrayPool<byte>.Shared.Rent(len);
@@ -85,20 +65,10 @@ public sealed partial class Ws2Api
     /// </returns>
     public int recv(nuint s, byte[]? buf, int len, int flags)
     {
-        var error = Find(s, out var provider);
+        var error = CheckTransfer(s, buf?.Length ?? -1, len, flags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
-        }
-
-        if (buf is null || (uint)len > (uint)buf.Length)
-        {
-            return Fail(WsaError.Fault);
-        }
-
-        if (flags != 0)
-        {
-            return Fail(WsaError.OperationNotSupported);
         }
 
         return Transferred(provider!.Provider.Receive(new SocketHandle(s), buf.AsMemory(0, len)));
@@ -113,20 +83,10 @@ public sealed partial class Ws2Api
     /// <remarks>The bytes pass through a pooled buffer.</remarks>
     public int recv(nuint s, Span<byte> buf, int len, int flags)
     {
-        var error = Find(s, out var provider);
+        var error = CheckTransfer(s, buf.Length, len, flags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
-        }
-
-        if ((uint)len > (uint)buf.Length)
-        {
-            return Fail(WsaError.Fault);
-        }
-
-        if (flags != 0)
-        {
-            return Fail(WsaError.OperationNotSupported);
         }
 
         byte[] rented = ArrayPool<byte>.Shared.Rent(len);
@@ -246,6 +206,16 @@ public sealed partial class Ws2Api
         lpcbTransfer = result.Value;
         lpdwFlags = (int)lpOverlapped!.Flags;
         return true;
+    }
+
+    /// <summary>The checks send and recv share: a live SOCKET, <paramref name="len"/> within the buffer (-1: no buffer), no flags.</summary>
+    private WsaError CheckTransfer(nuint s, int bufferLength, int len, int flags, out LoadedProvider? provider)
+    {
+        var error = Find(s, out provider);
+        return error != WsaError.Success ? error
+            : bufferLength < 0 || (uint)len > (uint)bufferLength ? WsaError.Fault
+            : flags != 0 ? WsaError.OperationNotSupported
+            : WsaError.Success;
     }
 
     private int Transferred(SpiResult<int> result) => result.IsSuccess ? result.Value : Fail(result.Error);

@@ -1,4 +1,4 @@
-namespace LifecycleTour;
+namespace WinsockSpi.Samples;
 
 /// <summary>
 /// The claims the sample makes about the simulator. Each one is checked as it is shown, and the exit code says

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace OverlappedIo;
+namespace WinsockSpi.Samples;
 
 /// <summary>Collects rows and prints them as a table with aligned columns.</summary>
 internal sealed class Table(params string[] headers)
