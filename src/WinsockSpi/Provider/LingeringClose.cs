@@ -9,7 +9,8 @@ namespace WinsockSpi.Provider;
 /// </summary>
 internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnectionListener
 {
-    private int _outcome; // 0 waiting, 1 drained, 2 timed out, 3 interrupted
+    private readonly object _gate = new();
+    private int _outcome;
 
     public ConnectionEnd End { get; } = end;
 
@@ -18,7 +19,7 @@ internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnecti
     /// <summary>Gets or sets the timer that ends the wait after <see cref="Seconds"/>; started with the close decision.</summary>
     public ITimer? Timer { get; set; }
 
-    public int Outcome => Volatile.Read(ref _outcome);
+    public LingerOutcome Outcome => (LingerOutcome)Volatile.Read(ref _outcome);
 
     public void OnConnectionChanged(ConnectionEnd end)
     {
@@ -30,33 +31,49 @@ internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnecti
 
         if (drained)
         {
-            Finish(1);
+            Finish(LingerOutcome.Drained);
         }
     }
 
-    public void TimeOut() => Finish(2);
+    public void TimeOut() => Finish(LingerOutcome.TimedOut);
 
-    public void Interrupt() => Finish(3);
+    public void Interrupt() => Finish(LingerOutcome.Interrupted);
 
     public void Wait()
     {
-        lock (this)
+        lock (_gate)
         {
-            while (Outcome == 0)
+            while (Outcome == LingerOutcome.Waiting)
             {
-                Monitor.Wait(this);
+                Monitor.Wait(_gate);
             }
         }
     }
 
-    private void Finish(int outcome)
+    private void Finish(LingerOutcome outcome)
     {
-        if (Interlocked.CompareExchange(ref _outcome, outcome, 0) == 0)
+        if (Interlocked.CompareExchange(ref _outcome, (int)outcome, (int)LingerOutcome.Waiting) == (int)LingerOutcome.Waiting)
         {
-            lock (this)
+            lock (_gate)
             {
-                Monitor.PulseAll(this);
+                Monitor.PulseAll(_gate);
             }
         }
     }
+}
+
+/// <summary>How a lingering close ended.</summary>
+internal enum LingerOutcome
+{
+    /// <summary>Still waiting; becomes one of the others exactly once.</summary>
+    Waiting = 0,
+
+    /// <summary>The peer read every byte (or the connection was reset meanwhile): close returns 0.</summary>
+    Drained = 1,
+
+    /// <summary>The linger time passed: the connection is reset and close returns 0 (CLS-6).</summary>
+    TimedOut = 2,
+
+    /// <summary>The final cleanup interrupted the close: it returns WSAEINTR (CLN-5).</summary>
+    Interrupted = 3,
 }

@@ -107,12 +107,13 @@ public sealed partial class ProviderRuntime
             }
         }
 
-        Dispatch(ref notifications);
         if (blockingOp is not null)
         {
-            var outcome = WaitBlocking(blockingOp);
+            var outcome = DispatchThenWait(ref notifications, blockingOp);
             return outcome == WsaError.Success ? blockingOp.BytesTransferred : outcome;
         }
+
+        Dispatch(ref notifications);
 
         return result >= 0 ? result : WsaError.IOPending;
     }
@@ -208,12 +209,13 @@ public sealed partial class ProviderRuntime
             }
         }
 
-        Dispatch(ref notifications);
         if (blockingOp is not null)
         {
-            var outcome = WaitBlocking(blockingOp);
+            var outcome = DispatchThenWait(ref notifications, blockingOp);
             return outcome == WsaError.Success ? blockingOp.BytesTransferred : outcome;
         }
+
+        Dispatch(ref notifications);
 
         return result >= 0 ? result : WsaError.IOPending;
     }
@@ -251,17 +253,7 @@ public sealed partial class ProviderRuntime
             }
 
             // Register under the lock of the provider running the operation, which publishes under that lock.
-            if (Volatile.Read(ref overlapped.Owner) is ProviderRuntime owner)
-            {
-                lock (owner._lock)
-                {
-                    overlapped.AddWaiter();
-                }
-            }
-            else
-            {
-                overlapped.AddWaiter(); // already decided: it is published with a fence (Publish)
-            }
+            RegisterWaiter(overlapped);
 
             try
             {
@@ -279,6 +271,28 @@ public sealed partial class ProviderRuntime
             OperationStatus.Idle => WsaError.InvalidArgument,
             _ => overlapped.Error,
         };
+    }
+
+    /// <summary>
+    /// Registers a waiter under the lock of the provider running the operation, which publishes under that lock; an
+    /// operation already decided is published with a fence, so a fenced registration suffices.
+    /// </summary>
+    private static void RegisterWaiter(WsaOverlapped overlapped)
+    {
+        while (Volatile.Read(ref overlapped.Owner) is ProviderRuntime owner)
+        {
+            lock (owner._lock)
+            {
+                // The object may have ended and been reused by another provider meanwhile: register with its owner.
+                if (overlapped.Owner == owner)
+                {
+                    overlapped.AddWaiter();
+                    return;
+                }
+            }
+        }
+
+        overlapped.AddWaiter();
     }
 
     /// <summary>
@@ -309,15 +323,17 @@ public sealed partial class ProviderRuntime
             }
 
             var notifications = default(Notifications);
-            if (op.Socket is ProviderSocket s && op.TryClaim())
+            if (op.Socket is not ProviderSocket s || !op.TryClaim())
             {
-                if (s.IsStream && op.Kind is OperationKind.Send or OperationKind.Receive)
-                {
-                    s.Broken = true;
-                }
-
-                Finish_NeedsLock(s, op, OperationStatus.Failed, WsaError.Interrupted, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
+                return SpiResult.Success; // already ended: the call reports its own outcome
             }
+
+            if (s.IsStream && op.Kind is OperationKind.Send or OperationKind.Receive)
+            {
+                s.Broken = true;
+            }
+
+            Finish_NeedsLock(s, op, OperationStatus.Failed, WsaError.Interrupted, op.Kind == OperationKind.Send ? op.Progress : 0, SocketFlags.None, ref notifications);
         }
 
         Log.BlockingCallCancelled(_logger, state.Operation.Kind, Environment.CurrentManagedThreadId);
@@ -725,6 +741,28 @@ public sealed partial class ProviderRuntime
 
         notifications.SignalEndsAndEvents(ref failure);
         failure?.Throw();
+    }
+
+    /// <summary>
+    /// Makes known what the call decided, then waits for the blocking call. Should that notification throw (user code
+    /// of another provider on this thread), the blocking call is ended first so nothing stays queued or blocked.
+    /// </summary>
+    private WsaError DispatchThenWait(ref Notifications notifications, WsaOverlapped op)
+    {
+        try
+        {
+            Dispatch(ref notifications);
+        }
+        catch
+        {
+            CancelBlockingCall();
+            op.WaitUntilFinished();
+            op.RemoveWaiter();
+            t_blocking!.Runtime = null;
+            throw;
+        }
+
+        return WaitBlocking(op);
     }
 
     /// <summary>Waits on the calling thread for its blocking call, calling the blocking hook at once and then periodically (BLK-1, BLK-2).</summary>

@@ -207,7 +207,7 @@ public sealed partial class ProviderRuntime
 
         switch (linger.Outcome)
         {
-            case 2:
+            case LingerOutcome.TimedOut:
                 using (linger.End.Connection.Gate.Enter())
                 {
                     unsent = linger.End.Outbound.Count;
@@ -220,7 +220,7 @@ public sealed partial class ProviderRuntime
 
                 Log.LingerTimedOut(_logger, linger.Seconds, unsent);
                 return SpiResult.Success;
-            case 3:
+            case LingerOutcome.Interrupted:
                 return WsaError.Interrupted;
             default:
                 return SpiResult.Success;
