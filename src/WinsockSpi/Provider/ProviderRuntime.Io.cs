@@ -107,15 +107,7 @@ public sealed partial class ProviderRuntime
             }
         }
 
-        if (blockingOp is not null)
-        {
-            var outcome = DispatchThenWait(ref notifications, blockingOp);
-            return outcome == WsaError.Success ? blockingOp.BytesTransferred : outcome;
-        }
-
-        Dispatch(ref notifications);
-
-        return result >= 0 ? result : WsaError.IOPending;
+        return EndTransfer(ref notifications, blockingOp, result);
     }
 
     /// <summary>
@@ -209,15 +201,7 @@ public sealed partial class ProviderRuntime
             }
         }
 
-        if (blockingOp is not null)
-        {
-            var outcome = DispatchThenWait(ref notifications, blockingOp);
-            return outcome == WsaError.Success ? blockingOp.BytesTransferred : outcome;
-        }
-
-        Dispatch(ref notifications);
-
-        return result >= 0 ? result : WsaError.IOPending;
+        return EndTransfer(ref notifications, blockingOp, result);
     }
 
     /// <summary>WSPGetOverlappedResult: reads the outcome of an overlapped operation (OVL-6).</summary>
@@ -741,6 +725,22 @@ public sealed partial class ProviderRuntime
 
         notifications.SignalEndsAndEvents(ref failure);
         failure?.Throw();
+    }
+
+    /// <summary>
+    /// The common end of a send or receive, after the lock: notify, then either wait for the blocking call or give the
+    /// byte count of a call that completed at once (a negative <paramref name="result"/> means WSA_IO_PENDING).
+    /// </summary>
+    private SpiResult<int> EndTransfer(ref Notifications notifications, WsaOverlapped? blockingOp, int result)
+    {
+        if (blockingOp is not null)
+        {
+            var outcome = DispatchThenWait(ref notifications, blockingOp);
+            return outcome == WsaError.Success ? blockingOp.BytesTransferred : outcome;
+        }
+
+        Dispatch(ref notifications);
+        return result >= 0 ? result : WsaError.IOPending;
     }
 
     /// <summary>
