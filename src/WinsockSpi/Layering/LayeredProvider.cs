@@ -43,8 +43,10 @@ namespace WinsockSpi.Layering;
 /// WSPStartup and WSPCleanup so that the transitions 0→1 and 1→0 happen once each, and never across any other call,
 /// interceptor callback or upcall.</para>
 /// </remarks>
-public sealed class LayeredProvider : IWspProvider, IProcessMember
+public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
 {
+    private readonly IDisposable? _ownedLower;
+    private bool _disposed;
     private readonly Lock _lock = new();
     private readonly Func<WspProcTable> _lowerFactory;
     private readonly ILayerInterceptor? _interceptor;
@@ -79,6 +81,10 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
     public LayeredProvider(IWspProvider lower, LayeredProviderOptions? options)
         : this(CreateFactory(lower), options, ProcessOf(lower))
     {
+        if (options?.OwnsLowerProvider == true)
+        {
+            _ownedLower = lower as IDisposable;
+        }
     }
 
     /// <summary>Creates a layer with default settings over the provider whose proc table is <paramref name="lowerTable"/>.</summary>
@@ -238,6 +244,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
     /// <exception cref="ObjectDisposedException">The lower provider was unloaded or its process terminated.</exception>
     public WsaError Startup(WinsockVersion requested, out WspData data, IUpcalls? upcalls = null)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         data = default;
         var call = new LayerCall(this, WspEntry.Startup, default, 0, null);
         var error = _interceptor?.OnCalling(in call) ?? WsaError.Success;
@@ -305,8 +312,16 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
                     forwarded = true;
 
                     // LSP-1: one lower cleanup per lower startup kept; the layer keeps at most one at a time.
-                    var result = lower.Cleanup!();
-                    _lowerCleanups++;
+                    SpiResult result;
+                    try
+                    {
+                        result = lower.Cleanup!();
+                    }
+                    finally
+                    {
+                        _lowerCleanups++; // it ran, even if it threw: the counts stay balanced (LSP-1)
+                    }
+
                     error = result.Error;
                     LayeringLog.CleanedUpLower(_logger, ProviderId, lower.ProviderId, result);
                 }
@@ -513,6 +528,28 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember
         {
             return $"layered provider {ProviderId:B} (count {_startupCount}, lower started {_lowerStartups}, cleaned up {_lowerCleanups})";
         }
+    }
+
+    /// <summary>
+    /// Unloads the layer from its process: outstanding startups are abandoned as at a process death (PRC-2), without a
+    /// lower cleanup; with <see cref="LayeredProviderOptions.OwnsLowerProvider"/> the lower provider is disposed too.
+    /// Later calls to <see cref="Startup"/> throw <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        Process?.Unregister(this);
+        ((IProcessMember)this).OnProcessTerminated();
+        _ownedLower?.Dispose();
     }
 
     void IProcessMember.OnProcessTerminated()

@@ -39,6 +39,13 @@ public sealed class LayeredProviderOptions
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// Gets or sets whether the layer owns the lower provider given to its constructor: <see cref="LayeredProvider.Dispose"/>
+    /// then disposes it too (as a catalog entry's factory that builds a whole chain wants).
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool OwnsLowerProvider { get; set; }
+
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(Description, nameof(Description));

@@ -82,10 +82,18 @@ public sealed partial class Ws2Api
             return Fail(error);
         }
 
-        var result = provider!.Provider.CloseSocket(new SocketHandle(s));
-        if (result.IsSuccess || result.Error == WsaError.NotSocket)
+        SpiResult result = WsaError.NotSocket;
+        try
         {
-            Unmap(s, provider);
+            result = provider!.Provider.CloseSocket(new SocketHandle(s));
+        }
+        finally
+        {
+            // The provider released the handle unless the close was refused (CLS-7) or nothing is started.
+            if (result.Error is not (WsaError.WouldBlock or WsaError.NotInitialized))
+            {
+                Unmap(s, provider!);
+            }
         }
 
         return result.IsSuccess ? 0 : Fail(result.Error);

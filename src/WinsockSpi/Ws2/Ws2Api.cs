@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
@@ -429,29 +430,56 @@ public sealed partial class Ws2Api
     {
         var error = WsaError.Success;
         int cleanups = 0, nspCleanups = 0;
+
+        // Every provider is cleaned up and unloaded even if one of them throws (user code in an upcall or interceptor):
+        // the first exception is rethrown once the whole session is gone (WS2-2, NSP-1).
+        ExceptionDispatchInfo? failure = null;
         for (int i = providers.Length - 1; i >= 0; i--)
         {
             var loaded = providers[i];
             for (int n = 0; n < loaded.Startups; n++)
             {
-                var result = loaded.Provider.Cleanup();
-                cleanups++;
-                if (result.Error == WsaError.NetworkDown)
+                try
                 {
-                    error = WsaError.NetworkDown;
+                    var result = loaded.Provider.Cleanup();
+                    if (result.Error == WsaError.NetworkDown)
+                    {
+                        error = WsaError.NetworkDown;
+                    }
                 }
+                catch (Exception ex)
+                {
+                    failure ??= ExceptionDispatchInfo.Capture(ex);
+                }
+
+                cleanups++;
             }
 
-            (loaded.Provider as IDisposable)?.Dispose();
+            try
+            {
+                (loaded.Provider as IDisposable)?.Dispose();
+            }
+            catch (Exception ex)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(ex);
+            }
         }
 
         for (int i = namespaces.Length - 1; i >= 0; i--)
         {
-            nspCleanups += namespaces[i].CleanupAll();
-            (namespaces[i].Provider as IDisposable)?.Dispose();
+            try
+            {
+                nspCleanups += namespaces[i].CleanupAll();
+                (namespaces[i].Provider as IDisposable)?.Dispose();
+            }
+            catch (Exception ex)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(ex);
+            }
         }
 
         Ws2Log.FinalCleanup(_logger, providers.Length, cleanups, nspCleanups, sockets);
+        failure?.Throw();
         return error;
     }
 

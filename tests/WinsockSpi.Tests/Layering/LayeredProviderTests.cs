@@ -380,4 +380,33 @@ public class LayeredProviderTests
 
         Assert.Contains("count 1, lower started 1, cleaned up 0", layer.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Dispose_WithOwnsLowerProvider_UnloadsTheLayerAndDisposesTheLower()
+    {
+        var lower = new ProviderRuntime();
+        var layer = new LayeredProvider(lower, new LayeredProviderOptions { OwnsLowerProvider = true });
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+
+        layer.Dispose();
+        layer.Dispose(); // idempotent
+
+        Assert.Equal(0, layer.StartupCount);
+        Assert.Throws<ObjectDisposedException>(() => layer.Startup(WinsockVersion.V2_2, out _));
+        Assert.Throws<ObjectDisposedException>(() => lower.Startup(WinsockVersion.V2_2, out _));
+    }
+
+    [Fact]
+    public void Dispose_WithoutOwnership_LeavesTheLowerProviderUsable()
+    {
+        using var lower = new ProviderRuntime();
+        var layer = new LayeredProvider(lower);
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+
+        layer.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => layer.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal(WsaError.Success, lower.Startup(WinsockVersion.V2_2, out _));
+        Assert.True(lower.Cleanup().IsSuccess);
+    }
 }
