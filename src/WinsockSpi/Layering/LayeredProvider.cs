@@ -39,9 +39,11 @@ namespace WinsockSpi.Layering;
 /// (for example WSAENETDOWN, CLN-11); the layer's own count is released whatever the lower provider answers. A
 /// non-final cleanup only decrements the layer's count (CLN-3). When the client process ends, the layer drops its
 /// count without calling the lower provider, which the process death releases on its own (PRC-2).</para>
-/// <para><b>Thread safety.</b> Every member is thread-safe. One lock guards the counts; it is held across the lower
-/// WSPStartup and WSPCleanup so that the transitions 0→1 and 1→0 happen once each, and never across any other call,
-/// interceptor callback or upcall.</para>
+/// <para><b>Thread safety.</b> Every member is thread-safe. One lock guards the counts. It is held across the first
+/// startup's and the final cleanup's work on the lower provider (the lower-table factory, the lower WSPStartup or
+/// WSPCleanup, and their log lines) so that the transitions 0→1 and 1→0 happen once each; it is held across no other
+/// forwarded call, interceptor callback or upcall. A lower cleanup may run user code of other providers (the upcalls of
+/// the peers it resets), so such code must not wait for a thread that is inside this layer's startup or cleanup.</para>
 /// </remarks>
 public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
 {
