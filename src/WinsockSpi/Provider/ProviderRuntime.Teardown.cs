@@ -63,9 +63,6 @@ public sealed partial class ProviderRuntime
         return new TeardownReport(sockets, aborted, interrupted, resets);
     }
 
-    /// <summary>Completes a teardown once the lock is released: wakes interrupted threads and signals peers; notifies nothing else.</summary>
-    private void FinishTeardown(ref Notifications notifications) => Dispatch(ref notifications);
-
     /// <summary>
     /// Ends every operation of a socket: overlapped ones with WSA_OPERATION_ABORTED, notified after a close (CLS-2) or
     /// silently for the final cleanup (CLN-4); blocking calls with WSAEINTR (CLS-3, CLN-5).

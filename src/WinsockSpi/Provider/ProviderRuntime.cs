@@ -224,7 +224,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             return WsaError.NotInitialized;
         }
 
-        FinishTeardown(ref notifications);
+        Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
         if (final)
         {
             Log.FinalCleanup(_logger, report.Sockets, report.Aborted, report.Interrupted, report.Resets);
@@ -291,7 +291,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         }
 
         _table.ReleaseTag();
-        FinishTeardown(ref notifications);
+        Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
         if (processEnded)
         {
             Log.ProcessTerminated(_logger, Process.Id, report.Sockets, report.Aborted);
@@ -319,21 +319,15 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             throw new InvalidOperationException($"Count 0 but {_table.Count} sockets, {_pendingCount} pending, {_blockedCount} blocked.");
         }
 
+        // One pass counts the live handles of each socket (duplicates share one), then each socket is checked once.
+        var handles = new Dictionary<ProviderSocket, int>(ReferenceEqualityComparer.Instance);
+        _table.ForEach(handles, (counts, _, socket) => counts[socket] = counts.GetValueOrDefault(socket) + 1);
         int pending = 0, blocked = 0;
-        int mark = ++_visitMark;
-        _table.ForEach((object?)null, (_, _, socket) =>
+        foreach (var (socket, live) in handles)
         {
-            if (socket.VisitMark == mark)
+            if (live != socket.HandleCount)
             {
-                return;
-            }
-
-            socket.VisitMark = mark;
-            int handles = 0;
-            _table.ForEach(socket, (s, _, other) => handles += other == s ? 1 : 0);
-            if (handles != socket.HandleCount)
-            {
-                throw new InvalidOperationException($"A socket has {handles} live handles but a handle count of {socket.HandleCount}.");
+                throw new InvalidOperationException($"A socket has {live} live handles but a handle count of {socket.HandleCount}.");
             }
 
             foreach (var queue in new[] { socket.Receives, socket.Sends, socket.Accepts })
@@ -362,7 +356,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
                     throw new InvalidOperationException($"A queue counts {queue.Count} but links {n}.");
                 }
             }
-        });
+        }
 
         if (pending != _pendingCount || blocked + _lingering.Count != _blockedCount)
         {

@@ -349,43 +349,39 @@ public sealed partial class Ws2Api
     }
 
     /// <summary>
+    /// The answer when nothing needs loading: WSANOTINITIALISED outside a session, Success when the provider is already
+    /// loaded; <see langword="null"/> when it must be loaded.
+    /// </summary>
+    private WsaError? FindLoaded(ProviderCatalogEntry entry, out LoadedProvider? provider, out long session)
+    {
+        lock (_lock)
+        {
+            session = _session;
+            provider = null;
+            return _startupCount == 0 ? WsaError.NotInitialized
+                : _providers.TryGetValue(entry.ProviderId, out provider) ? WsaError.Success
+                : null;
+        }
+    }
+
+    /// <summary>
     /// Gives the started provider of <paramref name="entry"/>, loading it through the entry's factory and starting it with
     /// WSPStartup the first time the process needs it (WS2-2). A provider whose WSPStartup fails is unloaded at once, as
     /// ws2_32 does: the next socket that needs it loads it again.
     /// </summary>
     private WsaError GetStartedProvider(ProviderCatalogEntry entry, out LoadedProvider? provider, out long session)
     {
-        lock (_lock)
+        if (FindLoaded(entry, out provider, out session) is { } known)
         {
-            session = _session;
-            if (_startupCount == 0)
-            {
-                provider = null;
-                return WsaError.NotInitialized;
-            }
-
-            if (_providers.TryGetValue(entry.ProviderId, out provider))
-            {
-                return WsaError.Success;
-            }
+            return known;
         }
 
         lock (_lifecycleLock)
         {
-            lock (_lock)
+            // Another thread may have loaded it, or a final WSACleanup ended the session, while this one waited.
+            if (FindLoaded(entry, out provider, out session) is { } settled)
             {
-                // Another thread may have loaded it, or a final WSACleanup ended the session, while this one waited.
-                session = _session;
-                if (_startupCount == 0)
-                {
-                    provider = null;
-                    return WsaError.NotInitialized;
-                }
-
-                if (_providers.TryGetValue(entry.ProviderId, out provider))
-                {
-                    return WsaError.Success;
-                }
+                return settled;
             }
 
             var loaded = entry.Factory(Process)

@@ -1,6 +1,8 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 
+using WinsockSpi.Tests.TestKit;
+
 namespace WinsockSpi.Tests.Docs;
 
 /// <summary>
@@ -32,7 +34,7 @@ public partial class ConformanceDocumentTests
     [Fact]
     public void ConformanceMatrix_ListsExactlyTheTestsOfEachRule()
     {
-        var document = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "conformance.md"));
+        var document = Repository.ReadText("docs/conformance.md");
         var listed = new Dictionary<string, SortedSet<string>>();
         string? current = null;
         foreach (var line in document.Split('\n'))
@@ -82,23 +84,10 @@ public partial class ConformanceDocumentTests
     }
 
     private static IEnumerable<string> RuleIds()
-        => File.ReadLines(Path.Combine(RepositoryRoot(), "docs", "semantics.md"))
+        => Repository.ReadText("docs/semantics.md").Split('\n')
             .Select(line => RuleLine().Match(line))
             .Where(m => m.Success)
             .Select(m => m.Groups[1].Value);
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "WinsockSpi.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (WinsockSpi.sln) was not found above the test binaries.");
-    }
 
     [GeneratedRegex(@"^([A-Z0-9]+-\d+) ")]
     private static partial Regex RuleLine();

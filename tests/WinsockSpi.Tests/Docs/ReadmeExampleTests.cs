@@ -4,6 +4,8 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 
+using WinsockSpi.Tests.TestKit;
+
 namespace WinsockSpi.Tests.Docs;
 
 /// <summary>The README's ten-line example, kept honest: the same calls, and the output its comments promise.</summary>
@@ -28,21 +30,9 @@ public class ReadmeExampleTests
         Assert.Equal("WSA_OPERATION_ABORTED event set: False", $"{pending.Error.ToSymbol()} event set: {pending.Event!.IsSet}");
         Assert.Equal("WSAECONNRESET", listener.Accept().LastError.ToSymbol());
 
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = Repository.ReadText("README.md");
         Assert.Contains("// WSA_OPERATION_ABORTED event set: False", readme, StringComparison.Ordinal);
         Assert.Contains("listener.Accept().LastError.ToSymbol());            // WSAECONNRESET", readme, StringComparison.Ordinal);
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "WinsockSpi.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("The repository root (WinsockSpi.sln) was not found above the test binaries.");
-    }
 }
