@@ -103,7 +103,7 @@ foreach (var (name, log) in aSawOfTheReset)
     }
 }
 
-int queued = b.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId);
+int queued = b.Process.GetQueuedApcCount(WsaThreadId.Current);
 Console.WriteLine();
 Console.WriteLine($"  B's pending receive: status {(int)bPending.Error} ({bPending.Error.ToSymbol()}), event set: {bPending.Event!.IsSet}, upcalls that reached the app: {b.Upcalls.Completions}, APCs queued: {queued}");
 Console.WriteLine($"  A's pending receive on the other end: status {(int)aPending.Error} ({aPending.Error.ToSymbol()}), event set: {aPending.Event!.IsSet}");

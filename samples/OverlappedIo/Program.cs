@@ -9,6 +9,7 @@ using WinsockSpi.Samples;
 using WinsockSpi;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 
@@ -80,7 +81,7 @@ Console.WriteLine("    when that thread waits alertably (AlertableWait, like Sle
         writerThread = Environment.CurrentManagedThreadId;
         peer.Write(hello);
     }).Wait(wait);
-    int queued = runtime.Process.GetQueuedApcCount(mainThread);
+    int queued = runtime.Process.GetQueuedApcCount(WsaThreadId.Current);
     t.Add("peer.Write(\"hello\")", writerThread, hello.Length, null,
         $"receive completed: {YesNo(ov.IsCompleted)}; routine ran: {YesNo(routineThread != 0)}; APCs queued to {mainThread}: {queued}");
     Claims.Check(wrote && ov.IsCompleted && routineThread == 0 && queued == 1, "(b) the completed receive's routine waits in the initiating thread's APC queue");

@@ -693,16 +693,16 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
             return Target?.QueryBlockingCallback();
         }
 
-        public WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+        public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
         {
             if (layer._interceptor is { } interceptor)
             {
                 var op = context as WsaOverlapped;
-                interceptor.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.QueueApc, op, op?.Error ?? WsaError.Success, op?.BytesTransferred ?? 0, managedThreadId));
+                interceptor.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.QueueApc, op, op?.Error ?? WsaError.Success, op?.BytesTransferred ?? 0, thread.ManagedThreadId));
             }
 
             // Without any client table there is no thread to queue to: as for a process that is gone.
-            return Target?.QueueApc(managedThreadId, routine, context) ?? WsaError.InvalidHandle;
+            return Target?.QueueApc(thread, routine, context) ?? WsaError.InvalidHandle;
         }
 
         public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)

@@ -1,5 +1,4 @@
-using WinsockSpi.Provider;
-using WinsockSpi.Sockets;
+using WinsockSpi.Processes;
 
 namespace WinsockSpi.Operations;
 
@@ -7,10 +6,23 @@ namespace WinsockSpi.Operations;
 /// An I/O completion port: sockets associated with it post a packet when an overlapped operation
 /// without a completion routine ends (OVL-4, CLS-2). The final cleanup posts nothing (CLN-4).
 /// </summary>
-/// <remarks>Thread-safe. Packets are dequeued in the order they were posted.</remarks>
+/// <remarks>
+/// <para>Thread-safe. Packets are dequeued in the order they were posted. Sockets are associated through their
+/// provider (<c>ProviderRuntime.AssociateCompletionPort</c>, or the <c>Associate</c> extension in
+/// <c>WinsockSpi.Provider</c>): the port itself knows no provider.</para>
+/// <para>Dequeue timeouts are measured on the port's <see cref="TimeProvider"/>, so a fake clock drives them.</para>
+/// </remarks>
 public sealed class CompletionPort
 {
     private readonly Queue<CompletionPacket> _packets = new();
+    private long _posted;
+
+    /// <summary>Creates a port.</summary>
+    /// <param name="timeProvider">The clock of dequeue timeouts; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public CompletionPort(TimeProvider? timeProvider = null) => TimeProvider = timeProvider ?? TimeProvider.System;
+
+    /// <summary>Gets the clock that measures dequeue timeouts.</summary>
+    public TimeProvider TimeProvider { get; }
 
     /// <summary>Gets how many packets wait to be dequeued.</summary>
     public int Count
@@ -27,22 +39,6 @@ public sealed class CompletionPort
     /// <summary>Gets how many packets were ever posted.</summary>
     public long PostedCount => Interlocked.Read(ref _posted);
 
-    private long _posted;
-
-    /// <summary>
-    /// Associates a socket of <paramref name="provider"/> with this port (CreateIoCompletionPort on a socket handle).
-    /// </summary>
-    /// <param name="provider">The provider that owns the socket.</param>
-    /// <param name="socket">The socket.</param>
-    /// <param name="completionKey">The key each packet of the socket carries.</param>
-    /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL when the socket is already associated with a port.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="provider"/> is <see langword="null"/>.</exception>
-    public SpiResult Associate(ProviderRuntime provider, SocketHandle socket, nuint completionKey)
-    {
-        ArgumentNullException.ThrowIfNull(provider);
-        return provider.AssociateCompletionPort(socket, this, completionKey);
-    }
-
     /// <summary>Posts a packet (PostQueuedCompletionStatus).</summary>
     /// <param name="packet">The packet.</param>
     public void Post(CompletionPacket packet)
@@ -57,29 +53,25 @@ public sealed class CompletionPort
 
     /// <summary>Dequeues a packet, waiting up to <paramref name="timeout"/> for one (GetQueuedCompletionStatus).</summary>
     /// <param name="packet">The packet, when one was dequeued.</param>
-    /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> only looks.</param>
+    /// <param name="timeout">How long to wait, in <see cref="TimeProvider"/> time; <see cref="TimeSpan.Zero"/> only looks;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits for ever. Any finite length is accepted.</param>
     /// <returns>Whether a packet was dequeued.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
     public bool TryDequeue(out CompletionPacket packet, TimeSpan timeout)
     {
-        long ms = (long)timeout.TotalMilliseconds;
-        ArgumentOutOfRangeException.ThrowIfLessThan(ms, -1, nameof(timeout));
+        TimedWait.Validate(timeout, nameof(timeout));
         lock (_packets)
         {
-            long deadline = ms < 0 ? long.MaxValue : Environment.TickCount64 + ms;
-            while (_packets.Count == 0)
+            if (_packets.Count == 0 && timeout != TimeSpan.Zero)
             {
-                long remaining = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
-                if (deadline != long.MaxValue && remaining <= 0)
+                using var deadline = TimedWait.Start(_packets, TimeProvider, timeout);
+                while (_packets.Count == 0 && deadline is not { Expired: true })
                 {
-                    packet = default;
-                    return false;
+                    Monitor.Wait(_packets);
                 }
-
-                Monitor.Wait(_packets, (int)Math.Min(remaining, int.MaxValue));
             }
 
-            packet = _packets.Dequeue();
-            return true;
+            return _packets.TryDequeue(out packet);
         }
     }
 

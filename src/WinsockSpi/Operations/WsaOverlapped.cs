@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using WinsockSpi.Sockets;
+using WinsockSpi.Processes;
 
 namespace WinsockSpi.Operations;
 
@@ -37,7 +37,8 @@ public sealed class WsaOverlapped
     internal ReadOnlyMemory<byte> SendBuffer;
     internal int Progress;                // bytes of a send already handed to the connection
     internal CompletionRoutine? Routine;
-    internal int ThreadId;
+    internal WsaThreadId? Thread;         // the initiating thread (OVL-4)
+    internal SimulatedProcess? ApcProcess; // where its completion routine is queued, while it is
     internal CompletionPort? Port;
     internal nuint CompletionKey;
     internal SocketHandle AcceptedHandle; // result of a blocking accept
@@ -100,12 +101,17 @@ public sealed class WsaOverlapped
         InQueue = false;
         _flags = SocketFlags.None;
         _error = WsaError.IOPending;
-        ThreadId = Environment.CurrentManagedThreadId;
+        Thread = WsaThreadId.Current;
+        ApcProcess = null;
         Volatile.Write(ref _status, (int)OperationStatus.Pending);
     }
 
-    /// <summary>Gets whether the object may not start a new operation: pending, or its completion routine not run yet (OVL-7).</summary>
-    internal bool IsBusy => Status == OperationStatus.Pending || Volatile.Read(ref _apcInFlight) != 0;
+    /// <summary>
+    /// Gets whether the object may not start a new operation: pending, or its completion routine queued and not run yet
+    /// (OVL-7). A routine that can never run (its thread ended, its process terminated) no longer holds it (OVL-10).
+    /// </summary>
+    internal bool IsBusy => Status == OperationStatus.Pending
+        || (Volatile.Read(ref _apcInFlight) != 0 && Thread is { IsAlive: true } && ApcProcess is not { IsTerminated: true });
 
     /// <summary>
     /// Decides who ends the operation. Completion (data from the peer, room for a send) and cancellation (close,

@@ -7,9 +7,12 @@ namespace WinsockSpi.Processes;
 /// operations (PRC-1), with one asynchronous-procedure-call queue per thread (OVL-4).
 /// </summary>
 /// <remarks>
-/// <para>Threads are the real managed threads that call into the simulator, identified by
-/// <see cref="Environment.CurrentManagedThreadId"/>. A completion routine is queued to the thread that
-/// started the operation and runs only inside <see cref="AlertableWait(TimeSpan)"/> on that thread.</para>
+/// <para>Threads are the real managed threads that call into the simulator, identified by a
+/// <see cref="WsaThreadId"/> that is never recycled. A completion routine is queued to the thread that
+/// started the operation and runs only inside <see cref="AlertableWait(TimeSpan)"/> on that thread; one queued
+/// to a thread that has ended is discarded (OVL-10).</para>
+/// <para>Timeouts of alertable waits are measured on the process's <see cref="TimeProvider"/>, so a fake clock
+/// drives them.</para>
 /// <para><see cref="Terminate"/> models a process that ends without calling cleanup (PRC-2).
 /// All members are thread-safe.</para>
 /// </remarks>
@@ -18,15 +21,17 @@ public sealed class SimulatedProcess : IDisposable
     private static int s_nextId;
 
     private readonly Lock _lock = new();
-    private readonly Dictionary<int, ApcQueue> _queues = [];
+    private readonly Dictionary<WsaThreadId, ApcQueue> _queues = [];
     private readonly List<IProcessMember> _members = [];
     private volatile bool _terminated;
 
     /// <summary>Creates a process attached to <paramref name="network"/>.</summary>
     /// <param name="network">The network the process's providers use; a new private one when <see langword="null"/>.</param>
-    public SimulatedProcess(SimulatedNetwork? network = null)
+    /// <param name="timeProvider">The clock of alertable-wait timeouts; <see cref="TimeProvider.System"/> when <see langword="null"/>.</param>
+    public SimulatedProcess(SimulatedNetwork? network = null, TimeProvider? timeProvider = null)
     {
         Network = network ?? new SimulatedNetwork();
+        TimeProvider = timeProvider ?? TimeProvider.System;
         Id = Interlocked.Increment(ref s_nextId);
     }
 
@@ -36,55 +41,91 @@ public sealed class SimulatedProcess : IDisposable
     /// <summary>Gets the network the process's providers use.</summary>
     public SimulatedNetwork Network { get; }
 
+    /// <summary>Gets the clock that measures the timeouts of <see cref="AlertableWait(TimeSpan)"/>.</summary>
+    public TimeProvider TimeProvider { get; }
+
     /// <summary>Gets whether <see cref="Terminate"/> has run.</summary>
     public bool IsTerminated => _terminated;
 
     /// <summary>
-    /// Queues <paramref name="routine"/> to the thread <paramref name="managedThreadId"/> (WPUQueueApc).
+    /// Queues <paramref name="routine"/> to the thread <paramref name="thread"/> (WPUQueueApc).
     /// </summary>
-    /// <param name="managedThreadId">The target thread's <see cref="Environment.CurrentManagedThreadId"/>.</param>
+    /// <param name="thread">The target thread.</param>
     /// <param name="routine">The routine.</param>
     /// <param name="context">Its argument.</param>
-    /// <returns><see cref="WsaError.Success"/>, or <see cref="WsaError.InvalidHandle"/> when the process has terminated.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="routine"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="managedThreadId"/> is not positive (managed thread ids start at 1).</exception>
-    public WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+    /// <returns>
+    /// <see cref="WsaError.Success"/>, or <see cref="WsaError.InvalidHandle"/> when the process has terminated or the
+    /// thread has ended (the routine is discarded and will never run, OVL-10).
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="thread"/> or <paramref name="routine"/> is <see langword="null"/>.</exception>
+    public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
     {
+        ArgumentNullException.ThrowIfNull(thread);
         ArgumentNullException.ThrowIfNull(routine);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(managedThreadId);
-        var queue = GetQueue(managedThreadId);
+        var queue = GetQueue(thread);
         return queue is not null && queue.Enqueue(routine, context) ? WsaError.Success : WsaError.InvalidHandle;
     }
 
-    /// <summary>Gets how many calls are queued to a thread and have not run yet.</summary>
-    /// <param name="managedThreadId">The thread.</param>
+    /// <summary>Gets how many calls are queued to a thread and have not run yet (0 once the thread has ended).</summary>
+    /// <param name="thread">The thread.</param>
     /// <returns>The number of queued calls.</returns>
-    public int GetQueuedApcCount(int managedThreadId)
+    /// <exception cref="ArgumentNullException"><paramref name="thread"/> is <see langword="null"/>.</exception>
+    public int GetQueuedApcCount(WsaThreadId thread)
     {
+        ArgumentNullException.ThrowIfNull(thread);
+        ApcQueue? queue;
         lock (_lock)
         {
-            return _queues.TryGetValue(managedThreadId, out var q) ? q.Count : 0;
+            _queues.TryGetValue(thread, out queue);
         }
+
+        return queue is null || !thread.IsAlive ? 0 : queue.Count;
+    }
+
+    /// <summary>Gets how many calls are queued to the running thread whose managed thread id is <paramref name="managedThreadId"/>.</summary>
+    /// <param name="managedThreadId">The managed thread id of a thread that is still running.</param>
+    /// <returns>The number of queued calls; 0 when no running thread with that id has any.</returns>
+    public int GetQueuedApcCount(int managedThreadId)
+    {
+        var queues = new List<(WsaThreadId Thread, ApcQueue Queue)>();
+        lock (_lock)
+        {
+            foreach (var (thread, queue) in _queues)
+            {
+                if (thread.ManagedThreadId == managedThreadId)
+                {
+                    queues.Add((thread, queue));
+                }
+            }
+        }
+
+        int count = 0;
+        foreach (var (thread, queue) in queues)
+        {
+            count += thread.IsAlive ? queue.Count : 0;
+        }
+
+        return count;
     }
 
     /// <summary>
     /// Waits alertably on the calling thread, as <c>SleepEx(timeout, TRUE)</c>: runs every call queued to
-    /// this thread, waiting up to <paramref name="timeout"/> for the first one.
+    /// this thread, waiting up to <paramref name="timeout"/> of <see cref="TimeProvider"/> time for the first one.
     /// </summary>
-    /// <param name="timeout">How long to wait for a queued call; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever.</param>
+    /// <param name="timeout">How long to wait for a queued call; <see cref="Timeout.InfiniteTimeSpan"/> waits for ever. Any finite length is accepted.</param>
     /// <returns>The number of calls that ran (0 when the wait timed out, WAIT_TIMEOUT; otherwise WAIT_IO_COMPLETION).</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
     /// <remarks>Calls queued while the routines run are run too before the wait returns.</remarks>
     public int AlertableWait(TimeSpan timeout)
     {
-        long ms = (long)timeout.TotalMilliseconds;
-        ArgumentOutOfRangeException.ThrowIfLessThan(ms, -1, nameof(timeout));
-        var queue = GetQueue(Environment.CurrentManagedThreadId);
+        TimedWait.Validate(timeout, nameof(timeout));
+        var queue = GetQueue(WsaThreadId.Current);
         if (queue is null)
         {
             return 0;
         }
 
-        if (!queue.WaitForWork(timeout))
+        if (!queue.WaitForWork(timeout, TimeProvider))
         {
             return 0;
         }
@@ -157,13 +198,19 @@ public sealed class SimulatedProcess : IDisposable
         }
     }
 
-    private ApcQueue? GetQueue(int threadId)
+    private ApcQueue? GetQueue(WsaThreadId thread)
     {
-        if (ApcQueue.TryGetCached(this, threadId) is { } cached)
+        if (ApcQueue.TryGetCached(this, thread) is { } cached)
         {
             return cached;
         }
 
+        if (!thread.IsAlive)
+        {
+            return null; // OVL-10: a routine for a thread that has ended is discarded.
+        }
+
+        ApcQueue queue;
         lock (_lock)
         {
             if (_terminated)
@@ -171,19 +218,29 @@ public sealed class SimulatedProcess : IDisposable
                 return null;
             }
 
-            if (!_queues.TryGetValue(threadId, out var queue))
+            if (!_queues.TryGetValue(thread, out queue!))
             {
-                queue = new ApcQueue(this, threadId);
-                _queues.Add(threadId, queue);
-            }
+                // A new queue is the moment to forget the queues of threads that have ended (their calls never run).
+                foreach (var (owner, old) in _queues)
+                {
+                    if (!owner.IsAlive)
+                    {
+                        _queues.Remove(owner);
+                        old.Abandon();
+                    }
+                }
 
-            ApcQueue.Cache(queue);
-            return queue;
+                queue = new ApcQueue(this, thread);
+                _queues.Add(thread, queue);
+            }
         }
+
+        ApcQueue.Cache(queue);
+        return queue;
     }
 
     /// <summary>The APC queue of one thread: a FIFO under its own monitor.</summary>
-    private sealed class ApcQueue(SimulatedProcess process, int threadId)
+    private sealed class ApcQueue(SimulatedProcess owner, WsaThreadId thread)
     {
         [ThreadStatic]
         private static ApcQueue? t_last;
@@ -202,22 +259,22 @@ public sealed class SimulatedProcess : IDisposable
             }
         }
 
-        public static ApcQueue? TryGetCached(SimulatedProcess process, int threadId)
+        public static ApcQueue? TryGetCached(SimulatedProcess process, WsaThreadId thread)
         {
             var last = t_last;
-            return last is not null && last._owner == process && last._threadId == threadId && !last._abandoned ? last : null;
+            return last is not null && last._owner == process && last._thread == thread && !last._abandoned ? last : null;
         }
 
         public static void Cache(ApcQueue queue)
         {
-            if (queue._threadId == Environment.CurrentManagedThreadId)
+            if (queue._thread == WsaThreadId.Current)
             {
                 t_last = queue;
             }
         }
 
-        private readonly SimulatedProcess _owner = process;
-        private readonly int _threadId = threadId;
+        private readonly SimulatedProcess _owner = owner;
+        private readonly WsaThreadId _thread = thread;
 
         public bool Enqueue(ApcRoutine routine, object? context)
         {
@@ -250,7 +307,7 @@ public sealed class SimulatedProcess : IDisposable
             return false;
         }
 
-        public bool WaitForWork(TimeSpan timeout)
+        public bool WaitForWork(TimeSpan timeout, TimeProvider time)
         {
             lock (_items)
             {
@@ -264,34 +321,25 @@ public sealed class SimulatedProcess : IDisposable
                     return false;
                 }
 
-                // Monitor.Wait returns early on a pulse; re-check so a spurious wake does not end the wait.
-                var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-                while (_items.Count == 0 && !_abandoned)
+                using var deadline = TimedWait.Start(_items, time, timeout);
+                while (_items.Count == 0 && !_abandoned && deadline is not { Expired: true })
                 {
-                    long remaining = deadline == long.MaxValue ? -1 : deadline - Environment.TickCount64;
-                    if (deadline != long.MaxValue && remaining <= 0)
-                    {
-                        return false;
-                    }
-
-                    Monitor.Wait(_items, (int)Math.Min(remaining, int.MaxValue));
+                    Monitor.Wait(_items);
                 }
 
                 return _items.Count > 0;
             }
         }
 
+        /// <summary>
+        /// Drops every queued call: they will never run. The queue knows nothing of what they would have completed; an
+        /// overlapped object whose routine can no longer run sees that from its thread and process (OVL-7, OVL-10).
+        /// </summary>
         public void Abandon()
         {
             lock (_items)
             {
                 _abandoned = true;
-                foreach (var (_, context) in _items)
-                {
-                    // A completion routine that will never run no longer holds its overlapped object (OVL-7).
-                    (context as Operations.WsaOverlapped)?.ClearApcInFlight();
-                }
-
                 _items.Clear();
                 Monitor.PulseAll(_items);
             }

@@ -17,11 +17,11 @@ public interface IUpcalls
     BlockingCallback? QueryBlockingCallback();
 
     /// <summary>WPUQueueApc: queues <paramref name="routine"/> to a thread of the client process (OVL-4).</summary>
-    /// <param name="managedThreadId">The thread.</param>
+    /// <param name="thread">The thread (WSATHREADID): the one that started the operation.</param>
     /// <param name="routine">The routine.</param>
     /// <param name="context">Its argument.</param>
     /// <returns>Success, or the error.</returns>
-    WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context);
+    WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context);
 
     /// <summary>
     /// WPUCompleteOverlappedRequest: makes the end of an overlapped operation without a completion routine known

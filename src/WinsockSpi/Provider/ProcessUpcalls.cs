@@ -30,8 +30,8 @@ public class ProcessUpcalls : IUpcalls
     public virtual BlockingCallback? QueryBlockingCallback() => BlockingHook;
 
     /// <inheritdoc/>
-    public virtual WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
-        => Process.QueueApc(managedThreadId, routine, context);
+    public virtual WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
+        => Process.QueueApc(thread, routine, context);
 
     /// <inheritdoc/>
     public virtual WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)

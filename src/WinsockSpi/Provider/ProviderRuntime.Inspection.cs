@@ -153,7 +153,7 @@ public sealed partial class ProviderRuntime
                     OperationKind.Receive => op.ReceiveBuffer.Length,
                     _ => 0,
                 };
-                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.ThreadId, NotificationOf(op), op.IsBlocking ? null : op));
+                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op), op.IsBlocking ? null : op));
             }
         }
     }

@@ -684,7 +684,8 @@ public sealed partial class ProviderRuntime
             var routine = op.Routine;
             if (routine is not null)
             {
-                int thread = op.ThreadId;
+                var thread = op.Thread!;
+                op.ApcProcess = Process;
                 op.MarkApcInFlight();
                 op.Publish();
                 WsaError error;
@@ -701,7 +702,7 @@ public sealed partial class ProviderRuntime
                 if (error != WsaError.Success)
                 {
                     op.ClearApcInFlight();
-                    Log.ApcQueueFailed(_logger, error, thread);
+                    Log.ApcQueueFailed(_logger, error, thread.ManagedThreadId);
                 }
             }
             else

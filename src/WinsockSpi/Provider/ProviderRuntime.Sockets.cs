@@ -536,8 +536,19 @@ public sealed partial class ProviderRuntime
         }
     }
 
-    internal SpiResult AssociateCompletionPort(SocketHandle socket, CompletionPort port, nuint key)
+    /// <summary>
+    /// Associates a socket with a completion port (CreateIoCompletionPort on a socket handle): from then on, overlapped
+    /// operations of the socket without a completion routine post a packet with <paramref name="completionKey"/> (OVL-4).
+    /// </summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="port">The port.</param>
+    /// <param name="completionKey">The key each packet of the socket carries.</param>
+    /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL when the socket is already associated with a port.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="port"/> is <see langword="null"/>.</exception>
+    public SpiResult AssociateCompletionPort(SocketHandle socket, CompletionPort port, nuint completionKey)
     {
+        ArgumentNullException.ThrowIfNull(port);
+        var key = completionKey;
         lock (_lock)
         {
             var error = Find_NeedsLock(socket, out var s);

@@ -97,7 +97,7 @@ public class CleanupTeardownConformanceTests
             var error = h.Runtime.Receive(s, new byte[16], ov, probe.Routine).Error;
             started.Set();
             TeardownThreads.WaitFor(cleanedUp);
-            int queued = h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId);
+            int queued = h.Process.GetQueuedApcCount(WsaThreadId.Current);
             int ran = h.Process.AlertableWait(TimeSpan.FromMilliseconds(20));
             return (error, queued, ran);
         });
@@ -770,7 +770,7 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(second, new byte[8], new WsaOverlapped(), queued.Routine).Error);
         firstPeer.Write("a"u8);
         secondPeer.Write("bc"u8);
-        Assert.Equal(2, h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(2, h.Process.GetQueuedApcCount(WsaThreadId.Current));
 
         Assert.Equal(2, h.Process.AlertableWait(TeardownThreads.Timeout));
         Assert.Equal(0, h.Process.AlertableWait(TimeSpan.FromMilliseconds(20)));
@@ -889,7 +889,7 @@ public class CleanupTeardownConformanceTests
     {
         public BlockingCallback? QueryBlockingCallback() => hook;
 
-        public WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context) => inner.QueueApc(managedThreadId, routine, context);
+        public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context) => inner.QueueApc(thread, routine, context);
 
         public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion) => inner.CompleteOverlappedRequest(completion);
     }

@@ -104,7 +104,7 @@ public class CloseConformanceTests
             Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv, send.Routine).Error);
             started.Set();
             TeardownThreads.WaitFor(closed);
-            int queued = h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId);
+            int queued = h.Process.GetQueuedApcCount(WsaThreadId.Current);
             int callsBeforeWait = receive.Calls + send.Calls;
             int ran = h.Process.AlertableWait(TeardownThreads.Timeout);
             return (Thread: Environment.CurrentManagedThreadId, queued, callsBeforeWait, ran);
@@ -118,7 +118,7 @@ public class CloseConformanceTests
         Assert.Equal(2, outcome.queued);
         Assert.Equal(0, outcome.callsBeforeWait);
         Assert.Equal(2, outcome.ran);
-        Assert.Equal(0, h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(0, h.Process.GetQueuedApcCount(WsaThreadId.Current));
         foreach (var probe in new[] { receive, send })
         {
             Assert.Equal(1, probe.Calls);

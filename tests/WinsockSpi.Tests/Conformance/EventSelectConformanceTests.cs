@@ -401,8 +401,8 @@ public sealed class EventSelectConformanceTests
 
         Assert.Equal(WsaError.InvalidArgument, h.Runtime.EventSelect(s, null, NetworkEvents.Read).Error);
         Assert.Equal(WsaError.InvalidArgument, h.Runtime.EventSelect(s, new WsaEvent(), (NetworkEvents)0x4000).Error);
-        Assert.Equal(WsaError.NotSocket, h.Runtime.EventSelect(new WinsockSpi.Sockets.SocketHandle(0x77), new WsaEvent(), NetworkEvents.Read).Error);
-        Assert.Equal(WsaError.NotSocket, h.Runtime.EnumNetworkEvents(new WinsockSpi.Sockets.SocketHandle(0x77)).Error);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.EventSelect(new SocketHandle(0x77), new WsaEvent(), NetworkEvents.Read).Error);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.EnumNetworkEvents(new SocketHandle(0x77)).Error);
         Assert.True(h.Runtime.Sockets.TryGetInfo(s, out var info));
         Assert.True(info.IsBlocking);
     }

@@ -477,7 +477,7 @@ public class LayeringConformanceTests
         Assert.Equal(995, (int)withRoutine.Error);
         Assert.False(withEvent.Event!.IsSet);
         Assert.False(withRoutine.Event!.IsSet);
-        Assert.Equal(0, process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(0, process.GetQueuedApcCount(WsaThreadId.Current));
         Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
         Assert.False(routineRan);
         Assert.Equal((PeerState.Reset, PeerState.Reset), (peer1.State, peer2.State));

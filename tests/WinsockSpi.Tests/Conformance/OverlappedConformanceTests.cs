@@ -529,7 +529,7 @@ public sealed class OverlappedConformanceTests
         Join(writer);
         Assert.Equal(5, ov.BytesTransferred);
         Assert.Equal(1, ev.SetCount);
-        Assert.Equal(0, h.Runtime.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(0, h.Runtime.Process.GetQueuedApcCount(WsaThreadId.Current));
     }
 
     [Fact]

@@ -199,12 +199,12 @@ public class ProcessConformanceTests
         var ov = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov, probe.Routine).Error);
         peer.Write("done"u8);
-        Assert.Equal(1, h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(1, h.Process.GetQueuedApcCount(WsaThreadId.Current));
 
         h.Process.Terminate();
 
         Assert.Equal(OperationStatus.Completed, ov.Status);
-        Assert.Equal(0, h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+        Assert.Equal(0, h.Process.GetQueuedApcCount(WsaThreadId.Current));
         Assert.Equal(0, h.Process.AlertableWait(TimeSpan.FromMilliseconds(20)));
         Assert.Equal(0, probe.Calls);
     }

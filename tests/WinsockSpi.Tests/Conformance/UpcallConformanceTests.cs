@@ -195,7 +195,7 @@ public sealed class UpcallConformanceTests
         peer.Write("12345678"u8);
 
         table.Received(1).CompleteOverlappedRequest(Arg.Is<OverlappedCompletion>(c => c.Overlapped == ov && c.BytesTransferred == 4 && c.Error == WsaError.Success));
-        table.Received(1).QueueApc(me, Arg.Any<ApcRoutine>(), Arg.Any<object?>());
+        table.Received(1).QueueApc(WsaThreadId.Current, Arg.Any<ApcRoutine>(), Arg.Any<object?>());
         // The substitute did not set the event: the provider relies on the table for every notification.
         Assert.False(ov.Event!.IsSet);
     }
@@ -257,14 +257,14 @@ public sealed class UpcallConformanceTests
             return base.QueryBlockingCallback();
         }
 
-        public override WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+        public override WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
         {
             lock (_lock)
             {
-                _apcs.Add(managedThreadId);
+                _apcs.Add(thread.ManagedThreadId);
             }
 
-            return base.QueueApc(managedThreadId, routine, context);
+            return base.QueueApc(thread, routine, context);
         }
 
         public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)

@@ -328,7 +328,7 @@ public sealed class Ws2ConformanceTests : IDisposable
 
         Assert.NotEqual(INVALID_SOCKET, s);
         var provider = Assert.Single(_kit.Base.Loads);
-        Assert.True(provider.Inner.Sockets.TryGetInfo(new WinsockSpi.Sockets.SocketHandle(s), out var info));
+        Assert.True(provider.Inner.Sockets.TryGetInfo(new SocketHandle(s), out var info));
         Assert.Equal(expectedType, (int)info.SocketType);
     }
 
@@ -351,7 +351,7 @@ public sealed class Ws2ConformanceTests : IDisposable
         Assert.Equal(0, second.Inner.Sockets.Count);
         Assert.Equal(0, Ws2.bind(a, new IPEndPoint(IPAddress.Loopback, 0)));
         Assert.Equal(0, Ws2.getsockname(a, out var name));
-        Assert.True(first.Inner.Sockets.TryGetInfo(new WinsockSpi.Sockets.SocketHandle(a), out var info));
+        Assert.True(first.Inner.Sockets.TryGetInfo(new SocketHandle(a), out var info));
         Assert.Equal(info.LocalEndPoint, name);
         Assert.True(Ws2.TryGetProvider(a, out var owner));
         Assert.Same(first, owner);

@@ -19,9 +19,9 @@ internal sealed class RecordingUpcalls(SimulatedProcess process) : ProcessUpcall
         return base.CompleteOverlappedRequest(in completion);
     }
 
-    public override WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+    public override WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
     {
         Interlocked.Increment(ref _apcs);
-        return base.QueueApc(managedThreadId, routine, context);
+        return base.QueueApc(thread, routine, context);
     }
 }

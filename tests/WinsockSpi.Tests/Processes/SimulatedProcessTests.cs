@@ -27,7 +27,7 @@ public sealed class SimulatedProcessTests
     public void QueuedCall_RunsOnlyInAnAlertableWaitOfItsThread()
     {
         using var process = new SimulatedProcess();
-        int me = Environment.CurrentManagedThreadId;
+        var me = WsaThreadId.Current;
         var ran = new List<(object? Context, int Thread)>();
 
         Assert.Equal(WsaError.Success, process.QueueApc(me, c => ran.Add((c, Environment.CurrentManagedThreadId)), "ctx"));
@@ -35,7 +35,7 @@ public sealed class SimulatedProcessTests
         Assert.Empty(ran);
         Assert.Equal(1, process.GetQueuedApcCount(me));
         Assert.Equal(1, process.AlertableWait(TimeSpan.Zero));
-        Assert.Equal(("ctx", me), Assert.Single(ran));
+        Assert.Equal(("ctx", me.ManagedThreadId), Assert.Single(ran));
         Assert.Equal(0, process.GetQueuedApcCount(me));
     }
 
@@ -44,22 +44,32 @@ public sealed class SimulatedProcessTests
     public void QueuedCallForAnotherThread_DoesNotRunHere()
     {
         using var process = new SimulatedProcess();
+        using var queued = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
         int ran = 0;
-        var other = OnOtherThread(() => Environment.CurrentManagedThreadId);
-        int otherThread = Join(other);
-
-        process.QueueApc(otherThread, _ => ran++, null);
+        var other = OnOtherThread(() =>
+        {
+            var self = WsaThreadId.Current;
+            process.QueueApc(self, _ => ran++, null);
+            queued.Set();
+            release.Wait(WaitLimit);
+            return self;
+        });
+        Assert.True(queued.Wait(WaitLimit, TestContext.Current.CancellationToken));
 
         Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
         Assert.Equal(0, ran);
-        Assert.Equal(1, process.GetQueuedApcCount(otherThread));
+        release.Set();
+        var otherThread = Join(other);
+        Assert.Equal(0, ran);
+        Assert.Equal(0, process.GetQueuedApcCount(otherThread)); // it ended: its call will never run (OVL-10)
     }
 
     [Fact]
     public void AlertableWait_RunsEveryQueuedCallInOrder()
     {
         using var process = new SimulatedProcess();
-        int me = Environment.CurrentManagedThreadId;
+        var me = WsaThreadId.Current;
         var order = new List<int>();
         for (int i = 0; i < 3; i++)
         {
@@ -75,7 +85,7 @@ public sealed class SimulatedProcessTests
     public void AlertableWait_RunsCallsQueuedByTheRoutinesThemselves()
     {
         using var process = new SimulatedProcess();
-        int me = Environment.CurrentManagedThreadId;
+        var me = WsaThreadId.Current;
         var order = new List<string>();
         process.QueueApc(me, _ =>
         {
@@ -101,7 +111,7 @@ public sealed class SimulatedProcessTests
     public void AlertableWait_IsReleasedByACallQueuedFromAnotherThread()
     {
         using var process = new SimulatedProcess();
-        int me = Environment.CurrentManagedThreadId;
+        var me = WsaThreadId.Current;
         int ranOn = 0;
 
         var queuer = OnOtherThread(() => process.QueueApc(me, _ => ranOn = Environment.CurrentManagedThreadId, null));
@@ -110,7 +120,7 @@ public sealed class SimulatedProcessTests
 
         // The queuer may have run before the wait began; either way the call ran here, once.
         Assert.Equal(1, ran + process.AlertableWait(TimeSpan.Zero));
-        Assert.Equal(me, ranOn);
+        Assert.Equal(me.ManagedThreadId, ranOn);
     }
 
     [Fact]
@@ -118,21 +128,21 @@ public sealed class SimulatedProcessTests
     {
         using var process = new SimulatedProcess();
         using var ready = new ManualResetEventSlim();
-        int workerThread = 0;
+        WsaThreadId? workerThread = null;
         var ranOn = new System.Collections.Concurrent.ConcurrentBag<int>();
         var worker = OnOtherThread(() =>
         {
-            workerThread = Environment.CurrentManagedThreadId;
+            workerThread = WsaThreadId.Current;
             ready.Set();
             return process.AlertableWait(WaitLimit);
         });
         Assert.True(ready.Wait(WaitLimit, TestContext.Current.CancellationToken));
 
-        process.QueueApc(Environment.CurrentManagedThreadId, _ => ranOn.Add(Environment.CurrentManagedThreadId), null);
-        process.QueueApc(workerThread, _ => ranOn.Add(Environment.CurrentManagedThreadId), null);
+        process.QueueApc(WsaThreadId.Current, _ => ranOn.Add(Environment.CurrentManagedThreadId), null);
+        process.QueueApc(workerThread!, _ => ranOn.Add(Environment.CurrentManagedThreadId), null);
 
         Assert.Equal(1, Join(worker));
-        Assert.Equal(workerThread, Assert.Single(ranOn));
+        Assert.Equal(workerThread!.ManagedThreadId, Assert.Single(ranOn));
         Assert.Equal(1, process.AlertableWait(TimeSpan.Zero));
     }
 
@@ -141,7 +151,7 @@ public sealed class SimulatedProcessTests
     public void Terminate_DiscardsQueuedCallsAndRefusesNewOnes()
     {
         var process = new SimulatedProcess();
-        int me = Environment.CurrentManagedThreadId;
+        var me = WsaThreadId.Current;
         int ran = 0;
         process.QueueApc(me, _ => ran++, null);
 
@@ -165,7 +175,7 @@ public sealed class SimulatedProcessTests
         var waiter = OnOtherThread(() =>
         {
             // Make sure the worker's queue exists before it waits, so the terminate must wake it.
-            process.QueueApc(Environment.CurrentManagedThreadId, _ => { }, null);
+            process.QueueApc(WsaThreadId.Current, _ => { }, null);
             process.AlertableWait(TimeSpan.Zero);
             ready.Set();
             return process.AlertableWait(Timeout.InfiniteTimeSpan);
@@ -182,7 +192,8 @@ public sealed class SimulatedProcessTests
     {
         using var process = new SimulatedProcess();
 
-        Assert.Throws<ArgumentNullException>(() => process.QueueApc(1, null!, null));
+        Assert.Throws<ArgumentNullException>(() => process.QueueApc(WsaThreadId.Current, null!, null));
+        Assert.Throws<ArgumentNullException>(() => process.QueueApc(null!, _ => { }, null));
     }
 
     [Fact]

@@ -171,11 +171,10 @@ public class RobustnessTests
     }
 
     [Fact]
-    public void QueueApc_ToANonPositiveThreadId_IsMisuse()
+    public void QueueApc_WithoutAThread_IsMisuse()
     {
         using var process = new SimulatedProcess();
-        Assert.Throws<ArgumentOutOfRangeException>(() => process.QueueApc(0, _ => { }, null));
-        Assert.Throws<ArgumentOutOfRangeException>(() => process.QueueApc(-5, _ => { }, null));
+        Assert.Throws<ArgumentNullException>(() => process.QueueApc(null!, _ => { }, null));
     }
 
     [Theory]
@@ -289,7 +288,7 @@ public class RobustnessTests
     {
         public BlockingCallback? QueryBlockingCallback() => null;
 
-        public WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context) => throw new InvalidOperationException("upcall");
+        public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context) => throw new InvalidOperationException("upcall");
 
         public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion) => throw new InvalidOperationException("upcall");
     }

@@ -119,7 +119,7 @@ internal sealed class TeardownUpcalls(SimulatedProcess process) : ProcessUpcalls
     /// <summary>Gets how many notifications (routine queued, or completion made known) one operation received.</summary>
     public int NotificationsOf(WsaOverlapped overlapped) => _perOperation.GetValueOrDefault(overlapped);
 
-    public override WsaError QueueApc(int managedThreadId, ApcRoutine routine, object? context)
+    public override WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
     {
         Interlocked.Increment(ref _apcs);
         if (context is WsaOverlapped overlapped)
@@ -127,7 +127,7 @@ internal sealed class TeardownUpcalls(SimulatedProcess process) : ProcessUpcalls
             _perOperation.AddOrUpdate(overlapped, 1, (_, n) => n + 1);
         }
 
-        return base.QueueApc(managedThreadId, routine, context);
+        return base.QueueApc(thread, routine, context);
     }
 
     public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)

@@ -79,7 +79,7 @@ public class TeardownRaceTests
 
             // Every routine already queued runs here, on the initiating thread.
             h.Process.AlertableWait(TimeSpan.Zero);
-            Assert.Equal(0, h.Process.GetQueuedApcCount(Environment.CurrentManagedThreadId));
+            Assert.Equal(0, h.Process.GetQueuedApcCount(WsaThreadId.Current));
             for (int i = 0; i < SocketsPerRound; i++)
             {
                 var ov = operations[i];

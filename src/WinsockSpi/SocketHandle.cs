@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace WinsockSpi.Sockets;
+namespace WinsockSpi;
 
 /// <summary>
 /// A socket handle (SOCKET). Never 0 and never INVALID_SOCKET (SOC-1); a handle names one slot of one
