@@ -714,7 +714,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
             }
 
             // No client table yet: do what every client table does with a completion, set the event and post the packet.
-            completion.Overlapped.Event?.Set();
+            completion.Event?.Set();
             completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
             return WsaError.Success;
         }

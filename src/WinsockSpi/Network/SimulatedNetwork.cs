@@ -15,7 +15,6 @@ public sealed class SimulatedNetwork
     private readonly Lock _lock = new();
     private readonly Dictionary<EndPoint, IListenerTarget> _listeners = [];
     private readonly HashSet<EndPoint> _bound = [];
-    private readonly Dictionary<Guid, HashSet<int>> _clients = [];
     private int _nextPort = FirstEphemeralPort;
     private volatile bool _isAvailable = true;
     private int _defaultBufferSize = 64 * 1024;
@@ -70,17 +69,6 @@ public sealed class SimulatedNetwork
             var listener = new PeerListener(this, bound, sendBufferSize == 0 ? _defaultBufferSize : sendBufferSize);
             _listeners.Add(bound, listener);
             return listener;
-        }
-    }
-
-    /// <summary>Gets how many processes hold a started instance of the provider <paramref name="providerId"/> (STA-6).</summary>
-    /// <param name="providerId">The provider id (<c>ProviderOptions.ProviderId</c>).</param>
-    /// <returns>The number of client processes.</returns>
-    public int GetClientProcessCount(Guid providerId)
-    {
-        lock (_lock)
-        {
-            return _clients.TryGetValue(providerId, out var set) ? set.Count : 0;
         }
     }
 
@@ -163,43 +151,6 @@ public sealed class SimulatedNetwork
             _bound.Remove(endPoint);
             _listeners.Add(endPoint, target);
             return WsaError.Success;
-        }
-    }
-
-    internal WsaError TryAddClient(Guid providerId, int processId, int maxProcesses)
-    {
-        lock (_lock)
-        {
-            if (!_clients.TryGetValue(providerId, out var set))
-            {
-                set = [];
-                _clients.Add(providerId, set);
-            }
-
-            // A process already counted is never refused (STA-6).
-            if (set.Contains(processId))
-            {
-                return WsaError.Success;
-            }
-
-            if (maxProcesses > 0 && set.Count >= maxProcesses)
-            {
-                return WsaError.ProcessLimit;
-            }
-
-            set.Add(processId);
-            return WsaError.Success;
-        }
-    }
-
-    internal void RemoveClient(Guid providerId, int processId)
-    {
-        lock (_lock)
-        {
-            if (_clients.TryGetValue(providerId, out var set))
-            {
-                set.Remove(processId);
-            }
         }
     }
 

@@ -7,12 +7,13 @@ namespace WinsockSpi.Provider;
 /// when the peer has read every byte, when the time passes, when the connection is reset, or when the final cleanup
 /// interrupts it.
 /// </summary>
-internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnectionListener
+internal sealed class LingeringClose(int seconds) : IConnectionListener
 {
     private readonly object _gate = new();
     private int _outcome;
 
-    public ConnectionEnd End { get; } = end;
+    /// <summary>Gets or sets the end the socket left; set once the close has decided to linger.</summary>
+    public ConnectionEnd? End { get; set; }
 
     public int Seconds { get; } = seconds;
 
@@ -23,13 +24,8 @@ internal sealed class LingeringClose(ConnectionEnd end, int seconds) : IConnecti
 
     public void OnConnectionChanged(ConnectionEnd end)
     {
-        bool drained;
-        using (End.Connection.Gate.Enter())
-        {
-            drained = End.Outbound.Count == 0 || End.Connection.IsReset;
-        }
-
-        if (drained)
+        var state = end.Snapshot();
+        if (state.Unsent == 0 || state.IsReset)
         {
             Finish(LingerOutcome.Drained);
         }

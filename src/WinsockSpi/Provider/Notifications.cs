@@ -5,25 +5,36 @@ using WinsockSpi.Operations;
 namespace WinsockSpi.Provider;
 
 /// <summary>
-/// What a provider call must make known once it has released its lock: operations to notify, connection ends
-/// to signal, event-select events to set. Notifications never run under the lock (DESIGN: exactly once).
+/// What a provider call must make known once it has released its lock: operations to notify, event-select events to
+/// set, connection ends to signal. Notifications never run under the lock (DESIGN: exactly once). Each operation and
+/// event is a delivery counted by its socket and provider from the moment it is decided (under the lock) until it has
+/// been made known, so a close or the final cleanup can wait for it (CLN-13).
 /// </summary>
 internal struct Notifications
 {
     private const int KickSetThreshold = 16;
 
-    private WsaOverlapped? _head;
-    private WsaOverlapped? _tail;
+    private OperationRecord? _head;
+    private OperationRecord? _tail;
     private ConnectionEnd? _kick;
     private List<ConnectionEnd>? _kicks;
     private HashSet<ConnectionEnd>? _kickSet;
-    private WsaEvent? _event;
-    private List<WsaEvent>? _events;
+    private (WsaEvent Event, ProviderSocket Socket) _event;
+    private List<(WsaEvent Event, ProviderSocket Socket)>? _events;
 
-    public readonly bool IsEmpty => _head is null && _kick is null && _event is null;
+    public readonly bool IsEmpty => _head is null && _kick is null && _event.Event is null;
 
-    public void Add(WsaOverlapped op)
+    /// <summary>Gets whether there are operations or events to deliver (counted deliveries), not only ends to signal.</summary>
+    public readonly bool HasDeliveries => _head is not null || _event.Event is not null;
+
+    /// <summary>Gets the first operation to notify; the rest follow through <see cref="OperationRecord.NotifyNext"/>.</summary>
+    public readonly OperationRecord? FirstOperation => _head;
+
+    /// <summary>Lists an ended operation of <paramref name="socket"/> for notification, counting the delivery (CLN-13).</summary>
+    public void Add(OperationRecord op, ProviderSocket socket)
     {
+        socket.AddDelivery_NeedsLock();
+        op.DeliveringFor = socket;
         op.NotifyNext = null;
         if (_tail is null)
         {
@@ -37,6 +48,26 @@ internal struct Notifications
         _tail = op;
     }
 
+    /// <summary>Lists an event-select event of <paramref name="socket"/> to set, once per batch, counting the delivery (CLN-13).</summary>
+    public void SetEvent(WsaEvent ev, ProviderSocket socket)
+    {
+        if (_event.Event is null)
+        {
+            socket.AddDelivery_NeedsLock();
+            _event = (ev, socket);
+            return;
+        }
+
+        if (_event == (ev, socket) || (_events?.Contains((ev, socket)) ?? false))
+        {
+            return;
+        }
+
+        socket.AddDelivery_NeedsLock();
+        (_events ??= []).Add((ev, socket));
+    }
+
+    /// <summary>Lists a connection end to signal (not a notification of this provider: the end belongs to the network).</summary>
     public void Kick(ConnectionEnd end)
     {
         if (_kick is null || _kick == end)
@@ -65,51 +96,37 @@ internal struct Notifications
         }
     }
 
-    public void SetEvent(WsaEvent ev)
+    /// <summary>Counts, for a close or cleanup called from inside this batch's delivery, the deliveries of <paramref name="socket"/> (or all, when null) not yet made.</summary>
+    public readonly int Undelivered(OperationRecord? fromOperation, int fromEvent, ProviderSocket? socket)
     {
-        if (_event is null || _event == ev)
+        int n = 0;
+        for (var op = fromOperation; op is not null; op = op.NotifyNext)
         {
-            _event = ev;
-            return;
+            n += socket is null || op.DeliveringFor == socket ? 1 : 0;
         }
 
-        _events ??= [];
-        _events.Add(ev);
+        for (int i = fromEvent; i <= (_events?.Count ?? 0); i++)
+        {
+            var entry = i == 0 ? _event : _events![i - 1];
+            n += entry.Event is not null && (socket is null || entry.Socket == socket) ? 1 : 0;
+        }
+
+        return n;
     }
 
-    public readonly WsaOverlapped? FirstOperation => _head;
-
-    public readonly void SignalEndsAndEvents(ref ExceptionDispatchInfo? failure)
+    /// <summary>Sets the events, each counted off its socket once set; a throwing event does not stop the others.</summary>
+    public readonly void SetEvents(DeliveryScope scope, ref ExceptionDispatchInfo? failure)
     {
-        // A throwing event or listener (user code) must not stop the others; try/catch costs nothing until a throw.
-        try
+        for (int i = 0; i <= (_events?.Count ?? 0); i++)
         {
-            _event?.Set();
-        }
-        catch (Exception ex)
-        {
-            failure ??= ExceptionDispatchInfo.Capture(ex);
-        }
+            var (ev, socket) = i == 0 ? _event : _events![i - 1];
+            if (ev is null)
+            {
+                continue;
+            }
 
-        try
-        {
-            _kick?.Signal();
-        }
-        catch (Exception ex)
-        {
-            failure ??= ExceptionDispatchInfo.Capture(ex);
-        }
-
-        if (_events is not null || _kicks is not null)
-        {
-            SignalTheRest(ref failure);
-        }
-    }
-
-    private readonly void SignalTheRest(ref ExceptionDispatchInfo? failure)
-    {
-        foreach (var ev in _events ?? [])
-        {
+            scope.NextEvent = i + 1;
+            scope.Current = socket;
             try
             {
                 ev.Set();
@@ -118,6 +135,26 @@ internal struct Notifications
             {
                 failure ??= ExceptionDispatchInfo.Capture(ex);
             }
+            finally
+            {
+                scope.Current = null;
+                socket.RemoveDelivery();
+            }
+        }
+
+        scope.NextEvent = int.MaxValue;
+    }
+
+    /// <summary>Signals the connection ends; a throwing listener does not stop the others.</summary>
+    public readonly void SignalEnds(ref ExceptionDispatchInfo? failure)
+    {
+        try
+        {
+            _kick?.Signal();
+        }
+        catch (Exception ex)
+        {
+            failure ??= ExceptionDispatchInfo.Capture(ex);
         }
 
         foreach (var end in _kicks ?? (IEnumerable<ConnectionEnd>)[])

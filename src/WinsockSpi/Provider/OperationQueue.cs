@@ -1,16 +1,15 @@
 using System.Diagnostics;
-using WinsockSpi.Operations;
 
 namespace WinsockSpi.Provider;
 
-/// <summary>An intrusive FIFO of operations, linked through the operations themselves (no allocation). Guarded by the provider's lock.</summary>
+/// <summary>An intrusive FIFO of operations, linked through the records themselves (no allocation). Guarded by the provider's lock.</summary>
 internal struct OperationQueue
 {
-    public WsaOverlapped? Head;
-    public WsaOverlapped? Tail;
+    public OperationRecord? Head;
+    public OperationRecord? Tail;
     public int Count;
 
-    public void Enqueue(WsaOverlapped op)
+    public void Enqueue(OperationRecord op)
     {
         Debug.Assert(!op.InQueue, "An operation is in one queue at a time.");
         op.Prev = Tail;
@@ -29,7 +28,7 @@ internal struct OperationQueue
         Count++;
     }
 
-    public void Remove(WsaOverlapped op)
+    public void Remove(OperationRecord op)
     {
         Debug.Assert(op.InQueue, "Only a queued operation can be removed.");
         if (op.Prev is null)

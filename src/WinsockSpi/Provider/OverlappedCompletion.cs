@@ -12,6 +12,8 @@ namespace WinsockSpi.Provider;
 /// <param name="Flags">The receive flags.</param>
 /// <param name="Port">The completion port the socket is associated with, if any.</param>
 /// <param name="CompletionKey">The port's key for the socket.</param>
+/// <param name="Event">The event the operation was started with (hEvent then): the one to set, whatever the object's
+/// <see cref="WsaOverlapped.Event"/> says now (OVL-11).</param>
 public readonly record struct OverlappedCompletion(
     SocketHandle Socket,
     WsaOverlapped Overlapped,
@@ -19,7 +21,8 @@ public readonly record struct OverlappedCompletion(
     int BytesTransferred,
     SocketFlags Flags,
     CompletionPort? Port,
-    nuint CompletionKey)
+    nuint CompletionKey,
+    WsaEvent? Event)
 {
     /// <summary>
     /// Gets the status a completion port reports: <see cref="WsaError.NetNameDeleted"/> (64) for a connection

@@ -37,7 +37,7 @@ public class ProcessUpcalls : IUpcalls
     public virtual WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion.Overlapped);
-        completion.Overlapped.Event?.Set();
+        completion.Event?.Set();
         completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
         return WsaError.Success;
     }

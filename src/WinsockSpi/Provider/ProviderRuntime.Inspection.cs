@@ -6,25 +6,12 @@ namespace WinsockSpi.Provider;
 
 public sealed partial class ProviderRuntime
 {
-    private static SocketInfo Describe_NeedsLock(SocketHandle handle, ProviderSocket s) => new(
-        handle,
-        s.Family,
-        s.Type,
-        s.Protocol,
-        s.State,
-        s.Blocking,
-        s.Linger,
-        s.HandleCount,
-        s.PendingCount,
-        s.LocalEndPoint,
-        s.RemoteEndPoint,
-        s.SelectMask,
-        UnsentBytes_NeedsLock(s));
+    private static SocketInfo Describe_NeedsLock(SocketHandle handle, ProviderSocket s) => s.Describe_NeedsLock(handle);
 
-    private static NotificationKind NotificationOf(WsaOverlapped op) =>
+    private static NotificationKind NotificationOf(OperationRecord op, ProviderSocket s) =>
         op.IsBlocking ? NotificationKind.BlockingCall
         : op.Routine is not null ? NotificationKind.CompletionRoutine
-        : op.Port is not null ? NotificationKind.CompletionPort
+        : s.Port is not null ? NotificationKind.CompletionPort
         : op.Event is not null ? NotificationKind.Event
         : NotificationKind.None;
 
@@ -126,9 +113,9 @@ public sealed partial class ProviderRuntime
                     }
 
                     s.VisitMark = mark;
-                    Add(l, s.Receives.Head);
-                    Add(l, s.Sends.Head);
-                    Add(l, s.Accepts.Head);
+                    Add(l, s, s.Receives.Head);
+                    Add(l, s, s.Sends.Head);
+                    Add(l, s, s.Accepts.Head);
                 });
 
                 foreach (var linger in runtime._lingering)
@@ -143,7 +130,7 @@ public sealed partial class ProviderRuntime
         private static void AddLinger(List<PendingOperationInfo> list)
             => list.Add(new PendingOperationInfo(default, OperationKind.LingeringClose, 0, 0, 0, NotificationKind.BlockingCall, null));
 
-        private static void Add(List<PendingOperationInfo> list, WsaOverlapped? head)
+        private static void Add(List<PendingOperationInfo> list, ProviderSocket s, OperationRecord? head)
         {
             for (var op = head; op is not null; op = op.Next)
             {
@@ -153,7 +140,7 @@ public sealed partial class ProviderRuntime
                     OperationKind.Receive => op.ReceiveBuffer.Length,
                     _ => 0,
                 };
-                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op), op.IsBlocking ? null : op));
+                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op, s), op.Overlapped));
             }
         }
     }

@@ -5,6 +5,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Sockets;
+using WinsockSpi.Threading;
 
 namespace WinsockSpi.Provider;
 
@@ -24,6 +25,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     private static BlockingState? t_blocking;
 
     private readonly Lock _lock = new();
+    private readonly object _quiescence = new();
     private readonly SocketTable<ProviderSocket> _table;
     private readonly Stack<ProviderSocket> _pool = new();
     private readonly List<LingeringClose> _lingering = [];
@@ -42,6 +44,8 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     private long _finishedCount;
     private int _visitMark;
     private bool _unloaded;
+    private int _deliveries;
+    private int _quiescenceWaiters;
 
     /// <summary>Loads a provider into a process.</summary>
     /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
@@ -51,7 +55,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     {
         options ??= new ProviderOptions();
         options.Validate();
-        Process = options.Process ?? new SimulatedProcess(options.Network);
+        Process = options.Process ?? new SimulatedProcess(options.Network, options.TimeProvider);
         Network = Process.Network;
         ProviderId = options.ProviderId;
         TimeProvider = options.TimeProvider;
@@ -111,7 +115,8 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         {
             lock (_lock)
             {
-                return _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0;
+                return _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0
+                    && Volatile.Read(ref _deliveries) == 0;
             }
         }
     }
@@ -141,11 +146,12 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         int count;
         lock (_lock)
         {
+            AssertInvariants_NeedsLock();
             ObjectDisposedException.ThrowIf(_unloaded, this);
             error = requested < _lowest ? WsaError.VersionNotSupported
                 : t_blocking is { InHook: true } ? WsaError.InProgress
                 : !Network.IsAvailable ? WsaError.SystemNotReady
-                : _startupCount == 0 ? Network.TryAddClient(ProviderId, Process.Id, _maxProcesses)
+                : _startupCount == 0 ? ClientProcesses.Of(Network).TryAdd(ProviderId, Process.Id, _maxProcesses)
                 : WsaError.Success;
             if (error == WsaError.Success)
             {
@@ -199,6 +205,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         int count;
         lock (_lock)
         {
+            AssertInvariants_NeedsLock();
             if (_startupCount == 0)
             {
                 notStarted = true;
@@ -211,7 +218,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
                 if (count == 0)
                 {
                     final = true;
-                    report = Teardown_NeedsLock(ref notifications);
+                    report = Teardown_NeedsLock(counted: true, ref notifications);
                 }
             }
 
@@ -227,6 +234,8 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
         if (final)
         {
+            // CLN-13: notifications other threads decided before the teardown are delivered before cleanup returns.
+            WaitForDeliveries(socket: null);
             Log.FinalCleanup(_logger, report.Sockets, report.Aborted, report.Interrupted, report.Resets);
         }
         else
@@ -283,7 +292,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             _unloaded = true;
             bool wasStarted = _startupCount > 0;
             _startupCount = 0;
-            report = Teardown_NeedsLock(ref notifications);
+            report = Teardown_NeedsLock(counted: wasStarted, ref notifications);
             if (!wasStarted)
             {
                 report = default;
@@ -291,16 +300,76 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         }
 
         _table.ReleaseTag();
+
         Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
+        WaitForDeliveries(socket: null);
         if (processEnded)
         {
             Log.ProcessTerminated(_logger, Process.Id, report.Sockets, report.Aborted);
         }
     }
 
+    /// <summary>Asserts (Debug) that the calling thread holds the provider's lock: every <c>_NeedsLock</c> member starts with it.</summary>
+    [Conditional("DEBUG")]
+    internal void AssertLockHeld() => Debug.Assert(_lock.IsHeld(), "The provider's lock must be held.");
+
+    /// <summary>Counts a notification decided under the lock and not yet delivered (CLN-13).</summary>
+    internal void AddDelivery_NeedsLock()
+    {
+        AssertLockHeld();
+        Interlocked.Increment(ref _deliveries);
+    }
+
+    /// <summary>Counts a delivery as made, and wakes a close or cleanup waiting for deliveries.</summary>
+    internal void RemoveDelivery()
+    {
+        Interlocked.Decrement(ref _deliveries);
+        if (Volatile.Read(ref _quiescenceWaiters) > 0)
+        {
+            lock (_quiescence)
+            {
+                Monitor.PulseAll(_quiescence);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits until every notification already decided for <paramref name="socket"/> (every one of the provider when null)
+    /// has been delivered by whichever thread decided it, except those the calling thread is itself delivering: a close or
+    /// cleanup called from inside a notification does not wait for it (CLN-12, CLN-13). Called with no lock held.
+    /// </summary>
+    private void WaitForDeliveries(ProviderSocket? socket)
+    {
+        if ((socket is null ? Volatile.Read(ref _deliveries) : socket.Deliveries) == 0)
+        {
+            return;
+        }
+
+        int own = DeliveryScope.Undelivered(this, socket);
+
+        // Registered before the count is read under the monitor; RemoveDelivery decrements before it reads the
+        // registration: one side always sees the other (no lost wake-up).
+        Interlocked.Increment(ref _quiescenceWaiters);
+        try
+        {
+            lock (_quiescence)
+            {
+                while ((socket is null ? Volatile.Read(ref _deliveries) : socket.Deliveries) > own)
+                {
+                    Monitor.Wait(_quiescence);
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _quiescenceWaiters);
+        }
+    }
+
     [Conditional("DEBUG")]
     private void AssertInvariants_NeedsLock()
     {
+        AssertLockHeld();
         Debug.Assert(_startupCount >= 0, "The reference count is never negative.");
         Debug.Assert(_startupCount > 0 || (_table.Count == 0 && _pendingCount == 0), "With the count at 0 nothing is held (CLN-8).");
         Debug.Assert(_pendingCount >= 0 && _blockedCount >= 0, "Operation counts are never negative.");

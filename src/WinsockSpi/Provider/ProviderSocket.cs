@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using WinsockSpi.Network;
@@ -7,26 +8,26 @@ using WinsockSpi.Sockets;
 namespace WinsockSpi.Provider;
 
 /// <summary>
-/// The provider's socket object: what one or more handles (duplicates) refer to. Pooled and reused, so every
-/// field is reset by <see cref="Reset"/>. Guarded by the owning provider's lock.
+/// The provider's socket object: what one or more handles (duplicates, DUP-1) refer to, and the per-socket behaviour:
+/// moving queued operations against the connection, recording network events, failing and aborting its queues, and
+/// releasing its connection. Every member except the delivery counters runs under the owning provider's lock and hands
+/// what must be made known back in a <see cref="Notifications"/> to deliver after it.
 /// </summary>
-internal sealed class ProviderSocket(ProviderRuntime runtime) : IConnectionListener, IListenerTarget
+/// <remarks>Pooled and reused by its provider, so every field is reset by <see cref="Release_NeedsLock"/>.</remarks>
+internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnectionListener, IListenerTarget
 {
+    private int _deliveries;
+
     public ProviderRuntime Runtime { get; } = runtime;
 
     public AddressFamily Family;
     public SocketType Type;
     public ProtocolType Protocol;
-    public SocketState State;
+    public SocketPhase Phase;
+    public ShutdownState Shutdown;
+    public EventLatch Latches;
     public bool Blocking = true;
     public LingerState Linger;
-    public bool Broken;               // BLK-3: a cancelled stream call left the stream unusable
-    public bool ShutdownSend;
-    public bool FinDeferred;          // shutdown(SD_SEND) with sends still queued: the FIN goes after them
-    public bool ShutdownReceive;
-    public bool FinSeen;              // end of stream reached (FD_CLOSE recorded once)
-    public bool WriteBlocked;         // a send could not complete: FD_WRITE is re-recorded when room opens
-    public bool ConnectPending;       // a non-blocking connect returned WSAEWOULDBLOCK and FD_CONNECT is due
     public int HandleCount;
     public int VisitMark;
     public ConnectionEnd? End;
@@ -49,17 +50,145 @@ internal sealed class ProviderSocket(ProviderRuntime runtime) : IConnectionListe
 
     public int PendingCount => Receives.Count + Sends.Count + Accepts.Count;
 
-    public int SendBufferSize => Runtime.SendBufferSize;
+    /// <summary>Gets the notifications of this socket decided and not yet delivered (CLN-13).</summary>
+    public int Deliveries => Volatile.Read(ref _deliveries);
 
-    public void Reset()
+    /// <summary>Gets the state shown to users (<see cref="SocketInfo.State"/>).</summary>
+    public SocketState PublicState => Phase switch
     {
+        SocketPhase.Created => SocketState.Created,
+        SocketPhase.Bound => SocketState.Bound,
+        SocketPhase.Listening => SocketState.Listening,
+        SocketPhase.Reset => SocketState.Reset,
+        _ => SocketState.Connected,
+    };
+
+    public void Init_NeedsLock(AddressFamily family, SocketType type, ProtocolType protocol)
+    {
+        AssertLock();
+        Family = family;
+        Type = type;
+        Protocol = protocol;
+        HandleCount = 1;
+    }
+
+    /// <summary>Checks that a handle of this socket may be used: WSAECONNABORTED for a stream a cancelled call broke, except to close it (BLK-3).</summary>
+    public WsaError CheckUsable_NeedsLock(bool forClose) => Phase == SocketPhase.Broken && !forClose ? WsaError.ConnectionAborted : WsaError.Success;
+
+    /// <summary>Checks that a send or receive may run: a connected stream, that direction not shut down.</summary>
+    public WsaError CheckTransfer_NeedsLock(bool send)
+    {
+        AssertLock();
+        if (!IsStream)
+        {
+            return WsaError.OperationNotSupported;
+        }
+
+        if (Phase != SocketPhase.Connected)
+        {
+            return Phase == SocketPhase.Reset ? WsaError.ConnectionReset : WsaError.NotConnected;
+        }
+
+        return (Shutdown & (send ? ShutdownState.Send : ShutdownState.Receive)) != 0 ? WsaError.Shutdown : WsaError.Success;
+    }
+
+    /// <summary>Gets the bytes this socket sent that the peer has not read (0 without a connection or after a reset).</summary>
+    public int UnsentBytes_NeedsLock() => End is { } end ? end.Snapshot().Unsent : 0;
+
+    /// <summary>Connects the socket to <paramref name="end"/> (the initiator or acceptor end of a new connection).</summary>
+    public void Attach_NeedsLock(ConnectionEnd end, EndPoint remote)
+    {
+        AssertLock();
+        End = end;
+        RemoteEndPoint = remote;
+        Phase = SocketPhase.Connected;
+        end.Listener = this;
+    }
+
+    /// <summary>Undoes <see cref="Attach_NeedsLock"/> after a refused connect: the socket may try again.</summary>
+    public void Detach_NeedsLock()
+    {
+        AssertLock();
+        if (End is { } end && end.Listener == this)
+        {
+            end.Listener = null;
+        }
+
+        End = null;
+        RemoteEndPoint = null;
+        Phase = SocketPhase.Bound;
+    }
+
+    /// <summary>WSPShutdown's effect: returns the end to signal when a FIN was queued.</summary>
+    public ConnectionEnd? Shut_NeedsLock(SocketShutdown how)
+    {
+        AssertLock();
+        if (how is SocketShutdown.Receive or SocketShutdown.Both)
+        {
+            Shutdown |= ShutdownState.Receive;
+        }
+
+        if (how is SocketShutdown.Send or SocketShutdown.Both && (Shutdown & ShutdownState.Send) == 0)
+        {
+            Shutdown |= ShutdownState.Send;
+            if (Sends.Count > 0)
+            {
+                // The FIN follows the data of the sends still queued (OVL-5: they still complete).
+                Shutdown |= ShutdownState.FinAfterSends;
+            }
+            else if (End!.Fin())
+            {
+                return End.Other;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Counts one more notification of this socket decided under the lock and not yet delivered (CLN-13).</summary>
+    public void AddDelivery_NeedsLock()
+    {
+        AssertLock();
+        Interlocked.Increment(ref _deliveries);
+        Runtime.AddDelivery_NeedsLock();
+    }
+
+    /// <summary>Counts a delivery as made (no lock needed), waking a close or cleanup that waits for it.</summary>
+    public void RemoveDelivery()
+    {
+        Interlocked.Decrement(ref _deliveries);
+        Runtime.RemoveDelivery();
+    }
+
+    /// <summary>
+    /// Returns the socket to its initial state once its last handle is gone, releasing what it held on the network.
+    /// </summary>
+    /// <returns>Whether it may be pooled: not while a notification of it is still being delivered on another thread.</returns>
+    public bool Release_NeedsLock()
+    {
+        AssertLock();
+        if (Phase == SocketPhase.Listening)
+        {
+            Runtime.Network.Unlisten(LocalEndPoint!, this);
+        }
+        else if (OwnsBinding && LocalEndPoint is not null)
+        {
+            Runtime.Network.Unbind(LocalEndPoint);
+        }
+
+        if (End is { } end && end.Listener == this)
+        {
+            end.Listener = null;
+        }
+
         Family = default;
         Type = default;
         Protocol = default;
-        State = SocketState.Created;
+        Phase = SocketPhase.Created;
+        Shutdown = ShutdownState.None;
+        Latches = EventLatch.None;
         Blocking = true;
         Linger = default;
-        Broken = ShutdownSend = FinDeferred = ShutdownReceive = FinSeen = WriteBlocked = ConnectPending = false;
         HandleCount = 0;
         End = null;
         LocalEndPoint = null;
@@ -76,9 +205,30 @@ internal sealed class ProviderSocket(ProviderRuntime runtime) : IConnectionListe
         CloseError = WsaError.Success;
         Port = null;
         CompletionKey = 0;
+        return Deliveries == 0;
     }
+
+    public SocketInfo Describe_NeedsLock(SocketHandle handle) => new(
+        handle,
+        Family,
+        Type,
+        Protocol,
+        PublicState,
+        Blocking,
+        Linger,
+        HandleCount,
+        PendingCount,
+        LocalEndPoint,
+        RemoteEndPoint,
+        SelectMask,
+        UnsentBytes_NeedsLock());
 
     void IConnectionListener.OnConnectionChanged(ConnectionEnd end) => Runtime.OnConnectionChanged(this, end);
 
     bool IListenerTarget.Offer(Connection connection) => Runtime.OfferConnection(this, connection);
+
+    int IListenerTarget.SendBufferSize => Runtime.SendBufferSize;
+
+    [Conditional("DEBUG")]
+    private void AssertLock() => Runtime.AssertLockHeld();
 }

@@ -7,8 +7,8 @@ internal static class LockExtensions
     /// <param name="gate">The lock.</param>
     /// <returns>Whether it is held by this thread.</returns>
 #if WINSOCKSPI_MONITOR_LOCKS || !NET9_0_OR_GREATER
-    public static bool IsHeldByCurrentThread(this Lock gate) => Monitor.IsEntered(gate);
+    public static bool IsHeld(this Lock gate) => Monitor.IsEntered(gate);
 #else
-    public static bool IsHeldByCurrentThread(this Lock gate) => gate.IsHeldByCurrentThread;
+    public static bool IsHeld(this Lock gate) => gate.IsHeldByCurrentThread;
 #endif
 }

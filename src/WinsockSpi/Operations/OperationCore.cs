@@ -1,0 +1,183 @@
+using System.Net.Sockets;
+using WinsockSpi.Processes;
+
+namespace WinsockSpi.Operations;
+
+/// <summary>
+/// The life of one operation at a time, shared by every provider of the process: the status that decides who ends it,
+/// its outcome, the threads waiting for it, and its completion routine while queued. A provider keeps its own fields in
+/// a derived record; the <see cref="WsaOverlapped"/> a caller holds reads the published outcome from here.
+/// </summary>
+/// <remarks>
+/// The status moves Idle or a terminal value → Pending (<see cref="TryReserve"/>, by the one provider that starts the
+/// operation) → Finishing (<see cref="TryClaim"/>, by the one party that ends it) → Completed | Failed | Aborted
+/// (<see cref="Publish"/>). Each arrow is one atomic step, so an object is held by one operation of one provider at a
+/// time (OVL-7, OVL-11) and every operation ends exactly once (OVL-5). Readers see Finishing as still pending.
+/// </remarks>
+internal abstract class OperationCore
+{
+    private const int Finishing = -1;
+    private readonly object _gate = new(); // private: a caller locking its own object must not block the provider
+    private int _status;
+    private int _terminal;
+    private WsaError _error;
+    private int _bytes;
+    private SocketFlags _flags;
+    private int _waiters;
+    private int _apcInFlight;
+    private WsaThreadId? _apcThread;
+    private SimulatedProcess? _apcProcess;
+
+    /// <summary>Gets the operation's life stage (Finishing reads as Pending).</summary>
+    public OperationStatus Status => Volatile.Read(ref _status) is var s && s == Finishing ? OperationStatus.Pending : (OperationStatus)s;
+
+    /// <summary>Gets the published status code: WSA_IO_PENDING while pending, then the outcome.</summary>
+    public WsaError Error => Status == OperationStatus.Pending ? WsaError.IOPending : _error;
+
+    /// <summary>Gets the bytes of the last published outcome.</summary>
+    public int BytesTransferred => Volatile.Read(ref _bytes);
+
+    /// <summary>Gets the flags of the last published outcome.</summary>
+    public SocketFlags Flags => _flags;
+
+    /// <summary>Gets the outcome recorded by <see cref="SetOutcome"/> before it is published (only its winner reads it).</summary>
+    public WsaError OutcomeError => _error;
+
+    /// <summary>
+    /// Gets whether the object may not start a new operation: pending, or its completion routine queued and not run yet
+    /// (OVL-7). A routine that can never run (its thread ended, its process terminated) no longer holds it (OVL-10).
+    /// </summary>
+    public bool IsBusy
+    {
+        get
+        {
+            int s = Volatile.Read(ref _status);
+            return s is (int)OperationStatus.Pending or Finishing || IsApcOutstanding;
+        }
+    }
+
+    private bool IsApcOutstanding
+        => Volatile.Read(ref _apcInFlight) != 0 && _apcThread is { IsAlive: true } && _apcProcess is not { IsTerminated: true };
+
+    /// <summary>
+    /// Takes the object for a new operation: from Idle or a terminal status to Pending, in one compare-exchange, unless it
+    /// is busy. Two providers (or two threads) starting an operation with one object cannot both win (OVL-11). The winner
+    /// then fills its record; nothing may fail after the reservation.
+    /// </summary>
+    /// <returns>Whether this caller now holds the object.</returns>
+    public bool TryReserve()
+    {
+        int s = Volatile.Read(ref _status);
+
+        // The routine's flag is set before the status is published, so a terminal status read here shows it.
+        if (s is (int)OperationStatus.Pending or Finishing || IsApcOutstanding)
+        {
+            return false;
+        }
+
+        if (Interlocked.CompareExchange(ref _status, (int)OperationStatus.Pending, s) != s)
+        {
+            return false;
+        }
+
+        _error = WsaError.IOPending;
+        _flags = SocketFlags.None;
+        _apcInFlight = 0;
+        _apcThread = null;
+        _apcProcess = null;
+        return true;
+    }
+
+    /// <summary>
+    /// Decides who ends the operation. Completion (data from the peer, room for a send) and cancellation (close, cleanup,
+    /// process death, CancelBlockingCall) race for this one compare-exchange from Pending to Finishing; the winner alone
+    /// records the outcome and notifies, so every operation ends exactly once and is notified at most once (OVL-5).
+    /// </summary>
+    /// <returns>Whether the caller won.</returns>
+    public bool TryClaim() => Interlocked.CompareExchange(ref _status, Finishing, (int)OperationStatus.Pending) == (int)OperationStatus.Pending;
+
+    /// <summary>Records the outcome. Only the winner of <see cref="TryClaim"/> calls it, before <see cref="Publish"/>.</summary>
+    public void SetOutcome(OperationStatus terminal, WsaError error, int bytes, SocketFlags flags)
+    {
+        _terminal = (int)terminal;
+        _error = error;
+        _bytes = bytes;
+        _flags = flags;
+    }
+
+    /// <summary>
+    /// Marks the completion routine as queued to <paramref name="thread"/> of <paramref name="process"/>, before
+    /// <see cref="Publish"/>: the object stays busy until the routine runs, or can no longer run (OVL-7, OVL-10).
+    /// </summary>
+    public void MarkApcQueued(WsaThreadId thread, SimulatedProcess process)
+    {
+        _apcThread = thread;
+        _apcProcess = process;
+        Volatile.Write(ref _apcInFlight, 1);
+    }
+
+    /// <summary>Frees the object from its routine: it ran, or it could not be queued.</summary>
+    public void ClearApc() => Volatile.Write(ref _apcInFlight, 0);
+
+    /// <summary>
+    /// Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes waiters.
+    /// Used with no provider lock held: the full fence of the exchange pairs with the one of <see cref="AddWaiter"/>, so
+    /// one side always sees the other (no lost wake-up).
+    /// </summary>
+    public void Publish()
+    {
+        Interlocked.Exchange(ref _status, _terminal);
+        WakeWaiters();
+    }
+
+    /// <summary>
+    /// <see cref="Publish"/> for the owning provider, under its lock. Every waiter registers under that same lock before it
+    /// waits, so the lock already orders the status and the count.
+    /// </summary>
+    public void PublishUnderOwnerLock()
+    {
+        Volatile.Write(ref _status, _terminal);
+        WakeWaiters();
+    }
+
+    /// <summary>Registers a thread that is about to wait for the operation.</summary>
+    public void AddWaiter() => Interlocked.Increment(ref _waiters);
+
+    /// <summary>Removes a registration made by <see cref="AddWaiter"/>.</summary>
+    public void RemoveWaiter() => Interlocked.Decrement(ref _waiters);
+
+    /// <summary>
+    /// Waits (non-alertably) until the operation ends or <paramref name="wake"/> says to stop waiting. The caller has
+    /// registered with <see cref="AddWaiter"/>.
+    /// </summary>
+    public void WaitUntilFinished(Func<bool>? wake = null)
+    {
+        lock (_gate)
+        {
+            while (Status == OperationStatus.Pending && (wake is null || !wake()))
+            {
+                Monitor.Wait(_gate);
+            }
+        }
+    }
+
+    /// <summary>Wakes a thread waiting in <see cref="WaitUntilFinished"/> so it re-checks its wake condition.</summary>
+    public void Poke()
+    {
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private void WakeWaiters()
+    {
+        if (Volatile.Read(ref _waiters) > 0)
+        {
+            lock (_gate)
+            {
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+}

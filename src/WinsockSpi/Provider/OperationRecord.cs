@@ -1,0 +1,103 @@
+using WinsockSpi.Operations;
+
+namespace WinsockSpi.Provider;
+
+/// <summary>
+/// A provider's record of one operation: the <see cref="OperationCore"/> life shared with the caller's
+/// <see cref="WsaOverlapped"/>, plus what the provider needs to run and notify it. Created once per overlapped object
+/// (at its first operation) and reused for every later one; a blocking call uses its thread's own record.
+/// </summary>
+/// <remarks>
+/// Fields other than the core's are written by the provider that reserved the record (<see cref="OperationCore.TryReserve"/>),
+/// under its lock, until the operation is published; the notification reads only what it captured before publishing.
+/// </remarks>
+internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
+{
+    /// <summary>Creates the record of an overlapped object (a cached delegate: no allocation per call).</summary>
+    public static readonly Func<WsaOverlapped, OperationRecord> Create = static ov => new OperationRecord(ov);
+
+    /// <summary>Gets the caller's object; <see langword="null"/> for a blocking call.</summary>
+    public WsaOverlapped? Overlapped { get; } = overlapped;
+
+    /// <summary>The provider running the operation, from its start until it ends (read by waiters to register under its lock).</summary>
+    public ProviderRuntime? Owner;
+
+    /// <summary>The socket the operation runs on, until it ends.</summary>
+    public ProviderSocket? Socket;
+
+    /// <summary>The socket whose notifications include this operation's, from its end until it is delivered (CLN-13).</summary>
+    public ProviderSocket? DeliveringFor;
+
+    public SocketHandle Handle;
+    public OperationKind Kind;
+    public bool IsBlocking;
+    public Memory<byte> ReceiveBuffer;
+    public ReadOnlyMemory<byte> SendBuffer;
+
+    /// <summary>Bytes of a send already handed to the connection.</summary>
+    public int Progress;
+
+    /// <summary>The completion routine the operation was started with (OVL-4, OVL-11).</summary>
+    public CompletionRoutine? Routine;
+
+    /// <summary>The event the operation was started with: changing the object's event later does not redirect it (OVL-11).</summary>
+    public WsaEvent? Event;
+
+    /// <summary>The thread that started the operation: its routine is queued there (OVL-4, OVL-10).</summary>
+    public Processes.WsaThreadId? Thread;
+
+    /// <summary>The completion port and key of the socket when the operation ended (EXT-3).</summary>
+    public CompletionPort? Port;
+    public nuint CompletionKey;
+
+    /// <summary>The result of a blocking accept.</summary>
+    public SocketHandle AcceptedHandle;
+
+    /// <summary>Ended by the final cleanup or process death: published at once, never notified (CLN-4).</summary>
+    public bool Silent;
+
+    // The socket's queue (intrusive, doubly linked) and the list of operations to notify once the lock is released.
+    public OperationRecord? Next;
+    public OperationRecord? Prev;
+    public OperationRecord? NotifyNext;
+    public bool InQueue;
+
+    /// <summary>
+    /// The APC body: runs the completion routine with the outcome (OVL-4). Its context is the caller's
+    /// <see cref="WsaOverlapped"/>, as a real WPUQueueApc's context names the overlapped structure. The object may be
+    /// reused from inside the routine.
+    /// </summary>
+    public static void RunCompletionRoutine(object? context)
+    {
+        var op = (OperationRecord)((WsaOverlapped)context!).Core!;
+        var routine = op.Routine;
+        var error = op.Error;
+        int bytes = op.BytesTransferred;
+        var flags = op.Flags;
+        op.ClearApc();
+        routine?.Invoke(error, bytes, op.Overlapped!, flags);
+    }
+
+    /// <summary>Fills the record for a new operation. The caller reserved it and holds its provider's lock.</summary>
+    public void Begin(ProviderRuntime owner, ProviderSocket socket, SocketHandle handle, OperationKind kind, bool blocking, CompletionRoutine? routine)
+    {
+        Owner = owner;
+        Socket = socket;
+        DeliveringFor = null;
+        Handle = handle;
+        Kind = kind;
+        IsBlocking = blocking;
+        ReceiveBuffer = default;
+        SendBuffer = default;
+        Progress = 0;
+        Routine = routine;
+        Event = Overlapped?.Event;
+        Thread = Processes.WsaThreadId.Current;
+        Port = null;
+        CompletionKey = 0;
+        AcceptedHandle = default;
+        Next = Prev = NotifyNext = null;
+        Silent = false;
+        InQueue = false;
+    }
+}

@@ -1,0 +1,244 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using WinsockSpi.Diagnostics;
+using WinsockSpi.Operations;
+using WinsockSpi.Processes;
+
+namespace WinsockSpi.Provider;
+
+public sealed partial class ProviderRuntime
+{
+    private static readonly ApcRoutine s_runCompletionRoutine = OperationRecord.RunCompletionRoutine;
+
+    /// <summary>WSPGetOverlappedResult: reads the outcome of an overlapped operation (OVL-6).</summary>
+    /// <param name="socket">The handle the operation was started on.</param>
+    /// <param name="overlapped">The overlapped object.</param>
+    /// <param name="wait">Whether to wait (non-alertably: no completion routine runs) until the operation ends.</param>
+    /// <returns>
+    /// The bytes transferred (the receive flags are on <see cref="WsaOverlapped.Flags"/>); or WSA_IO_INCOMPLETE while pending
+    /// with <paramref name="wait"/> false; the operation's error when it failed (WSA_OPERATION_ABORTED when aborted);
+    /// WSA_INVALID_PARAMETER for a missing overlapped object; WSAEINVAL for one never used; WSANOTINITIALISED; WSAENOTSOCK.
+    /// </returns>
+    public SpiResult<int> GetOverlappedResult(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
+    {
+        lock (_lock)
+        {
+            AssertInvariants_NeedsLock();
+            var error = Find_NeedsLock(socket, out _);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+        }
+
+        if (overlapped is null)
+        {
+            return WsaError.InvalidParameter;
+        }
+
+        if (overlapped.Core is OperationRecord op && op.Status == OperationStatus.Pending)
+        {
+            if (!wait)
+            {
+                return WsaError.IOIncomplete;
+            }
+
+            // Register under the lock of the provider running the operation, which publishes under that lock.
+            RegisterWaiter(op);
+            try
+            {
+                op.WaitUntilFinished();
+            }
+            finally
+            {
+                op.RemoveWaiter();
+            }
+        }
+
+        return overlapped.Status switch
+        {
+            OperationStatus.Completed => overlapped.BytesTransferred,
+            OperationStatus.Idle => WsaError.InvalidArgument,
+            _ => overlapped.Error,
+        };
+    }
+
+    /// <summary>
+    /// Registers a waiter under the lock of the provider running the operation, which publishes under that lock; an
+    /// operation already decided is published with a fence, so a fenced registration suffices.
+    /// </summary>
+    private static void RegisterWaiter(OperationRecord op)
+    {
+        while (Volatile.Read(ref op.Owner) is { } owner)
+        {
+            lock (owner._lock)
+            {
+                // The object may have ended and been reused by another provider meanwhile: register with its owner.
+                if (op.Owner == owner)
+                {
+                    op.AddWaiter();
+                    return;
+                }
+            }
+        }
+
+        op.AddWaiter();
+    }
+
+    /// <summary>
+    /// Ends an operation whose claim the caller won and that has left its queue (<paramref name="queued"/>: it was in
+    /// one): the counts, the outcome, and either its publication at once (blocking calls, silent ends) or its listing for
+    /// notification after the lock, with the completion port the socket has now (EXT-3).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Settle_NeedsLock(ProviderSocket s, OperationRecord op, bool queued, OperationStatus status, WsaError error, int bytes, SocketFlags flags, ref Notifications notifications)
+    {
+        AssertLockHeld();
+        if (op.IsBlocking)
+        {
+            _blockedCount--; // counted from BeginBlocking, queued or not
+        }
+        else if (queued)
+        {
+            _pendingCount--;
+        }
+
+        _finishedCount++;
+        op.SetOutcome(status, error, bytes, flags);
+
+        // The operation no longer needs the caller's buffers or the socket object: do not keep them alive.
+        op.ReceiveBuffer = default;
+        op.SendBuffer = default;
+        op.Socket = null;
+        if (op.IsBlocking || op.Silent)
+        {
+            op.PublishUnderOwnerLock();
+
+            // Released after the status: a waiter that reads no owner then reads the terminal status.
+            Volatile.Write(ref op.Owner, null);
+        }
+        else
+        {
+            op.Port = s.Port;
+            op.CompletionKey = s.CompletionKey;
+
+            // Published later by Dispatch, with a fence: a waiter that reads no owner registers with a fence too.
+            Volatile.Write(ref op.Owner, null);
+            notifications.Add(op, s);
+        }
+    }
+
+    /// <summary>
+    /// Makes known, with no lock held, everything a call decided: overlapped operations are published and notified
+    /// through the upcall table (a completion routine to the initiating thread's APC queue, otherwise the event it was
+    /// started with and the completion port, OVL-4, OVL-11), event-select events are set, then connection ends are
+    /// signalled (which may run other sockets' deliveries: <see cref="Network.ConnectionEnd.Signal"/> keeps that flat).
+    /// </summary>
+    private void Dispatch(ref Notifications notifications)
+    {
+        if (notifications.IsEmpty)
+        {
+            return;
+        }
+
+        // Every operation is published and every end signalled even if an upcall or an event throws (user code): the
+        // first exception is rethrown at the end, so nothing is left claimed but unpublished, or counted but undelivered.
+        ExceptionDispatchInfo? failure = null;
+        if (notifications.HasDeliveries)
+        {
+            var scope = DeliveryScope.Enter(this, in notifications);
+            try
+            {
+                DeliverOperations(notifications.FirstOperation, scope, ref failure);
+                notifications.SetEvents(scope, ref failure);
+            }
+            finally
+            {
+                scope.Exit();
+            }
+        }
+
+        notifications.SignalEnds(ref failure);
+        failure?.Throw();
+    }
+
+    private void DeliverOperations(OperationRecord? first, DeliveryScope scope, ref ExceptionDispatchInfo? failure)
+    {
+        var upcalls = Upcalls;
+        for (var op = first; op is not null;)
+        {
+            // Everything the notification needs is read before Publish: once published, the caller may reuse the object.
+            var next = op.NotifyNext;
+            var socket = op.DeliveringFor!;
+            op.NotifyNext = null;
+            op.DeliveringFor = null;
+            scope.Current = socket;
+            scope.NextOperation = next;
+            try
+            {
+                if (op.Routine is not null)
+                {
+                    QueueRoutine(op, upcalls, ref failure);
+                }
+                else
+                {
+                    var completion = new OverlappedCompletion(op.Handle, op.Overlapped!, op.OutcomeError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey, op.Event);
+                    op.Publish();
+                    upcalls.CompleteOverlappedRequest(completion);
+                }
+            }
+            catch (Exception ex)
+            {
+                failure ??= ExceptionDispatchInfo.Capture(ex);
+            }
+            finally
+            {
+                scope.Current = null;
+                socket.RemoveDelivery();
+            }
+
+            op = next;
+        }
+    }
+
+    private void QueueRoutine(OperationRecord op, IUpcalls upcalls, ref ExceptionDispatchInfo? failure)
+    {
+        var thread = op.Thread!;
+        op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)
+        op.Publish();
+        WsaError error;
+        try
+        {
+            error = upcalls.QueueApc(thread, s_runCompletionRoutine, op.Overlapped);
+        }
+        catch (Exception ex)
+        {
+            error = WsaError.SystemCallFailure;
+            failure ??= ExceptionDispatchInfo.Capture(ex);
+        }
+
+        if (error != WsaError.Success)
+        {
+            // The routine will never run (its thread ended, OVL-10, or the table refused it): the object is free again.
+            op.ClearApc();
+            Log.ApcQueueFailed(_logger, error, thread.ManagedThreadId);
+        }
+    }
+
+    /// <summary>
+    /// The common end of a send or receive, after the lock: notify, then either wait for the blocking call or give the
+    /// byte count of a call that completed at once (a negative <paramref name="result"/> means WSA_IO_PENDING).
+    /// </summary>
+    private SpiResult<int> EndTransfer(ref Notifications notifications, OperationRecord? blockingOp, int result)
+    {
+        if (blockingOp is not null)
+        {
+            var outcome = DispatchThenWait(ref notifications, blockingOp);
+            return outcome == WsaError.Success ? blockingOp.BytesTransferred : outcome;
+        }
+
+        Dispatch(ref notifications);
+        return result >= 0 ? result : WsaError.IOPending;
+    }
+}

@@ -1,0 +1,446 @@
+using System.Net;
+using System.Net.Sockets;
+using WinsockSpi.Diagnostics;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+
+namespace WinsockSpi.Provider;
+
+public sealed partial class ProviderRuntime
+{
+    /// <summary>WSPBind: gives the socket a local endpoint; port 0 picks a free one.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="localEndPoint">An <see cref="IPEndPoint"/> of the socket's family.</param>
+    /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT (not an IP endpoint), WSAEAFNOSUPPORT, WSAEINVAL (already bound), WSAEADDRINUSE.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="localEndPoint"/> is <see langword="null"/>.</exception>
+    public SpiResult Bind(SocketHandle socket, EndPoint localEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(localEndPoint);
+        lock (_lock)
+        {
+            var error = Find_NeedsLock(socket, out var s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            if (localEndPoint is not IPEndPoint ip)
+            {
+                return WsaError.Fault;
+            }
+
+            if (ip.AddressFamily != s!.Family)
+            {
+                return WsaError.AddressFamilyNotSupported;
+            }
+
+            if (s.Phase != SocketPhase.Created)
+            {
+                return WsaError.InvalidArgument;
+            }
+
+            error = Network.TryBind(ip, out var bound);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            s.LocalEndPoint = bound;
+            s.OwnsBinding = true;
+            s.Phase = SocketPhase.Bound;
+            return SpiResult.Success;
+        }
+    }
+
+    /// <summary>WSPListen: makes a bound stream socket accept connections.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="backlog">The most connections waiting to be accepted; beyond it connects are refused.</param>
+    /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (not bound), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAEADDRINUSE.</returns>
+    public SpiResult Listen(SocketHandle socket, int backlog)
+    {
+        lock (_lock)
+        {
+            var error = Find_NeedsLock(socket, out var s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            if (!s!.IsStream)
+            {
+                return WsaError.OperationNotSupported;
+            }
+
+            switch (s.Phase)
+            {
+                case SocketPhase.Listening:
+                    s.BacklogLimit = Math.Clamp(backlog, 1, 200);
+                    return SpiResult.Success;
+                case SocketPhase.Connected or SocketPhase.Reset or SocketPhase.Broken:
+                    return WsaError.IsConnected;
+                case SocketPhase.Created:
+                    return WsaError.InvalidArgument;
+            }
+
+            error = Network.TryListen(s.LocalEndPoint!, s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            s.OwnsBinding = false;
+            s.Backlog ??= new Queue<Connection>();
+            s.BacklogLimit = Math.Clamp(backlog, 1, 200);
+            s.Phase = SocketPhase.Listening;
+            return SpiResult.Success;
+        }
+    }
+
+    /// <summary>WSPAccept: takes the oldest waiting connection as a new socket.</summary>
+    /// <param name="socket">A listening handle.</param>
+    /// <returns>
+    /// The new handle; or WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (not listening), WSAEWOULDBLOCK (non-blocking, none
+    /// waiting), WSAEMFILE, WSAEINTR (a blocking accept cancelled, or the socket closed, or the final cleanup).
+    /// </returns>
+    /// <remarks>A blocking accept waits for a connection, calling the blocking hook (BLK-1, BLK-2).</remarks>
+    public SpiResult<SocketHandle> Accept(SocketHandle socket)
+    {
+        var notifications = default(Notifications);
+        OperationRecord? op = null;
+        SpiResult<SocketHandle> accepted = default;
+        lock (_lock)
+        {
+            AssertInvariants_NeedsLock();
+            var error = Find_NeedsLock(socket, out var s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            if (s!.Phase != SocketPhase.Listening)
+            {
+                return WsaError.InvalidArgument;
+            }
+
+            if (s.Backlog!.Count > 0)
+            {
+                accepted = AcceptFromBacklog_NeedsLock(s, s.Backlog.Dequeue(), ref notifications);
+            }
+            else if (!s.Blocking)
+            {
+                return WsaError.WouldBlock;
+            }
+            else
+            {
+                error = CheckBlockingAllowed();
+                if (error != WsaError.Success)
+                {
+                    return error;
+                }
+
+                op = BeginBlocking_NeedsLock(s, socket, OperationKind.Accept);
+                s.Enqueue_NeedsLock(op);
+            }
+        }
+
+        if (op is null)
+        {
+            Dispatch(ref notifications); // what the new socket found waiting, a further FD_ACCEPT
+            return accepted;
+        }
+
+        var result = WaitBlocking(op);
+        return result == WsaError.Success ? op.AcceptedHandle : result;
+    }
+
+    /// <summary>
+    /// WSPConnect: connects a stream socket to a listener on the network (a <see cref="PeerListener"/> or a listening
+    /// socket of any provider). The connection is established at once.
+    /// </summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="remoteEndPoint">The listener's endpoint.</param>
+    /// <returns>
+    /// Success; WSAEWOULDBLOCK for a non-blocking socket (the connection is nevertheless made, and FD_CONNECT and
+    /// FD_WRITE are recorded as Windows would once it completes); WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT,
+    /// WSAEAFNOSUPPORT, WSAEINVAL (listening), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAECONNREFUSED.
+    /// </returns>
+    /// <exception cref="ArgumentNullException"><paramref name="remoteEndPoint"/> is <see langword="null"/>.</exception>
+    public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        Connection connection;
+        IListenerTarget? target;
+        bool blocking;
+        lock (_lock)
+        {
+            AssertInvariants_NeedsLock();
+            var error = Find_NeedsLock(socket, out var s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            if (remoteEndPoint is not IPEndPoint ip)
+            {
+                return WsaError.Fault;
+            }
+
+            if (ip.AddressFamily != s!.Family)
+            {
+                return WsaError.AddressFamilyNotSupported;
+            }
+
+            if (!s.IsStream)
+            {
+                return WsaError.OperationNotSupported;
+            }
+
+            switch (s.Phase)
+            {
+                case SocketPhase.Listening:
+                    return WsaError.InvalidArgument;
+                case SocketPhase.Connected or SocketPhase.Reset or SocketPhase.Broken:
+                    return WsaError.IsConnected;
+            }
+
+            target = Network.FindListener(ip);
+            if (target is not null)
+            {
+                if (s.LocalEndPoint is null)
+                {
+                    var any = new IPEndPoint(s.Family == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, 0);
+                    error = Network.TryBind(any, out var local);
+                    if (error != WsaError.Success)
+                    {
+                        return error;
+                    }
+
+                    s.LocalEndPoint = local;
+                    s.OwnsBinding = true;
+                }
+
+                connection = new Connection(Network, s.LocalEndPoint, ip, SendBufferSize, target.SendBufferSize);
+                s.Attach_NeedsLock(connection.Initiator, ip);
+            }
+            else
+            {
+                connection = null!;
+            }
+
+            blocking = s.Blocking;
+        }
+
+        if (target is null)
+        {
+            Log.ConnectRefused(_logger, remoteEndPoint);
+            return WsaError.ConnectionRefused;
+        }
+
+        // The listener is called with no provider lock held: it may be a socket of this very provider.
+        bool accepted = target.Offer(connection);
+        if (!accepted)
+        {
+            // The listener went away or its backlog is full: the attempt is refused and the socket may try again.
+            connection.Acceptor.Reset();
+        }
+
+        var notifications = default(Notifications);
+        lock (_lock)
+        {
+            // The socket may have been closed meanwhile: then nothing is recorded for it (SEL-2).
+            if (_table.Find(socket) is { } s && s.End == connection.Initiator)
+            {
+                if (!accepted)
+                {
+                    s.Detach_NeedsLock();
+                }
+                else
+                {
+                    s.RecordEvent_NeedsLock(NetworkEvents.Connect, WsaError.Success, ref notifications);
+                    s.RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+
+                    // Not selected now: FD_CONNECT is recorded once if event select later asks for it.
+                    if (!blocking && (s.SelectMask & NetworkEvents.Connect) == 0)
+                    {
+                        s.Latches |= EventLatch.ConnectOwed;
+                    }
+                }
+            }
+        }
+
+        Dispatch(ref notifications);
+        if (!accepted)
+        {
+            Log.ConnectRefused(_logger, remoteEndPoint);
+            return WsaError.ConnectionRefused;
+        }
+
+        return blocking ? SpiResult.Success : WsaError.WouldBlock;
+    }
+
+    /// <summary>WSPShutdown: stops sending (a FIN after the data already sent), receiving, or both.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="how">Which directions.</param>
+    /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAENOTCONN.</returns>
+    public SpiResult Shutdown(SocketHandle socket, SocketShutdown how)
+    {
+        ConnectionEnd? kick;
+        lock (_lock)
+        {
+            var error = Find_NeedsLock(socket, out var s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            if (s!.Phase != SocketPhase.Connected)
+            {
+                return s.Phase == SocketPhase.Reset ? WsaError.ConnectionReset : WsaError.NotConnected;
+            }
+
+            kick = s.Shut_NeedsLock(how);
+        }
+
+        kick?.Signal();
+        return SpiResult.Success;
+    }
+
+    /// <summary>WSPGetSockName: the socket's local endpoint.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>The endpoint; or WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL when not bound.</returns>
+    public SpiResult<EndPoint> GetSockName(SocketHandle socket)
+    {
+        lock (_lock)
+        {
+            var error = Find_NeedsLock(socket, out var s);
+            return error != WsaError.Success ? error
+                : s!.LocalEndPoint is { } ep ? ep
+                : WsaError.InvalidArgument;
+        }
+    }
+
+    /// <summary>WSPGetPeerName: the connected peer's endpoint.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>The endpoint; or WSANOTINITIALISED, WSAENOTSOCK, WSAENOTCONN.</returns>
+    public SpiResult<EndPoint> GetPeerName(SocketHandle socket)
+    {
+        lock (_lock)
+        {
+            var error = Find_NeedsLock(socket, out var s);
+            return error != WsaError.Success ? error
+                : s!.RemoteEndPoint is { } ep && s.Phase == SocketPhase.Connected ? ep
+                : WsaError.NotConnected;
+        }
+    }
+
+    /// <summary>
+    /// Associates a socket with a completion port (CreateIoCompletionPort on a socket handle): from then on, overlapped
+    /// operations of the socket without a completion routine post a packet with <paramref name="completionKey"/> (OVL-4).
+    /// </summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="port">The port.</param>
+    /// <param name="completionKey">The key each packet of the socket carries.</param>
+    /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL when the socket is already associated with a port.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="port"/> is <see langword="null"/>.</exception>
+    public SpiResult AssociateCompletionPort(SocketHandle socket, CompletionPort port, nuint completionKey)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        var key = completionKey;
+        lock (_lock)
+        {
+            var error = Find_NeedsLock(socket, out var s);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            if (s!.Port is not null)
+            {
+                return WsaError.InvalidArgument;
+            }
+
+            s.Port = port;
+            s.CompletionKey = key;
+            return SpiResult.Success;
+        }
+    }
+
+    /// <summary>Called by the network when a connection arrives at a listening socket.</summary>
+    internal bool OfferConnection(ProviderSocket listener, Connection connection)
+    {
+        var notifications = default(Notifications);
+        lock (_lock)
+        {
+            if (listener.Phase != SocketPhase.Listening || !ListensAt(listener.LocalEndPoint!, (IPEndPoint)connection.Acceptor.LocalEndPoint) ||
+                listener.Backlog!.Count >= listener.BacklogLimit)
+            {
+                return false;
+            }
+
+            listener.Backlog.Enqueue(connection);
+            var op = listener.Accepts.Head;
+            if (op is not null && op.TryClaim())
+            {
+                var accepted = AcceptFromBacklog_NeedsLock(listener, listener.Backlog.Dequeue(), ref notifications);
+                op.AcceptedHandle = accepted.IsSuccess ? accepted.Value : default;
+                listener.Finish_NeedsLock(op, accepted.IsSuccess ? OperationStatus.Completed : OperationStatus.Failed, accepted.Error, 0, SocketFlags.None, ref notifications);
+            }
+            else
+            {
+                listener.RecordEvent_NeedsLock(NetworkEvents.Accept, WsaError.Success, ref notifications);
+            }
+        }
+
+        Dispatch(ref notifications);
+        return true;
+    }
+
+    /// <summary>Whether a listening socket (possibly on the wildcard address) is the one an arriving connection targets.</summary>
+    private static bool ListensAt(IPEndPoint listening, IPEndPoint target)
+        => listening.Port == target.Port
+            && (listening.Address.Equals(target.Address) || listening.Address.Equals(IPAddress.Any) || listening.Address.Equals(IPAddress.IPv6Any));
+
+    private SpiResult<SocketHandle> AcceptFromBacklog_NeedsLock(ProviderSocket listener, Connection connection, ref Notifications notifications)
+    {
+        AssertLockHeld();
+        var s = RentSocket_NeedsLock();
+        if (!_table.TryAdd(s, out var handle))
+        {
+            _pool.Push(s);
+            connection.Acceptor.Reset();
+            notifications.Kick(connection.Initiator);
+            return WsaError.TooManyOpenSockets;
+        }
+
+        s.Init_NeedsLock(listener.Family, listener.Type, listener.Protocol);
+        s.LocalEndPoint = (IPEndPoint)connection.Acceptor.LocalEndPoint;
+        s.Attach_NeedsLock(connection.Acceptor, connection.Acceptor.RemoteEndPoint);
+
+        // Data or a FIN may already wait; later events (FD_READ) are recorded from here on.
+        if (listener.Backlog!.Count > 0)
+        {
+            listener.RecordEvent_NeedsLock(NetworkEvents.Accept, WsaError.Success, ref notifications);
+        }
+
+        s.Pump_NeedsLock(ref notifications);
+        return handle;
+    }
+
+    /// <summary>Called (with no lock held) when a connection end of one of this provider's sockets changed.</summary>
+    internal void OnConnectionChanged(ProviderSocket s, ConnectionEnd end)
+    {
+        var notifications = default(Notifications);
+        lock (_lock)
+        {
+            if (s.End != end || s.HandleCount == 0)
+            {
+                return; // A stale signal for a socket object that has been closed or reused.
+            }
+
+            s.Pump_NeedsLock(ref notifications);
+        }
+
+        Dispatch(ref notifications);
+    }
+}

@@ -1,0 +1,185 @@
+using System.Net.Sockets;
+using WinsockSpi.Operations;
+
+namespace WinsockSpi.Provider;
+
+public sealed partial class ProviderRuntime
+{
+    /// <summary>
+    /// WSPSend: sends on a connected stream socket, blocking, non-blocking or overlapped (OVL-1..5, OVL-7, OVL-9).
+    /// </summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="data">The bytes. For an overlapped send the memory must stay untouched until the operation ends.</param>
+    /// <param name="overlapped">The overlapped object, for an overlapped send.</param>
+    /// <param name="routine">The completion routine, queued to this thread when the send ends (OVL-4).</param>
+    /// <returns>
+    /// The bytes sent. Overlapped: the count when it completes at once (and it is still notified, OVL-1), or
+    /// WSA_IO_PENDING while the buffer is full (OVL-2). Non-blocking: the bytes that fitted, or WSAEWOULDBLOCK.
+    /// Blocking: waits for room. Errors: WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (overlapped object in use by any
+    /// provider, OVL-7, OVL-11), WSAENOTCONN, WSAESHUTDOWN, WSAECONNRESET, WSAECONNABORTED (a cancelled call broke the
+    /// stream, BLK-3), WSAEOPNOTSUPP (datagram), WSAEINTR (blocking call cancelled), WSAEINPROGRESS (from a blocking hook,
+    /// or with a blocking call already running on the thread). A call that fails at once started nothing and is never
+    /// notified (OVL-3).
+    /// </returns>
+    public SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        var notifications = default(Notifications);
+        OperationRecord? blockingOp = null;
+        int result;
+        lock (_lock)
+        {
+            AssertInvariants_NeedsLock();
+            var error = CheckTransfer_NeedsLock(socket, overlapped, send: true, out var s, out var op);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            int written = s!.SendNow_NeedsLock(data.Span, ref notifications);
+            if (written == data.Length)
+            {
+                result = written;
+                if (op is not null)
+                {
+                    // OVL-1: completed at once, and still notified.
+                    op.Begin(this, s, socket, OperationKind.Send, blocking: false, routine);
+                    op.TryClaim();
+                    s.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, written, SocketFlags.None, ref notifications);
+                }
+            }
+            else if (op is not null)
+            {
+                op.Begin(this, s, socket, OperationKind.Send, blocking: false, routine);
+                op.SendBuffer = data;
+                op.Progress = written;
+                s.Enqueue_NeedsLock(op);
+                _pendingCount++;
+                s.Latches |= EventLatch.WriteOwed;
+                result = -1;
+            }
+            else if (!s.Blocking)
+            {
+                s.Latches |= EventLatch.WriteOwed;
+                if (written == 0)
+                {
+                    return WsaError.WouldBlock; // nothing moved, so nothing to make known
+                }
+
+                result = written;
+            }
+            else
+            {
+                blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.Send);
+                blockingOp.SendBuffer = data;
+                blockingOp.Progress = written;
+                s.Enqueue_NeedsLock(blockingOp);
+                result = -1;
+            }
+        }
+
+        return EndTransfer(ref notifications, blockingOp, result);
+    }
+
+    /// <summary>
+    /// WSPRecv: receives on a connected stream socket, blocking, non-blocking or overlapped (OVL-1..8).
+    /// </summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffer">Where the bytes go. For an overlapped receive the memory must stay valid until the operation ends.</param>
+    /// <param name="overlapped">The overlapped object, for an overlapped receive.</param>
+    /// <param name="routine">The completion routine, queued to this thread when the receive ends (OVL-4).</param>
+    /// <returns>
+    /// The bytes received (fewer than asked when less is waiting; 0 at end of stream after a graceful close, OVL-8).
+    /// Overlapped: WSA_IO_PENDING until the peer writes (OVL-2). Non-blocking: WSAEWOULDBLOCK when nothing waits.
+    /// Errors: as <see cref="Send"/>, plus WSAECONNRESET after a reset by the peer (OVL-8).
+    /// </returns>
+    public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        var notifications = default(Notifications);
+        OperationRecord? blockingOp = null;
+        int result;
+        lock (_lock)
+        {
+            AssertInvariants_NeedsLock();
+            var error = CheckTransfer_NeedsLock(socket, overlapped, send: false, out var s, out var op);
+            if (error != WsaError.Success)
+            {
+                return error;
+            }
+
+            int read = s!.ReceiveNow_NeedsLock(buffer.Span, ref notifications);
+            if (read >= 0)
+            {
+                result = read;
+                if (op is not null)
+                {
+                    // OVL-1: completed at once, and still notified.
+                    op.Begin(this, s, socket, OperationKind.Receive, blocking: false, routine);
+                    op.TryClaim();
+                    s.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, read, SocketFlags.None, ref notifications);
+                }
+            }
+            else if (op is not null)
+            {
+                op.Begin(this, s, socket, OperationKind.Receive, blocking: false, routine);
+                op.ReceiveBuffer = buffer;
+                s.Enqueue_NeedsLock(op);
+                _pendingCount++;
+                result = -1;
+            }
+            else if (!s.Blocking)
+            {
+                return WsaError.WouldBlock; // nothing moved, so nothing to make known
+            }
+            else
+            {
+                blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.Receive);
+                blockingOp.ReceiveBuffer = buffer;
+                s.Enqueue_NeedsLock(blockingOp);
+                result = -1;
+            }
+        }
+
+        return EndTransfer(ref notifications, blockingOp, result);
+    }
+
+    /// <summary>
+    /// The checks every send and receive makes, in the order their errors take precedence; the overlapped object is
+    /// reserved last, once nothing else can fail, so that it is held by this call alone (OVL-7, OVL-11).
+    /// </summary>
+    private WsaError CheckTransfer_NeedsLock(SocketHandle socket, WsaOverlapped? overlapped, bool send, out ProviderSocket? s, out OperationRecord? op)
+    {
+        op = null;
+        var error = Find_NeedsLock(socket, out s);
+        if (error != WsaError.Success)
+        {
+            return error;
+        }
+
+        var record = overlapped?.GetOrCreateCore(OperationRecord.Create);
+        if (record is { IsBusy: true })
+        {
+            return WsaError.InvalidArgument; // OVL-7: in use by a pending operation or a routine not run yet.
+        }
+
+        if (overlapped is null && s!.Blocking && t_blocking is { } state && (state.InHook || state.Operation.Status == OperationStatus.Pending))
+        {
+            // A blocking call from inside the blocking hook, or while one runs on this thread, fails before it moves any
+            // data (STA-6, OVL-3).
+            return WsaError.InProgress;
+        }
+
+        error = s!.CheckTransfer_NeedsLock(send);
+        if (error != WsaError.Success)
+        {
+            return error;
+        }
+
+        if (record is not null && !record.TryReserve())
+        {
+            return WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile.
+        }
+
+        op = record;
+        return WsaError.Success;
+    }
+}

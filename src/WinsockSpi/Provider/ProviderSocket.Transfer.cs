@@ -1,0 +1,277 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+
+namespace WinsockSpi.Provider;
+
+internal sealed partial class ProviderSocket
+{
+    /// <summary>
+    /// Sends what fits now, when no send is queued ahead (OVL-5 order): the bytes written, 0 when nothing fits.
+    /// </summary>
+    public int SendNow_NeedsLock(ReadOnlySpan<byte> data, ref Notifications notifications)
+    {
+        AssertLock();
+        if (Sends.Count > 0 || data.IsEmpty)
+        {
+            return 0;
+        }
+
+        int written = End!.Send(data);
+        if (written > 0)
+        {
+            notifications.Kick(End.Other);
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Receives now when no receive is queued ahead (OVL-5 order) and a receive can complete: the bytes (0 at end of
+    /// stream, or for a zero-byte receive with data waiting), or -1 when it must pend. Takes the connection's gate once.
+    /// </summary>
+    public int ReceiveNow_NeedsLock(Span<byte> buffer, ref Notifications notifications)
+    {
+        AssertLock();
+        if (Receives.Count > 0)
+        {
+            return -1;
+        }
+
+        int read = End!.Receive(buffer, out var after);
+        if (read > 0)
+        {
+            notifications.Kick(End.Other);
+        }
+
+        if (read > 0)
+        {
+            // Re-records FD_READ while data remains, and FD_CLOSE once this receive drained the data before the FIN.
+            if (after.Available > 0)
+            {
+                RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
+            }
+
+            if (after.EndOfStream)
+            {
+                RecordCloseOnce_NeedsLock(WsaError.Success, ref notifications);
+            }
+        }
+
+        return read;
+    }
+
+    /// <summary>
+    /// Moves data between the queues and the connection: completes receives in posting order while data or end of stream
+    /// is there, completes sends as room opens, sends a deferred FIN, fails everything after a reset, records events.
+    /// </summary>
+    public void Pump_NeedsLock(ref Notifications notifications)
+    {
+        AssertLock();
+        var end = End!;
+        bool moved = false;
+        for (var op = Receives.Head; op is not null; op = Receives.Head)
+        {
+            int n = end.Receive(op.ReceiveBuffer.Span, out _);
+            if (n < 0)
+            {
+                break;
+            }
+
+            moved |= n > 0;
+            if (!op.TryClaim())
+            {
+                Debug.Fail("A queued operation was already claimed."); // every claim of a queued operation is made under this lock
+                break;
+            }
+
+            Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, n, SocketFlags.None, ref notifications);
+        }
+
+        for (var op = Sends.Head; op is not null; op = Sends.Head)
+        {
+            int w = end.Send(op.SendBuffer.Span[op.Progress..]);
+            op.Progress += w;
+            moved |= w > 0;
+            if (op.Progress < op.SendBuffer.Length)
+            {
+                break;
+            }
+
+            if (!op.TryClaim())
+            {
+                Debug.Fail("A queued operation was already claimed.");
+                break;
+            }
+
+            Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, op.Progress, SocketFlags.None, ref notifications);
+        }
+
+        if (moved)
+        {
+            notifications.Kick(end.Other);
+        }
+
+        var state = end.Snapshot();
+        if ((Shutdown & ShutdownState.FinAfterSends) != 0 && Sends.Count == 0 && !state.IsReset)
+        {
+            Shutdown &= ~ShutdownState.FinAfterSends;
+            if (end.Fin())
+            {
+                notifications.Kick(end.Other);
+            }
+        }
+
+        if (state.IsReset)
+        {
+            if (Phase is SocketPhase.Connected or SocketPhase.Broken)
+            {
+                if (Phase == SocketPhase.Connected)
+                {
+                    Phase = SocketPhase.Reset;
+                }
+
+                FailAll_NeedsLock(state.ResetByOther ? WsaError.ConnectionReset : WsaError.ConnectionAborted, ref notifications);
+                RecordCloseOnce_NeedsLock(WsaError.ConnectionReset, ref notifications);
+            }
+
+            return;
+        }
+
+        if (state.Available > 0)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
+        }
+
+        if (state.EndOfStream)
+        {
+            RecordCloseOnce_NeedsLock(WsaError.Success, ref notifications);
+        }
+
+        if (state.Room > 0 && (Latches & EventLatch.WriteOwed) != 0 && Sends.Count == 0)
+        {
+            Latches &= ~EventLatch.WriteOwed;
+            RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+        }
+    }
+
+    /// <summary>Records a network event if selected, and lists the selected event object to set (SEL-1).</summary>
+    public void RecordEvent_NeedsLock(NetworkEvents e, WsaError error, ref Notifications notifications)
+    {
+        AssertLock();
+        if ((SelectMask & e) == 0 || SelectEvent is null)
+        {
+            return;
+        }
+
+        Recorded |= e;
+        if (e == NetworkEvents.Close)
+        {
+            CloseError = error;
+        }
+
+        notifications.SetEvent(SelectEvent, this);
+    }
+
+    /// <summary>Records what is already true when event select starts: a waiting connection, data, room, a close (SEL-1).</summary>
+    public void RecordCurrentConditions_NeedsLock(ref Notifications notifications)
+    {
+        AssertLock();
+        if (Phase == SocketPhase.Listening && Backlog!.Count > 0)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Accept, WsaError.Success, ref notifications);
+        }
+
+        if (End is not { } end)
+        {
+            return;
+        }
+
+        var state = end.Snapshot();
+        if ((Latches & EventLatch.ConnectOwed) != 0)
+        {
+            Latches &= ~EventLatch.ConnectOwed;
+            RecordEvent_NeedsLock(NetworkEvents.Connect, WsaError.Success, ref notifications);
+        }
+
+        if (state.Available > 0)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
+        }
+
+        if (state.Room > 0 && !state.IsReset)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+        }
+
+        if (state.IsReset || state.EndOfStream)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Close, state.IsReset ? WsaError.ConnectionReset : WsaError.Success, ref notifications);
+        }
+    }
+
+    /// <summary>Closes the connection of a socket whose last handle was closed, except a lingering close (the provider's): hard or graceful (CLS-4, CLS-5).</summary>
+    /// <returns>The end to wait on when the close must linger (CLS-6), or null.</returns>
+    public ConnectionEnd? CloseConnection_NeedsLock(bool linger, ref Notifications notifications)
+    {
+        AssertLock();
+        SelectEvent = null;
+        SelectMask = NetworkEvents.None;
+        ResetBacklog_NeedsLock(ref notifications);
+        if (End is not { } end)
+        {
+            return null;
+        }
+
+        end.Listener = null;
+        if (Linger is { Enabled: true, Seconds: 0 })
+        {
+            // CLS-5: hard close: unsent data is discarded and the peer sees WSAECONNRESET.
+            if (end.Reset())
+            {
+                notifications.Kick(end.Other);
+            }
+
+            return null;
+        }
+
+        if (end.Fin())
+        {
+            notifications.Kick(end.Other);
+        }
+
+        // CLS-6 waits for the peer to read the data; CLS-4 lets it drain in the background (the connection now belongs
+        // to the network alone).
+        return linger ? end : null;
+    }
+
+    /// <summary>Resets the connection for the final cleanup or process death (CLN-6, PRC-2) and drops event select (CLN-9).</summary>
+    /// <returns>Whether this reset the connection.</returns>
+    public bool Abandon_NeedsLock(ref Notifications notifications)
+    {
+        AssertLock();
+        SelectEvent = null;
+        SelectMask = NetworkEvents.None;
+        Recorded = NetworkEvents.None;
+        bool reset = false;
+        if (End is { } end && end.Reset())
+        {
+            reset = true;
+            notifications.Kick(end.Other);
+        }
+
+        ResetBacklog_NeedsLock(ref notifications);
+        HandleCount = 0;
+        return reset;
+    }
+
+    private void RecordCloseOnce_NeedsLock(WsaError error, ref Notifications notifications)
+    {
+        if ((Latches & EventLatch.CloseRecorded) == 0)
+        {
+            Latches |= EventLatch.CloseRecorded;
+            RecordEvent_NeedsLock(NetworkEvents.Close, error, ref notifications);
+        }
+    }
+}
