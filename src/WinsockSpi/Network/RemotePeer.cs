@@ -18,6 +18,9 @@ public sealed class RemotePeer
 
     internal RemotePeer(ConnectionEnd end) => _end = end;
 
+    /// <summary>Gets the peer's end of the connection (for tests that must move bytes without signalling the socket).</summary>
+    internal ConnectionEnd End => _end;
+
     /// <summary>Gets the peer's own endpoint.</summary>
     public EndPoint LocalEndPoint => _end.LocalEndPoint;
 

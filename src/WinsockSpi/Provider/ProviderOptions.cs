@@ -48,7 +48,8 @@ public sealed class ProviderOptions
     public int SendBufferSize { get; set; } = 64 * 1024;
 
     /// <summary>Gets or sets how often the blocking hook is called while a call blocks (BLK-2); it is also called once when the call starts blocking.</summary>
-    /// <value>The default is 100 milliseconds of <see cref="TimeProvider"/> time.</value>
+    /// <value>The default is 100 milliseconds of <see cref="TimeProvider"/> time. It must be positive and at most
+    /// <see cref="MaxBlockingHookInterval"/> (the longest period a timer accepts); the constructor refuses anything else.</value>
     public TimeSpan BlockingHookInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Gets or sets the clock for linger timeouts and the blocking hook (CLS-6, BLK-2).</summary>
@@ -58,6 +59,9 @@ public sealed class ProviderOptions
     /// <summary>Gets or sets the logger factory.</summary>
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>Gets the longest <see cref="BlockingHookInterval"/>: 4,294,967,294 ms (about 49.7 days), the longest period a timer accepts.</summary>
+    public static TimeSpan MaxBlockingHookInterval { get; } = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
     internal void Validate()
     {
@@ -73,9 +77,9 @@ public sealed class ProviderOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxSockets, 1 << 20, nameof(MaxSockets));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxProcesses, nameof(MaxProcesses));
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferSize, 1, nameof(SendBufferSize));
-        if (BlockingHookInterval <= TimeSpan.Zero)
+        if (BlockingHookInterval <= TimeSpan.Zero || BlockingHookInterval > MaxBlockingHookInterval)
         {
-            throw new ArgumentOutOfRangeException(nameof(BlockingHookInterval), BlockingHookInterval, "The blocking hook interval must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(BlockingHookInterval), BlockingHookInterval, $"The blocking hook interval must be positive and at most {MaxBlockingHookInterval}.");
         }
     }
 }

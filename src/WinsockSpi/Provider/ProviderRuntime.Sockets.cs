@@ -231,7 +231,7 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private WsaError Find_NeedsLock(SocketHandle handle, out ProviderSocket? socket, bool forClose = false)
     {
-        AssertLockHeld();
+        AssertInvariants_NeedsLock(); // every public call on a handle passes here: the Debug check at each entry
         if (_startupCount == 0)
         {
             socket = null;

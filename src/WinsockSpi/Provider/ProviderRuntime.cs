@@ -313,6 +313,9 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     [Conditional("DEBUG")]
     internal void AssertLockHeld() => Debug.Assert(_lock.IsHeld(), "The provider's lock must be held.");
 
+    /// <summary>Gets how many threads wait in a close or cleanup for deliveries of other threads (for tests of CLN-13).</summary>
+    internal int QuiescenceWaiters => Volatile.Read(ref _quiescenceWaiters);
+
     /// <summary>Counts a notification decided under the lock and not yet delivered (CLN-13).</summary>
     internal void AddDelivery_NeedsLock()
     {
@@ -366,13 +369,19 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         }
     }
 
+    /// <summary>
+    /// The constant-time invariants, checked (Debug) at every public entry under the lock; <see cref="ValidateInvariants"/>
+    /// walks everything for tests and stress runs.
+    /// </summary>
     [Conditional("DEBUG")]
     private void AssertInvariants_NeedsLock()
     {
         AssertLockHeld();
         Debug.Assert(_startupCount >= 0, "The reference count is never negative.");
-        Debug.Assert(_startupCount > 0 || (_table.Count == 0 && _pendingCount == 0), "With the count at 0 nothing is held (CLN-8).");
-        Debug.Assert(_pendingCount >= 0 && _blockedCount >= 0, "Operation counts are never negative.");
+        Debug.Assert(_startupCount > 0 || (_table.Count == 0 && _pendingCount == 0 && _blockedCount == 0), "With the count at 0 nothing is held (CLN-8).");
+        Debug.Assert(_pendingCount >= 0 && _blockedCount >= 0 && Volatile.Read(ref _deliveries) >= 0, "Operation and delivery counts are never negative.");
+        Debug.Assert(_blockedCount >= _lingering.Count, "Every lingering close is a blocked call.");
+        Debug.Assert(!_unloaded || _startupCount == 0, "An unloaded provider holds no startup.");
     }
 
     private void ValidateInvariants_NeedsLock()

@@ -21,13 +21,14 @@ internal sealed class SocketTable<T>
     private const int TagBits = 15;
     private const uint MaxGeneration = (1u << GenerationBits) - 1;
 
+    private const int Tags = (1 << TagBits) - 1;
+
     private static readonly Lock s_tagLock = new();
     private static readonly bool[] s_tagsInUse = new bool[1 << TagBits];
     private static int s_nextTag;
 
     private readonly ulong _tagBits;
-    private readonly int _tag;
-    private bool _tagReleased;
+    private readonly TagLease _lease;
     private T?[] _items;
     private uint[] _generations;
     private int[] _nextFree;
@@ -48,8 +49,8 @@ internal sealed class SocketTable<T>
             throw new PlatformNotSupportedException("Socket handles carry 64 bits (tag, generation, slot); WinsockSpi runs in 64-bit processes only.");
         }
 
-        _tag = AcquireTag();
-        _tagBits = (ulong)_tag << (SlotBits + GenerationBits + 2);
+        _lease = new TagLease(AcquireTag());
+        _tagBits = (ulong)_lease.Tag << (SlotBits + GenerationBits + 2);
     }
 
     public int Capacity { get; }
@@ -164,39 +165,41 @@ internal sealed class SocketTable<T>
     }
 
     /// <summary>
-    /// Gives the table's tag back once its provider is unloaded. Tags are handed out round-robin, skipping those of
-    /// tables still in use, so handles of two live providers never coincide (SOC-1, PRC-3) while fewer than 32,767
-    /// tables are live; beyond that, tags are reused oldest first.
+    /// Gives the table's tag back once its provider is unloaded. A table that is dropped without that gives its tag back
+    /// when the collector finalizes it, so abandoned providers never use up the tags. Tags are handed out round-robin,
+    /// skipping those of tables still alive, so handles of two live providers never coincide (SOC-1, PRC-3).
     /// </summary>
-    public void ReleaseTag()
-    {
-        lock (s_tagLock)
-        {
-            if (!_tagReleased)
-            {
-                _tagReleased = true;
-                s_tagsInUse[_tag] = false;
-            }
-        }
-    }
+    public void ReleaseTag() => _lease.Release();
 
+    /// <summary>
+    /// Takes a tag no live table holds. When every tag is held, tables that were dropped without being released are
+    /// collected first; if all 32,767 are truly alive, the provider cannot be created (a tag is never shared).
+    /// </summary>
     private static int AcquireTag()
     {
-        const int Tags = (1 << TagBits) - 1;
-        lock (s_tagLock)
+        for (int attempt = 0; ; attempt++)
         {
-            for (int i = 0; i < Tags; i++)
+            lock (s_tagLock)
             {
-                int candidate = (s_nextTag++ % Tags) + 1;
-                if (!s_tagsInUse[candidate])
+                for (int i = 0; i < Tags; i++)
                 {
-                    s_tagsInUse[candidate] = true;
-                    return candidate;
+                    int candidate = (s_nextTag++ % Tags) + 1;
+                    if (!s_tagsInUse[candidate])
+                    {
+                        s_tagsInUse[candidate] = true;
+                        return candidate;
+                    }
                 }
             }
 
-            // Every tag is held by a table whose provider was never unloaded: reuse the oldest.
-            return (s_nextTag++ % Tags) + 1;
+            if (attempt == 1)
+            {
+                throw new InvalidOperationException($"{Tags} providers are alive at once; a further one could not have handles of its own (SOC-1, PRC-3). Dispose providers that are no longer used.");
+            }
+
+            // Tags of providers dropped without Dispose come back through their leases' finalizers.
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
         }
     }
 
@@ -238,5 +241,26 @@ internal sealed class SocketTable<T>
         Array.Resize(ref _items, size);
         Array.Resize(ref _generations, size);
         Array.Resize(ref _nextFree, size);
+    }
+
+    /// <summary>The table's hold on its tag: released by the provider's unload, or by the finalizer of a dropped table.</summary>
+    private sealed class TagLease(int tag)
+    {
+        private int _released;
+
+        ~TagLease() => Release();
+
+        public int Tag { get; } = tag;
+
+        public void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                lock (s_tagLock)
+                {
+                    s_tagsInUse[Tag] = false;
+                }
+            }
+        }
     }
 }
