@@ -29,10 +29,11 @@ namespace WinsockSpi.Ws2;
 /// and must not wait for another thread's Winsock call. Every other call finds its socket's provider under a short lock
 /// and calls the provider with no lock held, so blocking calls on several threads proceed independently.</para>
 /// <para>The Ws2 layer holds nothing that outlives its providers: when the process terminates, its providers release
-/// everything (PRC-2); later calls fail as the providers do, and WSAStartup throws <see cref="ObjectDisposedException"/>.</para>
+/// everything (PRC-2); later calls fail as the providers do, and WSAStartup throws <see cref="ObjectDisposedException"/>.
+/// <see cref="Dispose"/> unloads ws2_32 from a process that goes on: it ends the session as the final WSACleanup does.</para>
 /// </remarks>
 [SuppressMessage("Naming", "CA1707", Justification = "Parameters keep the names of the C API.")]
-public sealed partial class Ws2Api
+public sealed partial class Ws2Api : IDisposable
 {
     /// <summary>szDescription of WSADATA, as Windows reports it.</summary>
     private const string Description = "WinSock 2.0";
@@ -54,23 +55,10 @@ public sealed partial class Ws2Api
     private readonly Dictionary<nuint, LoadedProvider> _sockets = [];
     private readonly List<LoadedNamespace> _namespaces = [];
     private readonly ILogger _logger;
+    private readonly bool _ownsProcess;
     private int _startupCount;
     private WinsockVersion _version;
     private long _session;
-
-    /// <summary>Creates the API layer of <paramref name="process"/>.</summary>
-    /// <param name="process">The process.</param>
-    /// <param name="catalog">The catalog; <see cref="ProviderCatalog.CreateDefault()"/> when <see langword="null"/>.</param>
-    /// <param name="loggerFactory">The logger factory; <see cref="NullLoggerFactory.Instance"/> when <see langword="null"/>.</param>
-    /// <exception cref="ArgumentNullException"><paramref name="process"/> is <see langword="null"/>.</exception>
-    public Ws2Api(SimulatedProcess process, ProviderCatalog? catalog = null, ILoggerFactory? loggerFactory = null)
-    {
-        ArgumentNullException.ThrowIfNull(process);
-        Process = process;
-        Catalog = catalog ?? ProviderCatalog.CreateDefault();
-        Upcalls = new ProcessUpcalls(process);
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("WinsockSpi.Ws2");
-    }
 
     /// <summary>Gets the process.</summary>
     public SimulatedProcess Process { get; }
@@ -145,10 +133,11 @@ public sealed partial class Ws2Api
     /// Success sets the calling thread's last error to 0; failure sets it to WSANOTINITIALISED, as ReactOS's ws2_32 does.
     /// Thread-safe.
     /// </remarks>
-    /// <exception cref="ObjectDisposedException">The process has terminated.</exception>
+    /// <exception cref="ObjectDisposedException">The process has terminated, or the layer was disposed.</exception>
     public int WSAStartup(ushort wVersionRequested, out WsaData lpWSAData)
     {
         ObjectDisposedException.ThrowIf(Process.IsTerminated, Process);
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
         var requested = WinsockVersion.FromWord(wVersionRequested);
         var (error, version) = Negotiate(requested);
         lpWSAData = new WsaData(version.ToWord(), s_highest.ToWord(), Description, SystemStatus);
@@ -162,6 +151,7 @@ public sealed partial class Ws2Api
         int count;
         lock (_lifecycleLock)
         {
+            ObjectDisposedException.ThrowIf(IsDisposed, this); // Disposed while this call negotiated.
             lock (_lock)
             {
                 count = ++_startupCount;
@@ -208,15 +198,7 @@ public sealed partial class Ws2Api
                     count = --_startupCount;
                     if (count == 0)
                     {
-                        // From here the session is over: nothing new is loaded or mapped into it.
-                        providers = [.. _loadOrder];
-                        namespaces = [.. _namespaces];
-                        sockets = _sockets.Count;
-                        _providers.Clear();
-                        _loadOrder.Clear();
-                        _sockets.Clear();
-                        _namespaces.Clear();
-                        _session++;
+                        (providers, namespaces, sockets) = EndSession_NeedsLock();
                     }
                 }
             }
@@ -419,6 +401,21 @@ public sealed partial class Ws2Api
 
             return WsaError.Success;
         }
+    }
+
+    /// <summary>Ends the session (the final WSACleanup, or <see cref="Dispose"/>): nothing new is loaded or mapped into it.</summary>
+    private (LoadedProvider[] Providers, LoadedNamespace[] Namespaces, int Sockets) EndSession_NeedsLock()
+    {
+        LoadedProvider[] providers = [.. _loadOrder];
+        LoadedNamespace[] namespaces = [.. _namespaces];
+        int sockets = _sockets.Count;
+        _startupCount = 0;
+        _providers.Clear();
+        _loadOrder.Clear();
+        _sockets.Clear();
+        _namespaces.Clear();
+        _session++;
+        return (providers, namespaces, sockets);
     }
 
     /// <summary>The final WSACleanup's work on the providers of the session that just ended. Runs under the lifecycle lock only.</summary>

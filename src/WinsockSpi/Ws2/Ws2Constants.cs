@@ -7,9 +7,13 @@ namespace WinsockSpi.Ws2;
 /// The constants of winsock2.h that <see cref="Ws2Api"/> understands, under their C names: with
 /// <c>using static WinsockSpi.Ws2.Ws2Constants;</c> a Winsock test ports almost line by line.
 /// </summary>
-/// <remarks>Values are Windows' own; the address families, socket types and protocols equal the .NET enum values.</remarks>
+/// <remarks>
+/// Values are Windows' own; the address families, socket types and protocols equal the .NET enum values, and each
+/// error code (WSAEINTR, WSAENOTSOCK, WSA_IO_PENDING, WSANOTINITIALISED, ...) equals the <see cref="WsaError"/> member of
+/// the same code.
+/// </remarks>
 [SuppressMessage("Naming", "CA1707", Justification = "The constants keep the names of winsock2.h.")]
-public static class Ws2Constants
+public static partial class Ws2Constants
 {
     /// <summary>SOCKET_ERROR (-1): the return value of a failed call; the error is read with WSAGetLastError.</summary>
     public const int SOCKET_ERROR = Winsock.SocketError;
