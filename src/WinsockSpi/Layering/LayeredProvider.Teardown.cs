@@ -46,19 +46,29 @@ public sealed partial class LayeredProvider
             Volatile.Write(ref _epoch, null);
             sockets = [.. epoch.Sockets];
             epoch.Sockets.Clear();
+            return epoch;
+        }
+    }
 
-            // Entries of earlier periods can no longer be notified through this layer: their sockets are gone.
-            List<WsaOverlapped>? stale = null;
+    /// <summary>
+    /// Forgets the operations of a period that has ended and gone quiet: each was notified (or suppressed) by now, or
+    /// ended without any notification (CLN-4 of the lower provider, a process death). Their overlapped objects may be
+    /// reused for anything, through this layer or not, and must then be notified as usual.
+    /// </summary>
+    private void ForgetOperations(Epoch epoch)
+    {
+        lock (_trackLock)
+        {
+            List<WsaOverlapped>? ended = null;
             foreach (var (overlapped, owner) in _pending)
             {
-                if (owner != epoch)
+                if (owner == epoch)
                 {
-                    (stale ??= []).Add(overlapped);
+                    (ended ??= []).Add(overlapped);
                 }
             }
 
-            stale?.ForEach(o => _pending.Remove(o));
-            return epoch;
+            ended?.ForEach(o => _pending.Remove(o));
         }
     }
 

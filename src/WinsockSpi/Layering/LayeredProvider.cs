@@ -353,6 +353,7 @@ public sealed partial class LayeredProvider : IWspProvider, IProcessMember, IDis
             if (ended is not null)
             {
                 WaitUntilQuiet(ended);
+                ForgetOperations(ended);
             }
         }
 
@@ -400,7 +401,7 @@ public sealed partial class LayeredProvider : IWspProvider, IProcessMember, IDis
             if (_epoch is not null)
             {
                 _lowerAbandoned++;
-                EndEpoch_NeedsLock(out _);
+                ForgetOperations(EndEpoch_NeedsLock(out _));
             }
 
             _startupCount = 0;

@@ -229,6 +229,32 @@ public class LayeringTeardownConformanceTests
         f.AssertOtherClientUntouched();
     }
 
+    [Fact]
+    [Trait("Rule", "CLN-4")]
+    [Trait("Rule", "OVL-7")]
+    public void CLN4_AfterALayersFinalCleanup_AnOverlappedObjectReusedDirectlyOnTheLowerProvider_IsNotifiedAsUsual()
+    {
+        var network = new SimulatedNetwork();
+        using var lower = new ProviderRuntime(new ProviderOptions { Network = network });
+        var layer = new LayeredProvider(lower);
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+        var (s, _) = LayerTestKit.Connect(layer, network);
+        var ov = new WsaOverlapped(new WsaEvent());
+        Assert.Equal(WsaError.IOPending, layer.Receive(s, new byte[4], ov).Error);
+        Assert.True(layer.Cleanup().IsSuccess); // the lower provider's own final cleanup aborts it, silently
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+
+        // A direct client of the lower provider, which still notifies through the layer's table (STA-7).
+        Assert.Equal(WsaError.Success, lower.Startup(WinsockVersion.V2_2, out _));
+        var (t, peer) = LayerTestKit.Connect(lower, network);
+        Assert.Equal(WsaError.IOPending, lower.Receive(t, new byte[4], ov).Error);
+        peer.Write("ok"u8);
+
+        Assert.Same(layer.LowerUpcalls, lower.Upcalls);
+        Assert.True(ov.Event!.IsSet);
+        Assert.Equal((WsaError.Success, 2), (ov.Error, ov.BytesTransferred));
+    }
+
     /// <summary>
     /// A base provider started by another client of the process, which keeps a connected socket with a pending receive,
     /// and a layer over it started by its own client.
