@@ -32,20 +32,36 @@ namespace WinsockSpi.Layering;
 /// <para><b>Upcalls.</b> The layer passes its own upcall table (<see cref="LowerUpcalls"/>) down when it starts the lower
 /// provider, and that table forwards each upcall to the table most recently given to the layer's
 /// <see cref="Startup"/> (STA-7): a later startup changes where upcalls go without starting the lower provider again.</para>
-/// <para><b>Sockets.</b> The layer passes the lower provider's socket handles through unchanged: it keeps no socket table of
-/// its own, so a handle means the same at every level of the chain. Calls made while the layer's count is 0 fail with
-/// WSANOTINITIALISED in the layer itself, even when the lower provider is started by someone else (STA-8).</para>
+/// <para><b>Sockets.</b> The layer passes the lower provider's socket handles through unchanged, so a handle means the same
+/// at every level of the chain; it only remembers which handles were created through it (by <see cref="Socket"/>,
+/// <see cref="Accept"/> and <see cref="DuplicateSocket"/>) until they are closed. Calls made while the layer's count is
+/// 0 fail with WSANOTINITIALISED in the layer itself, even when the lower provider is started by someone else (STA-8).</para>
 /// <para><b>Cleanup.</b> The final cleanup calls the lower WSPCleanup once per lower startup kept and reports its result
 /// (for example WSAENETDOWN, CLN-11); the layer's own count is released whatever the lower provider answers. A
 /// non-final cleanup only decrements the layer's count (CLN-3). When the client process ends, the layer drops its
 /// count without calling the lower provider, which the process death releases on its own (PRC-2).</para>
+/// <para><b>Final cleanup over a shared lower provider.</b> When the lower provider stays started for other clients
+/// after the layer's lower cleanup, the layer tears down on its own, through the lower provider's SPI, everything that
+/// was created through it, so that its clients see what a final cleanup promises: each socket created through the
+/// layer and still open is set to linger {1,0} and closed, so its peer sees WSAECONNRESET (CLN-6; a duplicate of a
+/// socket the layer did not create is only closed); its pending overlapped operations end with
+/// WSA_OPERATION_ABORTED without any notification (CLN-4: the layer suppresses their notifications in its own upcall
+/// table, reporting a completion routine as not queued so that the overlapped object is free again); blocking calls on
+/// those sockets end with WSAEINTR (CLN-5); and the old handles give WSANOTINITIALISED until the next startup and
+/// WSAENOTSOCK after it (CLN-10). The cleanup returns once this is done and no call on those sockets nor notification
+/// of their operations is still in progress on another thread. A socket creation that races with the final cleanup and
+/// ends after it has its new socket closed at once and fails with WSAEINTR. Sockets of other clients are untouched.
+/// Suppressing needs the lower provider to notify through this layer's upcall table, which holds while no later
+/// startup of the lower provider gave it another table (STA-7); when the lower cleanup is the final one, the lower
+/// provider's own teardown does all of this instead.</para>
 /// <para><b>Thread safety.</b> Every member is thread-safe. One lock guards the counts. It is held across the first
 /// startup's and the final cleanup's work on the lower provider (the lower-table factory, the lower WSPStartup or
 /// WSPCleanup, and their log lines) so that the transitions 0→1 and 1→0 happen once each; it is held across no other
-/// forwarded call, interceptor callback or upcall. A lower cleanup may run user code of other providers (the upcalls of
-/// the peers it resets), so such code must not wait for a thread that is inside this layer's startup or cleanup.</para>
+/// forwarded call, interceptor callback or upcall, nor across the final cleanup's wait for calls still in progress. A
+/// lower cleanup or the teardown above may run user code of other providers (the upcalls of the peers it resets), so
+/// such code must not wait for a thread that is inside this layer's startup or cleanup.</para>
 /// </remarks>
-public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
+public sealed partial class LayeredProvider : IWspProvider, IProcessMember, IDisposable
 {
     private readonly IDisposable? _ownedLower;
     private bool _disposed;
@@ -58,7 +74,6 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
     private readonly WinsockVersion _highest;
     private readonly string _description;
     private readonly ILogger _logger;
-    private WspProcTable? _lower;
     private IUpcalls? _upcalls;
     private int _startupCount;
     private int _lowerStartups;
@@ -196,7 +211,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
     }
 
     /// <summary>Gets whether the layer holds its lower provider started (its count is above 0).</summary>
-    public bool IsLowerStarted => Volatile.Read(ref _lower) is not null;
+    public bool IsLowerStarted => Volatile.Read(ref _epoch) is not null;
 
     /// <summary>Gets the WSPDATA the lower provider returned to the layer's last lower startup that was kept.</summary>
     public WspData LowerData
@@ -288,7 +303,8 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
 
     /// <summary>
     /// WSPCleanup of the layer: drops one startup; the final one cleans the lower provider up as many times as the layer
-    /// started it (LSP-1).
+    /// started it (LSP-1) and, when the lower provider stays started for other clients, tears down the sockets and
+    /// operations created through the layer itself (CLN-4..6, CLN-10; see the remarks of <see cref="LayeredProvider"/>).
     /// </summary>
     /// <returns>
     /// Success; WSANOTINITIALISED when the layer's count is 0 (nothing changes, CLN-2); or, for the final cleanup, the
@@ -299,6 +315,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
         var call = new LayerCall(this, WspEntry.Cleanup, default, 0, null);
         var error = _interceptor?.OnCalling(in call) ?? WsaError.Success;
         bool forwarded = false;
+        Epoch? ended = null;
         if (error == WsaError.Success)
         {
             lock (_lock)
@@ -309,15 +326,15 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
                 }
                 else if (--_startupCount == 0)
                 {
-                    var lower = _lower!;
-                    Volatile.Write(ref _lower, null);
                     forwarded = true;
+                    ended = EndEpoch_NeedsLock(out var sockets);
+                    var lower = ended.Lower;
 
                     // LSP-1: one lower cleanup per lower startup kept; the layer keeps at most one at a time.
                     SpiResult result;
                     try
                     {
-                        result = lower.Cleanup!();
+                        result = lower.Cleanup();
                     }
                     finally
                     {
@@ -325,201 +342,23 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
                     }
 
                     error = result.Error;
-                    LayeringLog.CleanedUpLower(_logger, ProviderId, lower.ProviderId, result);
+                    LayeringLog.CleanedUpLower(_logger, ProviderId, ended.LowerId, result);
+                    TearDown_NeedsLock(lower, sockets);
                 }
 
                 AssertInvariants_NeedsLock();
+            }
+
+            // Outside the lock: a call still on its way out may need the lock (a cleanup from its blocking hook).
+            if (ended is not null)
+            {
+                WaitUntilQuiet(ended);
+                ForgetOperations(ended);
             }
         }
 
         _interceptor?.OnCalled(in call, new LayerCallResult(error, forwarded));
         return error;
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Socket"/>
-    /// <remarks>Forwarded to the lower provider; the lower handle is returned unchanged.</remarks>
-    public SpiResult<SocketHandle> Socket(AddressFamily family, SocketType type, ProtocolType protocol)
-    {
-        var call = new LayerCall(this, WspEntry.Socket, default, 0, null);
-        if (Enter(in call, out var refusal) is not { } lower)
-        {
-            return Refused(in call, refusal);
-        }
-
-        var result = lower.Socket!(family, type, protocol);
-        Leave(in call, new LayerCallResult(result.Error, true, NewSocket: result.GetValueOrDefault(default)));
-        return result;
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.DuplicateSocket"/>
-    /// <remarks>Forwarded to the lower provider; the lower handle is returned unchanged.</remarks>
-    public SpiResult<SocketHandle> DuplicateSocket(SocketHandle socket)
-    {
-        var call = new LayerCall(this, WspEntry.DuplicateSocket, socket, 0, null);
-        if (Enter(in call, out var refusal) is not { } lower)
-        {
-            return Refused(in call, refusal);
-        }
-
-        var result = lower.DuplicateSocket!(socket);
-        Leave(in call, new LayerCallResult(result.Error, true, NewSocket: result.GetValueOrDefault(default)));
-        return result;
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.CloseSocket"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult CloseSocket(SocketHandle socket)
-    {
-        var call = new LayerCall(this, WspEntry.CloseSocket, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.CloseSocket!(socket)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.SetLinger"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult SetLinger(SocketHandle socket, bool enabled, int seconds)
-    {
-        var call = new LayerCall(this, WspEntry.SetLinger, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.SetLinger!(socket, enabled, seconds)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.SetBlocking"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult SetBlocking(SocketHandle socket, bool blocking)
-    {
-        var call = new LayerCall(this, WspEntry.SetBlocking, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.SetBlocking!(socket, blocking)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Bind"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult Bind(SocketHandle socket, EndPoint localEndPoint)
-    {
-        var call = new LayerCall(this, WspEntry.Bind, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Bind!(socket, localEndPoint)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Listen"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult Listen(SocketHandle socket, int backlog)
-    {
-        var call = new LayerCall(this, WspEntry.Listen, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Listen!(socket, backlog)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Accept"/>
-    /// <remarks>Forwarded to the lower provider; the lower handle is returned unchanged.</remarks>
-    public SpiResult<SocketHandle> Accept(SocketHandle socket)
-    {
-        var call = new LayerCall(this, WspEntry.Accept, socket, 0, null);
-        if (Enter(in call, out var refusal) is not { } lower)
-        {
-            return Refused(in call, refusal);
-        }
-
-        var result = lower.Accept!(socket);
-        Leave(in call, new LayerCallResult(result.Error, true, NewSocket: result.GetValueOrDefault(default)));
-        return result;
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Connect"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)
-    {
-        var call = new LayerCall(this, WspEntry.Connect, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Connect!(socket, remoteEndPoint)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Shutdown"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult Shutdown(SocketHandle socket, SocketShutdown how)
-    {
-        var call = new LayerCall(this, WspEntry.Shutdown, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Shutdown!(socket, how)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Send"/>
-    /// <remarks>Forwarded to the lower provider with the same overlapped object and routine; the interceptor sees the byte count.</remarks>
-    public SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-    {
-        var call = new LayerCall(this, WspEntry.Send, socket, data.Length, overlapped);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Send!(socket, data, overlapped, routine)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.Receive"/>
-    /// <remarks>Forwarded to the lower provider with the same overlapped object and routine; the interceptor sees the byte count.</remarks>
-    public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-    {
-        var call = new LayerCall(this, WspEntry.Receive, socket, buffer.Length, overlapped);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.Receive!(socket, buffer, overlapped, routine)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.GetOverlappedResult"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult<int> GetOverlappedResult(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
-    {
-        var call = new LayerCall(this, WspEntry.GetOverlappedResult, socket, 0, overlapped);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.GetOverlappedResult!(socket, overlapped, wait)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.CancelBlockingCall"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult CancelBlockingCall()
-    {
-        var call = new LayerCall(this, WspEntry.CancelBlockingCall, default, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.CancelBlockingCall!()) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.EventSelect"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult EventSelect(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events)
-    {
-        var call = new LayerCall(this, WspEntry.EventSelect, socket, 0, null);
-        return Enter(in call, out var refusal) is { } lower ? Forwarded(in call, lower.EventSelect!(socket, eventObject, events)) : Refused(in call, refusal);
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.EnumNetworkEvents"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult<NetworkEventRecord> EnumNetworkEvents(SocketHandle socket, WsaEvent? resetEvent = null)
-    {
-        var call = new LayerCall(this, WspEntry.EnumNetworkEvents, socket, 0, null);
-        if (Enter(in call, out var refusal) is not { } lower)
-        {
-            return Refused(in call, refusal);
-        }
-
-        var result = lower.EnumNetworkEvents!(socket, resetEvent);
-        Leave(in call, new LayerCallResult(result.Error, true));
-        return result;
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.GetSockName"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult<EndPoint> GetSockName(SocketHandle socket)
-    {
-        var call = new LayerCall(this, WspEntry.GetSockName, socket, 0, null);
-        if (Enter(in call, out var refusal) is not { } lower)
-        {
-            return Refused(in call, refusal);
-        }
-
-        var result = lower.GetSockName!(socket);
-        Leave(in call, new LayerCallResult(result.Error, true));
-        return result;
-    }
-
-    /// <inheritdoc cref="ProviderRuntime.GetPeerName"/>
-    /// <remarks>Forwarded to the lower provider.</remarks>
-    public SpiResult<EndPoint> GetPeerName(SocketHandle socket)
-    {
-        var call = new LayerCall(this, WspEntry.GetPeerName, socket, 0, null);
-        if (Enter(in call, out var refusal) is not { } lower)
-        {
-            return Refused(in call, refusal);
-        }
-
-        var result = lower.GetPeerName!(socket);
-        Leave(in call, new LayerCallResult(result.Error, true));
-        return result;
     }
 
     /// <summary>Shows the layer, its count and its lower startups.</summary>
@@ -559,13 +398,13 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
         // PRC-2: the process is gone; the lower provider is released by the process death itself, not by a cleanup.
         lock (_lock)
         {
-            if (_lower is not null)
+            if (_epoch is not null)
             {
                 _lowerAbandoned++;
+                ForgetOperations(EndEpoch_NeedsLock(out _));
             }
 
             _startupCount = 0;
-            Volatile.Write(ref _lower, null);
         }
     }
 
@@ -604,7 +443,8 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
         }
 
         calledLower = true;
-        var error = table.Startup!(_highest, out var lowerData, _lowerUpcalls);
+        var lower = table.ToProvider();
+        var error = lower.Startup(_highest, out var lowerData, _lowerUpcalls);
         if (error != WsaError.Success)
         {
             _lastLowerStartupError = error;
@@ -616,7 +456,7 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
         if (lowerData.Version < _lowest)
         {
             // STA-5: the layer cannot use the version offered; it still owes the lower provider one cleanup.
-            table.Cleanup!();
+            lower.Cleanup();
             _lowerCleanups++;
             _lastLowerStartupError = WsaError.VersionNotSupported;
             LayeringLog.LowerVersionRejected(_logger, ProviderId, table.ProviderId, lowerData.Version);
@@ -625,98 +465,16 @@ public sealed class LayeredProvider : IWspProvider, IProcessMember, IDisposable
 
         _lastLowerStartupError = WsaError.Success;
         _lowerData = lowerData;
-        Volatile.Write(ref _lower, table);
+        BeginEpoch_NeedsLock(lower, table.ProviderId);
         LayeringLog.StartedLower(_logger, ProviderId, table.ProviderId, lowerData.Version);
         return WsaError.Success;
     }
-
-    /// <summary>
-    /// Lets the interceptor see the call, then gives the lower table; null with the reason when the call is refused: the
-    /// interceptor's code, or WSANOTINITIALISED while the layer's count is 0 (STA-8).
-    /// </summary>
-    private WspProcTable? Enter(in LayerCall call, out WsaError refusal)
-    {
-        refusal = _interceptor?.OnCalling(in call) ?? WsaError.Success;
-        if (refusal != WsaError.Success)
-        {
-            return null;
-        }
-
-        var lower = Volatile.Read(ref _lower);
-        if (lower is null)
-        {
-            refusal = WsaError.NotInitialized;
-        }
-
-        return lower;
-    }
-
-    private WsaError Refused(in LayerCall call, WsaError refusal)
-    {
-        Leave(in call, new LayerCallResult(refusal, false));
-        return refusal;
-    }
-
-    private SpiResult Forwarded(in LayerCall call, SpiResult result)
-    {
-        Leave(in call, new LayerCallResult(result.Error, true));
-        return result;
-    }
-
-    private SpiResult<int> Forwarded(in LayerCall call, SpiResult<int> result)
-    {
-        Leave(in call, new LayerCallResult(result.Error, true, result.GetValueOrDefault(0)));
-        return result;
-    }
-
-    private void Leave(in LayerCall call, in LayerCallResult result) => _interceptor?.OnCalled(in call, in result);
 
     [Conditional("DEBUG")]
     private void AssertInvariants_NeedsLock()
     {
         Debug.Assert(_startupCount >= 0, "The layer's count is never negative.");
-        Debug.Assert((_startupCount > 0) == (_lower is not null), "The lower provider is held started exactly while the layer's count is above 0 (LSP-1).");
-        Debug.Assert(_lowerStartups - _lowerCleanups - _lowerAbandoned == (_lower is null ? 0 : 1), "The layer holds one lower startup while started, none otherwise (LSP-1).");
-    }
-
-    /// <summary>
-    /// The layer's own upcall table, passed down to the lower provider: it shows each upcall to the interceptor and
-    /// forwards it to the table most recently given to the layer's startup (STA-7), or the process's table before that.
-    /// </summary>
-    private sealed class LayerUpcalls(LayeredProvider layer) : IUpcalls
-    {
-        private IUpcalls? Target => Volatile.Read(ref layer._upcalls) ?? layer._fallbackUpcalls;
-
-        public BlockingCallback? QueryBlockingCallback()
-        {
-            layer._interceptor?.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.QueryBlockingCallback, null, WsaError.Success, 0, Environment.CurrentManagedThreadId));
-            return Target?.QueryBlockingCallback();
-        }
-
-        public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
-        {
-            if (layer._interceptor is { } interceptor)
-            {
-                var op = context as WsaOverlapped;
-                interceptor.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.QueueApc, op, op?.Error ?? WsaError.Success, op?.BytesTransferred ?? 0, thread.ManagedThreadId));
-            }
-
-            // Without any client table there is no thread to queue to: as for a process that is gone.
-            return Target?.QueueApc(thread, routine, context) ?? WsaError.InvalidHandle;
-        }
-
-        public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
-        {
-            layer._interceptor?.OnUpcall(new LayerUpcall(layer, LayerUpcallKind.CompleteOverlappedRequest, completion.Overlapped, completion.Error, completion.BytesTransferred, Environment.CurrentManagedThreadId));
-            if (Target is { } target)
-            {
-                return target.CompleteOverlappedRequest(in completion);
-            }
-
-            // No client table yet: do what every client table does with a completion, set the event and post the packet.
-            completion.Event?.Set();
-            completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
-            return WsaError.Success;
-        }
+        Debug.Assert((_startupCount > 0) == (_epoch is not null), "The lower provider is held started exactly while the layer's count is above 0 (LSP-1).");
+        Debug.Assert(_lowerStartups - _lowerCleanups - _lowerAbandoned == (_epoch is null ? 0 : 1), "The layer holds one lower startup while started, none otherwise (LSP-1).");
     }
 }

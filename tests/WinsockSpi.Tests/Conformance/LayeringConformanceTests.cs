@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using NSubstitute;
 using WinsockSpi.Layering;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -153,24 +154,23 @@ public class LayeringConformanceTests
     {
         using var runtime = new ProviderRuntime();
         int lowerCount = 0, overlap = 0;
-        var table = WspProcTable.FromProvider(runtime);
-        var watched = new WspProcTable(table)
+        var watched = Substitute.For<IWspProvider>();
+        watched.Startup(default, out _, default).ReturnsForAnyArgs(call =>
         {
-            Startup = (WinsockVersion requested, out WspData data, IUpcalls? upcalls) =>
+            if (Interlocked.Increment(ref lowerCount) != 1)
             {
-                if (Interlocked.Increment(ref lowerCount) != 1)
-                {
-                    Interlocked.Increment(ref overlap);
-                }
+                Interlocked.Increment(ref overlap);
+            }
 
-                return table.Startup!(requested, out data, upcalls);
-            },
-            Cleanup = () =>
-            {
-                Interlocked.Decrement(ref lowerCount);
-                return table.Cleanup!();
-            },
-        };
+            var error = runtime.Startup(call.ArgAt<WinsockVersion>(0), out var data, call.ArgAt<IUpcalls?>(2));
+            call[1] = data;
+            return error;
+        });
+        watched.Cleanup().Returns(_ =>
+        {
+            Interlocked.Decrement(ref lowerCount);
+            return runtime.Cleanup();
+        });
         var layer = new LayeredProvider(watched);
         const int Threads = 4, Rounds = 2_000;
 
@@ -332,7 +332,7 @@ public class LayeringConformanceTests
     {
         using var runtime = new ProviderRuntime();
         var layer = new LayeredProvider(runtime);
-        var client = new RecordingUpcalls(runtime.Process);
+        var client = LayerTestKit.Upcalls(runtime.Process);
 
         layer.Startup(WinsockVersion.V2_2, out _, client);
 
@@ -347,8 +347,8 @@ public class LayeringConformanceTests
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         var layer = new LayeredProvider(runtime);
-        var first = new RecordingUpcalls(runtime.Process);
-        var second = new RecordingUpcalls(runtime.Process);
+        var first = LayerTestKit.Upcalls(runtime.Process);
+        var second = LayerTestKit.Upcalls(runtime.Process);
         layer.Startup(WinsockVersion.V2_2, out _, first);
         var (s, peer) = LayerTestKit.Connect(layer, network);
 
@@ -359,7 +359,7 @@ public class LayeringConformanceTests
 
         Assert.Equal(1, runtime.StartupCount);
         Assert.Same(layer.LowerUpcalls, runtime.Upcalls);
-        Assert.Equal((0, 1), (first.Completions, second.Completions));
+        Assert.Equal((0, 1), (first.Completions(), second.Completions()));
         Assert.True(ov.Event!.IsSet);
     }
 
@@ -370,7 +370,7 @@ public class LayeringConformanceTests
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         var layer = new LayeredProvider(runtime);
-        var client = new RecordingUpcalls(runtime.Process);
+        var client = LayerTestKit.Upcalls(runtime.Process);
         layer.Startup(WinsockVersion.V2_2, out _, client);
         layer.Startup(WinsockVersion.V2_2, out _);
         var (s, peer) = LayerTestKit.Connect(layer, network);
@@ -379,7 +379,7 @@ public class LayeringConformanceTests
         peer.Write("data"u8);
 
         Assert.Same(client, layer.Upcalls);
-        Assert.Equal(1, client.Completions);
+        Assert.Equal(1, client.Completions());
     }
 
     [Fact]
@@ -389,12 +389,12 @@ public class LayeringConformanceTests
     {
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-        var middleSaw = new RecordingInterceptor();
-        var topSaw = new RecordingInterceptor();
+        var middleSaw = LayerTestKit.Interceptor();
+        var topSaw = LayerTestKit.Interceptor();
         var middle = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = middleSaw });
         var top = new LayeredProvider(middle, new LayeredProviderOptions { Interceptor = topSaw });
-        var first = new RecordingUpcalls(runtime.Process);
-        var second = new RecordingUpcalls(runtime.Process);
+        var first = LayerTestKit.Upcalls(runtime.Process);
+        var second = LayerTestKit.Upcalls(runtime.Process);
         top.Startup(WinsockVersion.V2_2, out _, first);
         top.Startup(WinsockVersion.V2_2, out _, second);
         var (s, peer) = LayerTestKit.Connect(top, network);
@@ -407,7 +407,7 @@ public class LayeringConformanceTests
         Assert.Same(middle.LowerUpcalls, runtime.Upcalls);
         Assert.Same(top.LowerUpcalls, middle.Upcalls);
         Assert.Same(second, top.Upcalls);
-        Assert.Equal((0, 1), (first.Apcs, second.Apcs));
+        Assert.Equal((0, 1), (first.Apcs(), second.Apcs()));
         Assert.Equal(thread, middleSaw.UpcallsOf(LayerUpcallKind.QueueApc).Single().ThreadId);
         Assert.Single(topSaw.UpcallsOf(LayerUpcallKind.QueueApc));
         Assert.Equal(0, ranOn);
@@ -445,11 +445,11 @@ public class LayeringConformanceTests
         var network = new SimulatedNetwork();
         var process = new SimulatedProcess(network);
         using var runtime = new ProviderRuntime(new ProviderOptions { Process = process });
-        var middleSaw = new RecordingInterceptor();
-        var topSaw = new RecordingInterceptor();
+        var middleSaw = LayerTestKit.Interceptor();
+        var topSaw = LayerTestKit.Interceptor();
         var middle = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = middleSaw });
         var top = new LayeredProvider(middle, new LayeredProviderOptions { Interceptor = topSaw });
-        var client = new RecordingUpcalls(process);
+        var client = LayerTestKit.Upcalls(process);
         top.Startup(WinsockVersion.V2_2, out _, client);
         var (s1, peer1) = LayerTestKit.Connect(top, network);
         var (s2, peer2) = LayerTestKit.Connect(top, network);
@@ -465,14 +465,14 @@ public class LayeringConformanceTests
         Assert.True(result.IsSuccess);
         foreach (var saw in new[] { topSaw, middleSaw })
         {
-            Assert.Equal([WspEntry.Startup, WspEntry.Socket, WspEntry.Connect, WspEntry.Socket, WspEntry.Connect, WspEntry.Receive, WspEntry.Receive, WspEntry.Cleanup], saw.Calls.Select(c => c.Call.Entry));
+            Assert.Equal([WspEntry.Startup, WspEntry.Socket, WspEntry.Connect, WspEntry.Socket, WspEntry.Connect, WspEntry.Receive, WspEntry.Receive, WspEntry.Cleanup], saw.Calls().Select(c => c.Call.Entry));
             Assert.All(saw.CallsOf(WspEntry.Receive), c => Assert.Equal(WsaError.IOPending, c.Result.Error));
             Assert.True(saw.CallsOf(WspEntry.Cleanup).Single().Result.Forwarded);
             Assert.Empty(saw.UpcallsOf(LayerUpcallKind.CompleteOverlappedRequest));
             Assert.Empty(saw.UpcallsOf(LayerUpcallKind.QueueApc));
         }
 
-        Assert.Equal((0, 0), (client.Completions, client.Apcs));
+        Assert.Equal((0, 0), (client.Completions(), client.Apcs()));
         Assert.Equal(WsaError.OperationAborted, withEvent.Error);
         Assert.Equal(995, (int)withRoutine.Error);
         Assert.False(withEvent.Event!.IsSet);
@@ -492,11 +492,11 @@ public class LayeringConformanceTests
     {
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-        var middleSaw = new RecordingInterceptor();
-        var topSaw = new RecordingInterceptor();
+        var middleSaw = LayerTestKit.Interceptor();
+        var topSaw = LayerTestKit.Interceptor();
         var middle = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = middleSaw });
         var top = new LayeredProvider(middle, new LayeredProviderOptions { Interceptor = topSaw });
-        var client = new RecordingUpcalls(runtime.Process);
+        var client = LayerTestKit.Upcalls(runtime.Process);
         top.Startup(WinsockVersion.V2_2, out _, client);
         var (s, _) = LayerTestKit.Connect(top, network);
         var ov = new WsaOverlapped(new WsaEvent());
@@ -511,7 +511,7 @@ public class LayeringConformanceTests
             Assert.Equal(WsaError.OperationAborted, upcall.Error);
         }
 
-        Assert.Equal(1, client.Completions);
+        Assert.Equal(1, client.Completions());
         Assert.True(ov.Event!.IsSet);
         Assert.Equal(WsaError.OperationAborted, ov.Error);
     }

@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
+using NSubstitute;
+using WinsockSpi.Layering;
 using WinsockSpi.Network;
+using WinsockSpi.Processes;
 using WinsockSpi.Provider;
-using WinsockSpi.Sockets;
 
 namespace WinsockSpi.Tests.Layering;
 
-/// <summary>Arrangements shared by the layering tests.</summary>
+/// <summary>Arrangements shared by the layering tests, and readers of what the NSubstitute doubles received.</summary>
 internal static class LayerTestKit
 {
     /// <summary>Opens a stream socket through <paramref name="provider"/> and connects it to a new peer listener.</summary>
@@ -17,4 +19,39 @@ internal static class LayerTestKit
         provider.Connect(socket, listener.EndPoint).ThrowIfFailed();
         return (socket, listener.Accept());
     }
+
+    /// <summary>An interceptor that lets every call through and records what it sees.</summary>
+    public static ILayerInterceptor Interceptor() => Substitute.For<ILayerInterceptor>();
+
+    /// <summary>Makes <paramref name="interceptor"/> refuse the calls of <paramref name="entry"/> with <paramref name="error"/>.</summary>
+    public static ILayerInterceptor Refusing(this ILayerInterceptor interceptor, WspEntry entry, WsaError error)
+    {
+        interceptor.OnCalling(Arg.Is<LayerCall>(c => c.Entry == entry)).Returns(error);
+        return interceptor;
+    }
+
+    /// <summary>The process's own upcall table, recording the upcalls that reach it.</summary>
+    public static IUpcalls Upcalls(SimulatedProcess process) => Substitute.ForTypeForwardingTo<IUpcalls, ProcessUpcalls>(process);
+
+    /// <summary>The calls the interceptor saw handled, in order, with their outcomes.</summary>
+    public static IReadOnlyList<(LayerCall Call, LayerCallResult Result)> Calls(this ILayerInterceptor interceptor)
+        => [.. Received(interceptor, nameof(ILayerInterceptor.OnCalled)).Select(a => ((LayerCall)a[0]!, (LayerCallResult)a[1]!))];
+
+    public static IReadOnlyList<(LayerCall Call, LayerCallResult Result)> CallsOf(this ILayerInterceptor interceptor, WspEntry entry)
+        => [.. interceptor.Calls().Where(c => c.Call.Entry == entry)];
+
+    /// <summary>How many calls the interceptor was asked about before they were handled.</summary>
+    public static int CallingCount(this ILayerInterceptor interceptor) => Received(interceptor, nameof(ILayerInterceptor.OnCalling)).Count();
+
+    public static IReadOnlyList<LayerUpcall> UpcallsOf(this ILayerInterceptor interceptor, LayerUpcallKind kind)
+        => [.. Received(interceptor, nameof(ILayerInterceptor.OnUpcall)).Select(a => (LayerUpcall)a[0]!).Where(u => u.Kind == kind)];
+
+    /// <summary>How many completions (WPUCompleteOverlappedRequest) reached the table.</summary>
+    public static int Completions(this IUpcalls upcalls) => Received(upcalls, nameof(IUpcalls.CompleteOverlappedRequest)).Count();
+
+    /// <summary>How many APCs (WPUQueueApc) reached the table.</summary>
+    public static int Apcs(this IUpcalls upcalls) => Received(upcalls, nameof(IUpcalls.QueueApc)).Count();
+
+    private static IEnumerable<object?[]> Received(object substitute, string member)
+        => substitute.ReceivedCalls().Where(c => c.GetMethodInfo().Name == member).Select(c => c.GetArguments());
 }

@@ -118,7 +118,7 @@ public class LayeredProviderTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         runtime.Startup(WinsockVersion.V2_2, out _);
         var (s, _) = LayerTestKit.Connect(runtime, network);
-        var interceptor = new RecordingInterceptor();
+        var interceptor = LayerTestKit.Interceptor();
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
 
         Assert.Equal(WsaError.NotInitialized, layer.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).Error);
@@ -127,8 +127,8 @@ public class LayeredProviderTests
         Assert.Equal(WsaError.NotInitialized, layer.CancelBlockingCall().Error);
 
         Assert.True(runtime.Sockets.Contains(s));
-        Assert.All(interceptor.Calls, c => Assert.False(c.Result.Forwarded));
-        Assert.Equal(4, interceptor.Calls.Count);
+        Assert.All(interceptor.Calls(), c => Assert.False(c.Result.Forwarded));
+        Assert.Equal(4, interceptor.Calls().Count);
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public class LayeredProviderTests
     {
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-        var interceptor = new RecordingInterceptor();
+        var interceptor = LayerTestKit.Interceptor();
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
         layer.Startup(WinsockVersion.V2_2, out _);
         var (s, peer) = LayerTestKit.Connect(layer, network);
@@ -146,16 +146,16 @@ public class LayeredProviderTests
         layer.Receive(s, new byte[10]);
         layer.Cleanup();
 
-        var entries = interceptor.Calls.Select(c => c.Call.Entry).ToArray();
+        var entries = interceptor.Calls().Select(c => c.Call.Entry).ToArray();
         Assert.Equal([WspEntry.Startup, WspEntry.Socket, WspEntry.Connect, WspEntry.Send, WspEntry.Receive, WspEntry.Cleanup], entries);
-        Assert.Equal(interceptor.Calls.Count, interceptor.CallingCount);
+        Assert.Equal(interceptor.Calls().Count, interceptor.CallingCount());
         var socketCall = interceptor.CallsOf(WspEntry.Socket).Single();
         Assert.Equal(s, socketCall.Result.NewSocket);
         var send = interceptor.CallsOf(WspEntry.Send).Single();
         Assert.Equal((s, 7, 7, true), (send.Call.Socket, send.Call.Length, send.Result.Bytes, send.Result.Forwarded));
         var receive = interceptor.CallsOf(WspEntry.Receive).Single();
         Assert.Equal((10, 3), (receive.Call.Length, receive.Result.Bytes));
-        Assert.All(interceptor.Calls, c => Assert.Same(layer, c.Call.Layer));
+        Assert.All(interceptor.Calls(), c => Assert.Same(layer, c.Call.Layer));
         Assert.True(interceptor.CallsOf(WspEntry.Cleanup).Single().Result.Forwarded);
         Assert.True(interceptor.CallsOf(WspEntry.Startup).Single().Result.Forwarded);
     }
@@ -164,7 +164,7 @@ public class LayeredProviderTests
     public void Interceptor_SeesOnlyTheFirstStartupAndTheFinalCleanupForwarded()
     {
         using var runtime = new ProviderRuntime();
-        var interceptor = new RecordingInterceptor();
+        var interceptor = LayerTestKit.Interceptor();
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
 
         layer.Startup(WinsockVersion.V2_2, out _);
@@ -172,7 +172,7 @@ public class LayeredProviderTests
         layer.Cleanup();
         layer.Cleanup();
 
-        Assert.Equal([true, false, false, true], interceptor.Calls.Select(c => c.Result.Forwarded));
+        Assert.Equal([true, false, false, true], interceptor.Calls().Select(c => c.Result.Forwarded));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public class LayeredProviderTests
     {
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-        var interceptor = new RecordingInterceptor { RefuseEntry = WspEntry.Send, Refusal = WsaError.AccessDenied };
+        var interceptor = LayerTestKit.Interceptor().Refusing(WspEntry.Send, WsaError.AccessDenied);
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
         layer.Startup(WinsockVersion.V2_2, out _);
         var (s, peer) = LayerTestKit.Connect(layer, network);
@@ -197,7 +197,7 @@ public class LayeredProviderTests
     public void Interceptor_RefusingStartup_ChangesNoCount()
     {
         using var runtime = new ProviderRuntime();
-        var interceptor = new RecordingInterceptor { RefuseEntry = WspEntry.Startup, Refusal = WsaError.SystemNotReady };
+        var interceptor = LayerTestKit.Interceptor().Refusing(WspEntry.Startup, WsaError.SystemNotReady);
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
 
         Assert.Equal(WsaError.SystemNotReady, layer.Startup(WinsockVersion.V2_2, out var data));
@@ -212,11 +212,10 @@ public class LayeredProviderTests
     public void Interceptor_RefusingCleanup_KeepsTheCount()
     {
         using var runtime = new ProviderRuntime();
-        var interceptor = new RecordingInterceptor();
+        var interceptor = LayerTestKit.Interceptor();
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
         layer.Startup(WinsockVersion.V2_2, out _);
-        interceptor.RefuseEntry = WspEntry.Cleanup;
-        interceptor.Refusal = WsaError.InProgress;
+        interceptor.Refusing(WspEntry.Cleanup, WsaError.InProgress);
 
         Assert.Equal(WsaError.InProgress, layer.Cleanup().Error);
 
@@ -307,7 +306,7 @@ public class LayeredProviderTests
         var network = new SimulatedNetwork();
         var process = new SimulatedProcess(network);
         var runtime = new ProviderRuntime(new ProviderOptions { Process = process });
-        var interceptor = new RecordingInterceptor();
+        var interceptor = LayerTestKit.Interceptor();
         var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
         layer.Startup(WinsockVersion.V2_2, out _);
         layer.Startup(WinsockVersion.V2_2, out _);

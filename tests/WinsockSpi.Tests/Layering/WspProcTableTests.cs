@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using NSubstitute;
 using WinsockSpi.Layering;
 using WinsockSpi.Network;
 using WinsockSpi.Provider;
@@ -22,7 +23,7 @@ public class WspProcTableTests
         Assert.Equal(runtime.ProviderId, table.ProviderId);
         foreach (var entry in Enum.GetValues<WspEntry>())
         {
-            Assert.NotNull(table.GetEntry(entry));
+            Assert.True(table.HasEntry(entry));
         }
     }
 
@@ -46,7 +47,7 @@ public class WspProcTableTests
 
         Assert.False(table.IsComplete);
         Assert.Equal([entry.ToString()], table.MissingEntries);
-        Assert.Null(table.GetEntry(entry));
+        Assert.False(table.HasEntry(entry));
         Assert.True(complete.IsComplete);
         Assert.Equal(complete.ProviderId, table.ProviderId);
     }
@@ -56,7 +57,7 @@ public class WspProcTableTests
     {
         using var runtime = new ProviderRuntime();
 
-        var table = WspProcTable.FromProvider(runtime).Without("Send").Without(nameof(WspProcTable.Cleanup));
+        var table = WspProcTable.FromProvider(runtime).Without("Send").Without(nameof(IWspProvider.Cleanup));
 
         Assert.Equal(["Cleanup", "Send"], table.MissingEntries);
     }
@@ -83,17 +84,19 @@ public class WspProcTableTests
     }
 
     [Fact]
-    public void CopyConstructor_WithInitializer_ReplacesOrClearsEntries()
+    public void Without_KeepsTheOtherEntries_AndAReplacedEntryIsTheProvidersOwn()
     {
-        using var runtime = new ProviderRuntime();
-        var complete = WspProcTable.FromProvider(runtime);
-        WspCancelBlockingCallProc replacement = () => WsaError.InvalidArgument;
+        // An entry is replaced by building the table from a provider whose member does something else.
+        var replacing = Substitute.For<IWspProvider>();
+        replacing.CancelBlockingCall().Returns(WsaError.InvalidArgument);
+        var complete = WspProcTable.FromProvider(replacing);
 
-        var table = new WspProcTable(complete) { Receive = null, CancelBlockingCall = replacement };
+        var table = complete.Without(WspEntry.Receive);
 
         Assert.Equal(["Receive"], table.MissingEntries);
-        Assert.Same(replacement, table.CancelBlockingCall);
-        Assert.Same(complete.Send, table.Send);
+        Assert.Equal(WsaError.InvalidArgument, complete.ToProvider().CancelBlockingCall().Error);
+        Assert.True(table.HasEntry(WspEntry.Send));
+        Assert.Same(replacing, complete.ToProvider());
     }
 
     [Fact]
@@ -134,5 +137,39 @@ public class WspProcTableTests
         var table = new WspProcTable { ProviderId = Guid.NewGuid() }.Without(WspEntry.Send);
 
         Assert.Contains("missing Startup", table.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WspEntry_NamesEveryMemberOfIWspProvider_InTheirOrder()
+    {
+        var members = typeof(IWspProvider).GetMethods().Where(m => !m.IsSpecialName).Select(m => m.Name);
+
+        Assert.Equal(members, Enum.GetNames<WspEntry>());
+    }
+
+    [Fact]
+    public void Layer_ForwardsEveryEntryOfIWspProvider_UnderItsOwnName()
+    {
+        var lower = Substitute.For<IWspProvider>();
+        lower.Startup(default, out _, default).ReturnsForAnyArgs(call =>
+        {
+            call[1] = new WspData(WinsockVersion.V2_2, WinsockVersion.V2_2, "lower");
+            return WsaError.Success;
+        });
+        var saw = LayerTestKit.Interceptor();
+        var layer = new LayeredProvider(lower, new LayeredProviderOptions { Interceptor = saw });
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _));
+
+        foreach (var method in typeof(IWspProvider).GetMethods().Where(m => !m.IsSpecialName && m.Name is not (nameof(IWspProvider.Startup) or nameof(IWspProvider.Cleanup))))
+        {
+            lower.ClearReceivedCalls();
+            var args = method.GetParameters().Select(p => p.ParameterType.IsValueType ? Activator.CreateInstance(p.ParameterType) : null).ToArray();
+
+            method.Invoke(layer, args);
+
+            Assert.Equal([method.Name], lower.ReceivedCalls().Select(c => c.GetMethodInfo().Name));
+            var (call, result) = saw.Calls()[^1];
+            Assert.Equal((method.Name, true), (call.Entry.ToString(), result.Forwarded));
+        }
     }
 }
