@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-
 using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Docs;

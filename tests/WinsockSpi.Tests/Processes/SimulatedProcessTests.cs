@@ -1,6 +1,7 @@
 using WinsockSpi.Network;
 using WinsockSpi.Processes;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using WinsockSpi.Tests.TestKit;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Processes;
 
@@ -47,7 +48,7 @@ public sealed class SimulatedProcessTests
         using var queued = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         int ran = 0;
-        var other = OnOtherThread(() =>
+        var other = Start(() =>
         {
             var self = WsaThreadId.Current;
             process.QueueApc(self, _ => ran++, null);
@@ -114,7 +115,7 @@ public sealed class SimulatedProcessTests
         var me = WsaThreadId.Current;
         int ranOn = 0;
 
-        var queuer = OnOtherThread(() => process.QueueApc(me, _ => ranOn = Environment.CurrentManagedThreadId, null));
+        var queuer = Start(() => process.QueueApc(me, _ => ranOn = Environment.CurrentManagedThreadId, null));
         int ran = process.AlertableWait(WaitLimit);
         Assert.Equal(WsaError.Success, Join(queuer));
 
@@ -130,7 +131,7 @@ public sealed class SimulatedProcessTests
         using var ready = new ManualResetEventSlim();
         WsaThreadId? workerThread = null;
         var ranOn = new System.Collections.Concurrent.ConcurrentBag<int>();
-        var worker = OnOtherThread(() =>
+        var worker = Start(() =>
         {
             workerThread = WsaThreadId.Current;
             ready.Set();
@@ -172,7 +173,7 @@ public sealed class SimulatedProcessTests
     {
         var process = new SimulatedProcess();
         using var ready = new ManualResetEventSlim();
-        var waiter = OnOtherThread(() =>
+        var waiter = Start(() =>
         {
             // Make sure the worker's queue exists before it waits, so the terminate must wake it.
             process.QueueApc(WsaThreadId.Current, _ => { }, null);

@@ -5,7 +5,7 @@ using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 using WinsockSpi.Tests.TestKit;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Provider;
 
@@ -20,7 +20,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Receive_LessWaitingThanAsked_ReturnsWhatWaits()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         peer.Write("abc"u8);
         var buffer = new byte[100];
@@ -34,7 +34,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Receive_SmallBuffer_ReadsTheStreamInPieces()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         peer.Write("0123456789"u8);
         var got = new List<byte>();
@@ -55,7 +55,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void PendingReceive_SmallerThanTheWrite_LeavesTheRestForTheNextReceive()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var first = new byte[3];
         var ov = new WsaOverlapped();
@@ -74,7 +74,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Trait("Rule", "OVL-8")]
     public void Receive_AfterGracefulClose_ReturnsZeroEveryTime()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         peer.Write("xy"u8);
         peer.Close();
@@ -89,7 +89,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Receive_AfterShutdownOfReceiving_FailsWithShutdown()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         peer.Write("ignored"u8);
 
@@ -103,7 +103,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Send_AfterShutdownOfSending_FailsWithShutdown_AndThePeerSeesFin()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
 
         h.Runtime.Shutdown(s, SocketShutdown.Send).ThrowIfFailed();
@@ -118,7 +118,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void ShutdownBoth_FailsBothDirections()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
 
         h.Runtime.Shutdown(s, SocketShutdown.Both).ThrowIfFailed();
@@ -131,7 +131,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void DataCalls_BeforeConnect_FailWithNotConnected()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
 
         Assert.Equal(WsaError.NotConnected, h.Runtime.Receive(s, new byte[1]).Error);
@@ -145,7 +145,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Connect_WithoutAListener_FailsWithConnectionRefused_AndTheSocketMayConnectLater()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
 
         Assert.Equal(WsaError.ConnectionRefused, h.Runtime.Connect(s, new IPEndPoint(IPAddress.Loopback, 9)).Error);
@@ -159,7 +159,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Connect_Twice_FailsWithIsConnected()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
 
         Assert.Equal(WsaError.IsConnected, h.Runtime.Connect(s, h.Listener.EndPoint).Error);
@@ -168,7 +168,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void Connect_NonBlocking_ReturnsWouldBlockButTheConnectionIsMade()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
         h.Runtime.SetBlocking(s, false).ThrowIfFailed();
 
@@ -182,7 +182,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void NonBlockingReceive_WithNothingWaiting_FailsWithWouldBlock()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         h.Runtime.SetBlocking(s, false).ThrowIfFailed();
 
@@ -194,7 +194,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void DatagramSocket_DataCallsFailWithOperationNotSupported()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
 
         Assert.Equal(WsaError.OperationNotSupported, h.Runtime.Send(s, new byte[1]).Error);
@@ -205,7 +205,7 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void SocketInfo_ReportsUnsentBytesAndPendingOperations()
     {
-        using var h = new DataPathHarness(sendBufferSize: 4);
+        using var h = new ProviderHarness(sendBufferSize: 4);
         var (s, peer) = h.Connect();
         Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, new byte[6], new WsaOverlapped()).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[6], new WsaOverlapped()).Error);
@@ -246,7 +246,7 @@ public sealed class ProviderRuntimeDataPathTests
         var listener = pair.Listen();
         var endPoint = pair.B.GetSockName(listener).Value;
 
-        var acceptor = OnOtherThread(() => pair.B.Accept(listener));
+        var acceptor = Start(() => pair.B.Accept(listener));
         SpinUntil(() => pair.B.Operations.BlockedCallCount == 1, "the accept blocks");
         var client = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         pair.A.Connect(client, endPoint).ThrowIfFailed();
@@ -307,7 +307,7 @@ public sealed class ProviderRuntimeDataPathTests
         var buffer = new byte[8];
         Assert.Equal(WsaError.IOPending, pair.B.Receive(server, buffer, ov).Error);
 
-        Join(OnOtherThread(() => pair.A.Send(client, "across"u8.ToArray()).ThrowIfFailed()));
+        Join(Start(() => pair.A.Send(client, "across"u8.ToArray()).ThrowIfFailed()));
 
         Assert.True(ev.Wait(WaitLimit));
         Assert.Equal(6, ov.BytesTransferred);
@@ -399,7 +399,7 @@ public sealed class ProviderRuntimeDataPathTests
         var (client, server) = pair.Connect();
         var data = Enumerable.Range(0, 2000).Select(i => (byte)(i % 251)).ToArray();
 
-        var sender = OnOtherThread(() => pair.A.Send(client, data));
+        var sender = Start(() => pair.A.Send(client, data));
         var got = new List<byte>();
         var buffer = new byte[37];
         while (got.Count < data.Length)
