@@ -223,91 +223,97 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void SocketToSocket_BindListenAcceptConnect_DataFlowsBothWays()
     {
-        using var pair = new ProviderPair();
-        var (client, server) = pair.Connect();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var (client, server) = a.ConnectTo(b);
 
-        Assert.Equal(5, pair.A.Send(client, "hello"u8.ToArray()).Value);
+        Assert.Equal(5, a.Runtime.Send(client, "hello"u8.ToArray()).Value);
         var buffer = new byte[16];
-        Assert.Equal(5, pair.B.Receive(server, buffer).Value);
+        Assert.Equal(5, b.Runtime.Receive(server, buffer).Value);
         Assert.Equal("hello"u8.ToArray(), buffer[..5]);
 
-        Assert.Equal(6, pair.B.Send(server, "world!"u8.ToArray()).Value);
-        Assert.Equal(6, pair.A.Receive(client, buffer).Value);
+        Assert.Equal(6, b.Runtime.Send(server, "world!"u8.ToArray()).Value);
+        Assert.Equal(6, a.Runtime.Receive(client, buffer).Value);
         Assert.Equal("world!"u8.ToArray(), buffer[..6]);
 
-        Assert.Equal(pair.A.GetSockName(client).Value, pair.B.GetPeerName(server).Value);
-        Assert.Equal(pair.B.GetSockName(server).Value, pair.A.GetPeerName(client).Value);
+        Assert.Equal(a.Runtime.GetSockName(client).Value, b.Runtime.GetPeerName(server).Value);
+        Assert.Equal(b.Runtime.GetSockName(server).Value, a.Runtime.GetPeerName(client).Value);
     }
 
     [Fact]
     public void SocketToSocket_BlockingAccept_IsReleasedByAConnectFromAnotherThread()
     {
-        using var pair = new ProviderPair();
-        var listener = pair.Listen();
-        var endPoint = pair.B.GetSockName(listener).Value;
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var listener = b.Listen();
+        var endPoint = b.Runtime.GetSockName(listener).Value;
 
-        var acceptor = Start(() => pair.B.Accept(listener));
-        SpinUntil(() => pair.B.Operations.BlockedCallCount == 1, "the accept blocks");
-        var client = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        pair.A.Connect(client, endPoint).ThrowIfFailed();
+        var acceptor = Start(() => b.Runtime.Accept(listener));
+        SpinUntil(() => b.Runtime.Operations.BlockedCallCount == 1, "the accept blocks");
+        var client = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        a.Runtime.Connect(client, endPoint).ThrowIfFailed();
         var server = Join(acceptor).ThrowIfFailed();
 
-        pair.A.Send(client, "ping"u8.ToArray()).ThrowIfFailed();
-        Assert.Equal(4, pair.B.Receive(server, new byte[8]).Value);
-        Assert.Equal(0, pair.B.Operations.BlockedCallCount);
+        a.Runtime.Send(client, "ping"u8.ToArray()).ThrowIfFailed();
+        Assert.Equal(4, b.Runtime.Receive(server, new byte[8]).Value);
+        Assert.Equal(0, b.Runtime.Operations.BlockedCallCount);
     }
 
     [Fact]
     public void SocketToSocket_NonBlockingAccept_WithNothingWaiting_FailsWithWouldBlock()
     {
-        using var pair = new ProviderPair();
-        var listener = pair.Listen();
-        pair.B.SetBlocking(listener, false).ThrowIfFailed();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var listener = b.Listen();
+        b.Runtime.SetBlocking(listener, false).ThrowIfFailed();
 
-        Assert.Equal(WsaError.WouldBlock, pair.B.Accept(listener).Error);
+        Assert.Equal(WsaError.WouldBlock, b.Runtime.Accept(listener).Error);
 
-        var client = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        pair.A.Connect(client, pair.B.GetSockName(listener).Value).ThrowIfFailed();
-        Assert.True(pair.B.Accept(listener).IsSuccess);
-        Assert.Equal(WsaError.WouldBlock, pair.B.Accept(listener).Error);
+        var client = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        a.Runtime.Connect(client, b.Runtime.GetSockName(listener).Value).ThrowIfFailed();
+        Assert.True(b.Runtime.Accept(listener).IsSuccess);
+        Assert.Equal(WsaError.WouldBlock, b.Runtime.Accept(listener).Error);
     }
 
     [Fact]
     public void SocketToSocket_AcceptOnASocketNotListening_FailsWithInvalidArgument()
     {
-        using var pair = new ProviderPair();
-        var s = pair.B.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var s = b.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
 
-        Assert.Equal(WsaError.InvalidArgument, pair.B.Accept(s).Error);
-        Assert.Equal(WsaError.InvalidArgument, pair.B.Listen(s, 1).Error);
+        Assert.Equal(WsaError.InvalidArgument, b.Runtime.Accept(s).Error);
+        Assert.Equal(WsaError.InvalidArgument, b.Runtime.Listen(s, 1).Error);
     }
 
     [Fact]
     public void SocketToSocket_FullBacklog_RefusesFurtherConnects()
     {
-        using var pair = new ProviderPair();
-        var listener = pair.Listen(backlog: 1);
-        var endPoint = pair.B.GetSockName(listener).Value;
-        var first = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        var second = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var listener = b.Listen(backlog: 1);
+        var endPoint = b.Runtime.GetSockName(listener).Value;
+        var first = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        var second = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
 
-        Assert.True(pair.A.Connect(first, endPoint).IsSuccess);
-        Assert.Equal(WsaError.ConnectionRefused, pair.A.Connect(second, endPoint).Error);
+        Assert.True(a.Runtime.Connect(first, endPoint).IsSuccess);
+        Assert.Equal(WsaError.ConnectionRefused, a.Runtime.Connect(second, endPoint).Error);
 
-        Assert.True(pair.B.Accept(listener).IsSuccess);
+        Assert.True(b.Runtime.Accept(listener).IsSuccess);
     }
 
     [Fact]
     public void SocketToSocket_OverlappedReceive_CompletesWhenTheOtherSocketSendsFromAnotherThread()
     {
-        using var pair = new ProviderPair();
-        var (client, server) = pair.Connect();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var (client, server) = a.ConnectTo(b);
         var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
         var buffer = new byte[8];
-        Assert.Equal(WsaError.IOPending, pair.B.Receive(server, buffer, ov).Error);
+        Assert.Equal(WsaError.IOPending, b.Runtime.Receive(server, buffer, ov).Error);
 
-        Join(Start(() => pair.A.Send(client, "across"u8.ToArray()).ThrowIfFailed()));
+        Join(Start(() => a.Runtime.Send(client, "across"u8.ToArray()).ThrowIfFailed()));
 
         Assert.True(ev.Wait(WaitLimit));
         Assert.Equal(6, ov.BytesTransferred);
@@ -318,15 +324,16 @@ public sealed class ProviderRuntimeDataPathTests
     [Trait("Rule", "OVL-9")]
     public void SocketToSocket_SendPendsUntilTheOtherSocketReceives()
     {
-        using var pair = new ProviderPair(sendBufferSize: 4);
-        var (client, server) = pair.Connect();
+        using var a = new ProviderHarness(sendBufferSize: 4);
+        using var b = new ProviderHarness(network: a.Network, sendBufferSize: 4);
+        var (client, server) = a.ConnectTo(b);
         var ov = new WsaOverlapped(new WsaEvent());
 
-        Assert.Equal(WsaError.IOPending, pair.A.Send(client, "abcdefgh"u8.ToArray(), ov).Error);
+        Assert.Equal(WsaError.IOPending, a.Runtime.Send(client, "abcdefgh"u8.ToArray(), ov).Error);
         var got = new byte[8];
-        Assert.Equal(4, pair.B.Receive(server, got).Value);
+        Assert.Equal(4, b.Runtime.Receive(server, got).Value);
         Assert.True(ov.IsCompleted);
-        Assert.Equal(4, pair.B.Receive(server, got.AsSpan(4).ToArray()).Value);
+        Assert.Equal(4, b.Runtime.Receive(server, got.AsSpan(4).ToArray()).Value);
 
         Assert.Equal(8, ov.BytesTransferred);
         Assert.Equal(1, ov.Event!.SetCount);
@@ -336,15 +343,16 @@ public sealed class ProviderRuntimeDataPathTests
     [Trait("Rule", "OVL-8")]
     public void SocketToSocket_ShutdownOfSending_TheOtherReceivesZero()
     {
-        using var pair = new ProviderPair();
-        var (client, server) = pair.Connect();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var (client, server) = a.ConnectTo(b);
         var ov = new WsaOverlapped(new WsaEvent());
-        Assert.Equal(WsaError.IOPending, pair.B.Receive(server, new byte[8], ov).Error);
+        Assert.Equal(WsaError.IOPending, b.Runtime.Receive(server, new byte[8], ov).Error);
 
-        pair.A.Shutdown(client, SocketShutdown.Send).ThrowIfFailed();
+        a.Runtime.Shutdown(client, SocketShutdown.Send).ThrowIfFailed();
 
         Assert.Equal((OperationStatus.Completed, 0), (ov.Status, ov.BytesTransferred));
-        Assert.Equal(0, pair.B.Receive(server, new byte[8]).Value);
+        Assert.Equal(0, b.Runtime.Receive(server, new byte[8]).Value);
     }
 
     [Fact]
@@ -352,15 +360,16 @@ public sealed class ProviderRuntimeDataPathTests
     [Trait("Rule", "CLS-5")]
     public void SocketToSocket_HardClose_TheOthersPendingReceiveFailsWithConnectionReset()
     {
-        using var pair = new ProviderPair();
-        var (client, server) = pair.Connect();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var (client, server) = a.ConnectTo(b);
         var port = new CompletionPort();
-        port.Associate(pair.B, server, 4).ThrowIfFailed();
+        port.Associate(b.Runtime, server, 4).ThrowIfFailed();
         var ov = new WsaOverlapped();
-        Assert.Equal(WsaError.IOPending, pair.B.Receive(server, new byte[8], ov).Error);
+        Assert.Equal(WsaError.IOPending, b.Runtime.Receive(server, new byte[8], ov).Error);
 
-        pair.A.SetLinger(client, enabled: true, seconds: 0).ThrowIfFailed();
-        pair.A.CloseSocket(client).ThrowIfFailed();
+        a.Runtime.SetLinger(client, enabled: true, seconds: 0).ThrowIfFailed();
+        a.Runtime.CloseSocket(client).ThrowIfFailed();
 
         Assert.Equal(WsaError.ConnectionReset, ov.Error);
         Assert.True(port.TryDequeue(out var packet));
@@ -370,95 +379,49 @@ public sealed class ProviderRuntimeDataPathTests
     [Fact]
     public void SocketToSocket_ListeningEndPoint_IsInUseForOthers()
     {
-        using var pair = new ProviderPair();
-        var listener = pair.Listen();
-        var endPoint = (IPEndPoint)pair.B.GetSockName(listener).Value;
-        var other = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var listener = b.Listen();
+        var endPoint = (IPEndPoint)b.Runtime.GetSockName(listener).Value;
+        var other = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
 
-        Assert.Equal(WsaError.AddressAlreadyInUse, pair.A.Bind(other, endPoint).Error);
-        Assert.Throws<ArgumentException>(() => pair.Network.Listen(endPoint));
+        Assert.Equal(WsaError.AddressAlreadyInUse, a.Runtime.Bind(other, endPoint).Error);
+        Assert.Throws<ArgumentException>(() => a.Network.Listen(endPoint));
     }
 
     [Fact]
     public void SocketToSocket_ClosingTheListener_RefusesLaterConnects()
     {
-        using var pair = new ProviderPair();
-        var listener = pair.Listen();
-        var endPoint = pair.B.GetSockName(listener).Value;
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
+        var listener = b.Listen();
+        var endPoint = b.Runtime.GetSockName(listener).Value;
 
-        pair.B.CloseSocket(listener).ThrowIfFailed();
+        b.Runtime.CloseSocket(listener).ThrowIfFailed();
 
-        var client = pair.A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        Assert.Equal(WsaError.ConnectionRefused, pair.A.Connect(client, endPoint).Error);
+        var client = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        Assert.Equal(WsaError.ConnectionRefused, a.Runtime.Connect(client, endPoint).Error);
     }
 
     [Fact]
     public void SocketToSocket_ManyMessagesEachWay_ArriveInOrder()
     {
-        using var pair = new ProviderPair(sendBufferSize: 64);
-        var (client, server) = pair.Connect();
+        using var a = new ProviderHarness(sendBufferSize: 64);
+        using var b = new ProviderHarness(network: a.Network, sendBufferSize: 64);
+        var (client, server) = a.ConnectTo(b);
         var data = Enumerable.Range(0, 2000).Select(i => (byte)(i % 251)).ToArray();
 
-        var sender = Start(() => pair.A.Send(client, data));
+        var sender = Start(() => a.Runtime.Send(client, data));
         var got = new List<byte>();
         var buffer = new byte[37];
         while (got.Count < data.Length)
         {
-            int n = pair.B.Receive(server, buffer).ThrowIfFailed();
+            int n = b.Runtime.Receive(server, buffer).ThrowIfFailed();
             Assert.True(n > 0);
             got.AddRange(buffer[..n]);
         }
 
         Assert.Equal(data.Length, Join(sender).Value);
         Assert.Equal(data, got);
-    }
-
-    /// <summary>Two started providers, each in its own process, on one network: A connects, B listens.</summary>
-    private sealed class ProviderPair : IDisposable
-    {
-        public ProviderPair(int sendBufferSize = 64 * 1024)
-        {
-            A = new ProviderRuntime(new ProviderOptions { Network = Network, SendBufferSize = sendBufferSize });
-            B = new ProviderRuntime(new ProviderOptions { Network = Network, SendBufferSize = sendBufferSize });
-            Assert.Equal(WsaError.Success, A.Startup(WinsockVersion.V2_2, out _));
-            Assert.Equal(WsaError.Success, B.Startup(WinsockVersion.V2_2, out _));
-            Assert.NotSame(A.Process, B.Process);
-        }
-
-        public SimulatedNetwork Network { get; } = new();
-
-        public ProviderRuntime A { get; }
-
-        public ProviderRuntime B { get; }
-
-        public SocketHandle Listen(int backlog = 5)
-        {
-            var listener = B.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-            B.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
-            B.Listen(listener, backlog).ThrowIfFailed();
-            return listener;
-        }
-
-        public (SocketHandle Client, SocketHandle Server) Connect()
-        {
-            var listener = Listen();
-            var client = A.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-            A.Connect(client, B.GetSockName(listener).Value).ThrowIfFailed();
-            return (client, B.Accept(listener).ThrowIfFailed());
-        }
-
-        public void Dispose()
-        {
-            try
-            {
-                A.ValidateInvariants();
-                B.ValidateInvariants();
-            }
-            finally
-            {
-                A.Dispose();
-                B.Dispose();
-            }
-        }
     }
 }

@@ -165,6 +165,28 @@ internal sealed partial class ProviderHarness : IDisposable
         return s;
     }
 
+    /// <summary>Creates a socket bound to a free port and listening with <paramref name="backlog"/>.</summary>
+    /// <param name="backlog">The listen backlog.</param>
+    /// <returns>The listening socket.</returns>
+    public SocketHandle Listen(int backlog = 5) => ListenOnFreePort(backlog, out _);
+
+    /// <summary>
+    /// Makes a connected pair between two providers: <paramref name="server"/> listens on a free port and accepts, this
+    /// harness's provider connects. Give the server harness this harness's <see cref="Network"/>.
+    /// </summary>
+    /// <param name="server">The accepting side; this harness itself for a pair inside one provider.</param>
+    /// <returns>The connecting socket (in this provider) and the accepted one (in the server's).</returns>
+    /// <exception cref="HarnessAssertionException">The accept did not return within <see cref="TestThreads.WaitLimit"/>.</exception>
+    public (SocketHandle Client, SocketHandle Server) ConnectTo(ProviderHarness server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        var listener = server.ListenOnFreePort(5, out var endPoint);
+        var client = NewSocket();
+        Runtime.Connect(client, endPoint).ThrowIfFailed();
+        var accepted = TestThreads.RunBounded(() => server.Runtime.Accept(listener), "the accept of a connection already queued").ThrowIfFailed();
+        return (client, accepted);
+    }
+
     /// <summary>Sends <paramref name="count"/> pattern bytes that the peer has not read yet (they fit the buffers).</summary>
     /// <param name="s">A connected socket.</param>
     /// <param name="count">The number of bytes.</param>

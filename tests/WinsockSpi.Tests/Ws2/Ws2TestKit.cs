@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using WinsockSpi.Network;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
+using WinsockSpi.Tests.TestKit;
 using WinsockSpi.Ws2;
 using static WinsockSpi.Ws2.Ws2Constants;
 
@@ -10,7 +11,8 @@ namespace WinsockSpi.Tests.Ws2;
 
 /// <summary>
 /// One process with its Ws2 layer over a catalog whose base provider is a <see cref="CountingProvider"/>; a second
-/// provider id is available for tests that need two providers. Disposing terminates the process.
+/// provider id is available for tests that need two providers. Disposing checks the invariants of every provider
+/// loaded, then terminates the process.
 /// </summary>
 internal sealed class Ws2TestKit : IDisposable
 {
@@ -66,5 +68,26 @@ internal sealed class Ws2TestKit : IDisposable
         return (src, dst);
     }
 
-    public void Dispose() => Process.Terminate();
+    /// <summary>Checks the invariants of every provider the catalog loaded, then ends the process (which unloads them).</summary>
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var load in Base.Loads.Concat(Second.Loads))
+            {
+                try
+                {
+                    load.Inner.ValidateInvariants();
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new HarnessAssertionException($"The invariants of {load.Inner} do not hold: {e.Message}", e);
+                }
+            }
+        }
+        finally
+        {
+            Process.Terminate();
+        }
+    }
 }
