@@ -1,7 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Testing;
 using NSubstitute;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -191,22 +189,15 @@ public class RobustnessTests
         ProviderRuntime? runtime = null;
         bool lockFreeWhileLogging = true;
         int records = 0;
-        var logs = FakeLogCollector.Create(new FakeLogCollectorOptions
+        using var factory = TestLogging.CreateFactory(out var logs, onRecord: _ =>
         {
-            // The formatter runs on the logging thread for every record: it asks another thread to take the lock.
-            OutputFormatter = record =>
+            // Runs on the logging thread for every record: another thread must be able to take the lock meanwhile.
+            Interlocked.Increment(ref records);
+            if (Volatile.Read(ref runtime) is { } r)
             {
-                Interlocked.Increment(ref records);
-                if (Volatile.Read(ref runtime) is { } r)
-                {
-                    lockFreeWhileLogging &= Task.Run(() => r.StartupCount).Wait(WaitLimit);
-                }
-
-                return string.Empty;
-            },
-            OutputSink = _ => { },
+                lockFreeWhileLogging &= Task.Run(() => r.StartupCount).Wait(WaitLimit);
+            }
         });
-        using var factory = new LoggerFactory([new FakeLoggerProvider(logs)], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
         runtime = new ProviderRuntime(new ProviderOptions { MaxSockets = 1, LoggerFactory = factory });
         runtime.Startup(WinsockVersion.V2_2, out _);
         var s = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();

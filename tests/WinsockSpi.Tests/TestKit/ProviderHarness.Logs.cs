@@ -27,7 +27,7 @@ internal sealed partial class ProviderHarness
     /// <returns>The records.</returns>
     public IReadOnlyList<FakeLogRecord> LogsAtLeast(LogLevel level) => [.. Logs.GetSnapshot().Where(r => r.Level >= level)];
 
-    private string RunLogHooks(FakeLogRecord record)
+    private void RunLogHooks(FakeLogRecord record)
     {
         foreach (var (eventName, hook) in _logHooks)
         {
@@ -36,7 +36,5 @@ internal sealed partial class ProviderHarness
                 hook();
             }
         }
-
-        return string.Empty;
     }
 }

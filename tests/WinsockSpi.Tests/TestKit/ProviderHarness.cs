@@ -30,28 +30,22 @@ internal sealed partial class ProviderHarness : IDisposable
     /// <param name="network">A network shared with other harnesses; a new one when null.</param>
     /// <param name="startups">How many successful <c>WSPStartup</c> calls to make (0 leaves the provider unstarted).</param>
     /// <param name="maxProcesses">The provider's process limit (<see cref="ProviderOptions.MaxProcesses"/>); 0 for none.</param>
+    /// <param name="configure">Changes the provider's options before it is created (the harness's process, clock and logger are already set).</param>
     public ProviderHarness(
         int sendBufferSize = 64 * 1024,
         int peerSendBufferSize = 0,
         TimeSpan? blockingHookInterval = null,
         SimulatedNetwork? network = null,
         int startups = 1,
-        int maxProcesses = 0)
+        int maxProcesses = 0,
+        Action<ProviderOptions>? configure = null)
     {
         Network = network ?? new SimulatedNetwork();
         Process = new SimulatedProcess(Network);
         Time = new FakeTimeProvider();
-        Logs = FakeLogCollector.Create(new FakeLogCollectorOptions
-        {
-            TimeProvider = Time,
-
-            // The collector calls its formatter outside its lock, on the logging thread: the one place a test can
-            // hold that thread at a known event (see OnLog). The sink discards the text.
-            OutputFormatter = RunLogHooks,
-            OutputSink = static _ => { },
-        });
-        LoggerFactory = new LoggerFactory([new FakeLoggerProvider(Logs)], new LoggerFilterOptions { MinLevel = LogLevel.Trace });
-        Runtime = new ProviderRuntime(new ProviderOptions
+        LoggerFactory = TestLogging.CreateFactory(out var logs, Time, RunLogHooks);
+        Logs = logs;
+        var options = new ProviderOptions
         {
             Process = Process,
             SendBufferSize = sendBufferSize,
@@ -59,7 +53,9 @@ internal sealed partial class ProviderHarness : IDisposable
             MaxProcesses = maxProcesses,
             BlockingHookInterval = blockingHookInterval ?? TimeSpan.FromMilliseconds(100),
             LoggerFactory = LoggerFactory,
-        });
+        };
+        configure?.Invoke(options);
+        Runtime = new ProviderRuntime(options);
         ProcessUpcalls = new ProcessUpcalls(Process);
         Upcalls = UpcallSpy.Forwarding(ProcessUpcalls);
         for (int i = 0; i < startups; i++)
