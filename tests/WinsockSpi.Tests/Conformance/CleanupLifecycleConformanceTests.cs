@@ -4,6 +4,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -126,7 +127,7 @@ public class CleanupLifecycleConformanceTests
 
         int[] startupFailures = await OnThreads(Threads, t =>
         {
-            barrier.SignalAndWait(s_timeout);
+            TestThreads.Meet(barrier);
             int failed = 0;
             for (int i = t; i < Startups; i += Threads)
             {
@@ -143,7 +144,7 @@ public class CleanupLifecycleConformanceTests
 
         var outcomes = await OnThreads(Threads, t =>
         {
-            barrier.SignalAndWait(s_timeout);
+            TestThreads.Meet(barrier);
             var counts = new Dictionary<WsaError, int>();
             for (int i = t; i < Cleanups; i += Threads)
             {

@@ -732,12 +732,12 @@ public sealed class OverlappedConformanceTests
 
             var writer = Start(() =>
             {
-                barrier.SignalAndWait(WaitLimit);
+                TestThreads.Meet(barrier);
                 peer.Write("data"u8);
             });
             var closer = Start(() =>
             {
-                barrier.SignalAndWait(WaitLimit);
+                TestThreads.Meet(barrier);
                 return h.Runtime.CloseSocket(s);
             });
             Join(writer);
@@ -770,12 +770,12 @@ public sealed class OverlappedConformanceTests
 
             var writer = Start(() =>
             {
-                barrier.SignalAndWait(WaitLimit);
+                TestThreads.Meet(barrier);
                 peer.Write("data"u8);
             });
             var resetter = Start(() =>
             {
-                barrier.SignalAndWait(WaitLimit);
+                TestThreads.Meet(barrier);
                 peer.Reset();
             });
             Join(writer);
@@ -836,7 +836,7 @@ public sealed class OverlappedConformanceTests
         peer.Write("1234567"u8);
 
         var noWait = h.Runtime.GetOverlappedResult(s, ov, wait: false);
-        var withWait = h.Runtime.GetOverlappedResult(s, ov, wait: true);
+        var withWait = RunBounded(() => h.Runtime.GetOverlappedResult(s, ov, wait: true), "GetOverlappedResult(wait: true) of a completed receive");
 
         Assert.Equal(7, noWait.Value);
         Assert.Equal(7, withWait.Value);
@@ -856,7 +856,7 @@ public sealed class OverlappedConformanceTests
 
         // The closed handle itself is gone (CLS-1); the outcome is read through a live handle of the provider.
         var viaClosed = h.Runtime.GetOverlappedResult(s, ov, wait: false);
-        var r = h.Runtime.GetOverlappedResult(other, ov, wait: true);
+        var r = RunBounded(() => h.Runtime.GetOverlappedResult(other, ov, wait: true), "GetOverlappedResult(wait: true) of an aborted receive");
 
         Assert.Equal(WsaError.NotSocket, viaClosed.Error);
         Assert.False(r.IsSuccess);
@@ -899,7 +899,7 @@ public sealed class OverlappedConformanceTests
         Assert.Equal(1, h.Runtime.Receive(s, new byte[4], ov).Value);
 
         Assert.Equal(WsaError.NotSocket, h.Runtime.GetOverlappedResult(new SocketHandle(0x4242), ov, wait: false).Error);
-        Assert.Equal(WsaError.NotSocket, h.Runtime.GetOverlappedResult(SocketHandle.Invalid, ov, wait: true).Error);
+        Assert.Equal(WsaError.NotSocket, RunBounded(() => h.Runtime.GetOverlappedResult(SocketHandle.Invalid, ov, wait: true), "GetOverlappedResult(wait: true) with an invalid handle").Error);
     }
 
     [Fact]
@@ -909,7 +909,7 @@ public sealed class OverlappedConformanceTests
         using var h = new ProviderHarness();
         var (s, _) = h.Connect();
 
-        var r = h.Runtime.GetOverlappedResult(s, null, wait: true);
+        var r = RunBounded(() => h.Runtime.GetOverlappedResult(s, null, wait: true), "GetOverlappedResult(wait: true) without an overlapped object");
 
         Assert.Equal(WsaError.InvalidParameter, r.Error);
         Assert.Equal(87, (int)r.Error);
@@ -922,7 +922,7 @@ public sealed class OverlappedConformanceTests
         using var h = new ProviderHarness();
         var (s, _) = h.Connect();
 
-        Assert.Equal(WsaError.InvalidArgument, h.Runtime.GetOverlappedResult(s, new WsaOverlapped(), wait: true).Error);
+        Assert.Equal(WsaError.InvalidArgument, RunBounded(() => h.Runtime.GetOverlappedResult(s, new WsaOverlapped(), wait: true), "GetOverlappedResult(wait: true) of an overlapped never used").Error);
     }
 
     // ---------------------------------------------------------------- OVL-7

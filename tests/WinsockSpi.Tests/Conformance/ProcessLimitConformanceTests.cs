@@ -7,6 +7,7 @@ using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 using WinsockSpi.Tests.Layering;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -133,7 +134,7 @@ public class ProcessLimitConformanceTests
 
         var attempts = runtimes.Select(r => Task.Run(() =>
         {
-            go.Wait(TimeSpan.FromSeconds(10));
+            TestThreads.WaitFor(go);
             return r.Startup(WinsockVersion.V2_2, out _);
         })).ToArray();
         go.Set();
@@ -379,14 +380,14 @@ public class ProcessLimitConformanceTests
         var received = new List<byte>();
         var buffer = new byte[700];
         int n;
-        while ((n = server.Receive(drained, buffer).Value) > 0)
+        while ((n = TestThreads.RunBounded(() => server.Receive(drained, buffer), "a blocking receive of the drained stream").Value) > 0)
         {
             received.AddRange(buffer.AsSpan(0, n).ToArray());
         }
 
         Assert.Equal(payload, received);
         Assert.Equal(0, n);
-        Assert.Equal(WsaError.ConnectionReset, server.Receive(reset, buffer).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => server.Receive(reset, buffer), "a blocking receive on a reset connection").Error);
     }
 
     [Fact]

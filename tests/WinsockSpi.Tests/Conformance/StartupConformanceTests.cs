@@ -4,6 +4,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -293,7 +294,7 @@ public class StartupConformanceTests
         var workers = Enumerable.Range(0, Threads).Select(t => Task.Factory.StartNew(
             () =>
             {
-                barrier.SignalAndWait(s_timeout);
+                TestThreads.Meet(barrier);
                 int failures = 0;
                 for (int i = 0; i < PerThread; i++)
                 {

@@ -416,7 +416,7 @@ public sealed class ProviderRuntimeDataPathTests
         var buffer = new byte[37];
         while (got.Count < data.Length)
         {
-            int n = b.Runtime.Receive(server, buffer).ThrowIfFailed();
+            int n = RunBounded(() => b.Runtime.Receive(server, buffer), "a blocking receive while the other thread sends").ThrowIfFailed();
             Assert.True(n > 0);
             got.AddRange(buffer[..n]);
         }

@@ -141,7 +141,7 @@ public class RobustnessTests
 
         Assert.Equal(OperationStatus.Completed, ov1.Status);
         Assert.Equal(OperationStatus.Completed, ov2.Status);
-        Assert.Equal(2, h.Runtime.GetOverlappedResult(s, ov2, wait: true).Value);
+        Assert.Equal(2, RunBounded(() => h.Runtime.GetOverlappedResult(s, ov2, wait: true), "GetOverlappedResult(wait: true) of a completed receive").Value);
         Assert.Equal(0, h.Runtime.Operations.PendingCount);
         h.Runtime.Cleanup().ThrowIfFailed();
     }

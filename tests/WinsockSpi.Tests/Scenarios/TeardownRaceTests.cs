@@ -487,7 +487,7 @@ internal static class TeardownRace
             {
                 if (i == meetAt)
                 {
-                    Assert.True(barrier.SignalAndWait(TestThreads.WaitLimit));
+                    TestThreads.Meet(barrier);
                     Thread.SpinWait(headStart);
                 }
 
@@ -499,7 +499,7 @@ internal static class TeardownRace
 
             return true;
         });
-        Assert.True(barrier.SignalAndWait(TestThreads.WaitLimit));
+        TestThreads.Meet(barrier);
         thisThread();
         Assert.True(TestThreads.Join(other));
     }
@@ -510,11 +510,11 @@ internal static class TeardownRace
         using var barrier = new Barrier(2);
         var other = TestThreads.Start(() =>
         {
-            Assert.True(barrier.SignalAndWait(TestThreads.WaitLimit));
+            TestThreads.Meet(barrier);
             otherThread();
             return true;
         });
-        Assert.True(barrier.SignalAndWait(TestThreads.WaitLimit));
+        TestThreads.Meet(barrier);
         thisThread();
         Assert.True(TestThreads.Join(other));
     }

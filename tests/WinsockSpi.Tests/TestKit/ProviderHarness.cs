@@ -21,6 +21,15 @@ namespace WinsockSpi.Tests.TestKit;
 /// </remarks>
 internal sealed partial class ProviderHarness : IDisposable
 {
+    /// <summary>
+    /// How long a harness may live before its watchdog ends the provider's process: far beyond any test (the slowest
+    /// race takes about 2 s), it only bounds a test whose blocking call on its own thread never returns.
+    /// </summary>
+    public static readonly TimeSpan WatchdogLimit = TimeSpan.FromSeconds(60);
+
+    private readonly ITimer _watchdog;
+    private readonly TimeSpan _watchdogLimit;
+    private int _watchdogFired;
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="ProviderHarness"/> class and starts the provider.</summary>
@@ -31,6 +40,7 @@ internal sealed partial class ProviderHarness : IDisposable
     /// <param name="startups">How many successful <c>WSPStartup</c> calls to make (0 leaves the provider unstarted).</param>
     /// <param name="maxProcesses">The provider's process limit (<see cref="ProviderOptions.MaxProcesses"/>); 0 for none.</param>
     /// <param name="configure">Changes the provider's options before it is created (the harness's process, clock and logger are already set).</param>
+    /// <param name="watchdog">How long the harness may live before it ends the process; <see cref="WatchdogLimit"/> when null.</param>
     public ProviderHarness(
         int sendBufferSize = 64 * 1024,
         int peerSendBufferSize = 0,
@@ -38,7 +48,8 @@ internal sealed partial class ProviderHarness : IDisposable
         SimulatedNetwork? network = null,
         int startups = 1,
         int maxProcesses = 0,
-        Action<ProviderOptions>? configure = null)
+        Action<ProviderOptions>? configure = null,
+        TimeSpan? watchdog = null)
     {
         Network = network ?? new SimulatedNetwork();
         Process = new SimulatedProcess(Network);
@@ -64,6 +75,14 @@ internal sealed partial class ProviderHarness : IDisposable
         }
 
         Listener = Network.Listen(new IPEndPoint(IPAddress.Loopback, 0), peerSendBufferSize);
+
+        // A blocking call that must stay on the test thread (its thread's APCs or blocking state matter) cannot go
+        // through TestThreads.RunBounded; ending the process releases it (PRC-2), and Dispose reports the hang.
+        _watchdog = TimeProvider.System.CreateTimer(
+            static state => ((ProviderHarness)state!).OnWatchdog(),
+            this,
+            _watchdogLimit = watchdog ?? WatchdogLimit,
+            Timeout.InfiniteTimeSpan);
     }
 
     /// <summary>Gets the network: the harness listener, the peers, and other harnesses given it.</summary>
@@ -291,6 +310,12 @@ internal sealed partial class ProviderHarness : IDisposable
         }
     }
 
+    private void OnWatchdog()
+    {
+        Volatile.Write(ref _watchdogFired, 1);
+        Process.Terminate();
+    }
+
     /// <summary>Checks the provider's invariants, then unloads it, ends its process and closes the listener.</summary>
     /// <exception cref="HarnessAssertionException">An invariant did not hold (everything is released anyway).</exception>
     public void Dispose()
@@ -301,8 +326,15 @@ internal sealed partial class ProviderHarness : IDisposable
         }
 
         _disposed = true;
+        _watchdog.Dispose();
         try
         {
+            if (Volatile.Read(ref _watchdogFired) != 0)
+            {
+                throw new HarnessAssertionException(
+                    $"The test still ran {_watchdogLimit.TotalSeconds:0.###} s after its harness was made: the watchdog ended the provider's process to release a call that never returned ({Runtime}).");
+            }
+
             ValidateInvariants();
         }
         finally

@@ -34,25 +34,28 @@ internal static class TestThreads
     /// <typeparam name="T">What the work returns.</typeparam>
     /// <param name="task">Work started by <see cref="Start{T}(Func{T})"/>.</param>
     /// <param name="what">What the work is, for the failure message.</param>
+    /// <param name="timeout">The bound; <see cref="WaitLimit"/> when null.</param>
     /// <returns>The work's result.</returns>
-    /// <exception cref="HarnessAssertionException">The work did not end within <see cref="WaitLimit"/>.</exception>
-    public static T Join<T>(Task<T> task, string? what = null)
+    /// <exception cref="HarnessAssertionException">The work did not end within the bound.</exception>
+    public static T Join<T>(Task<T> task, string? what = null, TimeSpan? timeout = null)
     {
-        Join((Task)task, what);
+        Join((Task)task, what, timeout);
         return task.Result;
     }
 
     /// <summary>Waits for <paramref name="task"/>, rethrowing what it threw.</summary>
     /// <param name="task">Work started by <see cref="Start(Action)"/>.</param>
     /// <param name="what">What the work is, for the failure message.</param>
-    /// <exception cref="HarnessAssertionException">The work did not end within <see cref="WaitLimit"/>.</exception>
-    public static void Join(Task task, string? what = null)
+    /// <param name="timeout">The bound; <see cref="WaitLimit"/> when null.</param>
+    /// <exception cref="HarnessAssertionException">The work did not end within the bound.</exception>
+    public static void Join(Task task, string? what = null, TimeSpan? timeout = null)
     {
         ArgumentNullException.ThrowIfNull(task);
+        var limit = timeout ?? WaitLimit;
         bool ended;
         try
         {
-            ended = task.Wait(WaitLimit);
+            ended = task.Wait(limit);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count == 1)
         {
@@ -63,7 +66,7 @@ internal static class TestThreads
         if (!ended)
         {
             throw new HarnessAssertionException(
-                $"{what ?? "The worker"} did not finish within {WaitLimit.TotalSeconds:0} s (task status {task.Status}): a blocked call was never released.");
+                $"{what ?? "The worker"} did not finish within {limit.TotalSeconds:0.###} s (task status {task.Status}): a blocked call was never released.");
         }
     }
 
@@ -74,9 +77,10 @@ internal static class TestThreads
     /// <typeparam name="T">What the call returns.</typeparam>
     /// <param name="call">The call.</param>
     /// <param name="what">What the call is, for the failure message (for example "GetOverlappedResult(wait: true)").</param>
+    /// <param name="timeout">The bound; <see cref="WaitLimit"/> when null.</param>
     /// <returns>The call's result.</returns>
-    /// <exception cref="HarnessAssertionException">The call did not return within <see cref="WaitLimit"/>.</exception>
-    public static T RunBounded<T>(Func<T> call, string what) => Join(Start(call), what);
+    /// <exception cref="HarnessAssertionException">The call did not return within the bound.</exception>
+    public static T RunBounded<T>(Func<T> call, string what, TimeSpan? timeout = null) => Join(Start(call), what, timeout);
 
     /// <summary>Starts <paramref name="body"/> and waits until it is blocked in <paramref name="runtime"/>.</summary>
     /// <typeparam name="T">What the body returns.</typeparam>
@@ -125,6 +129,19 @@ internal static class TestThreads
         if (!gate.Wait(WaitLimit))
         {
             throw new HarnessAssertionException("A test thread never reached its handshake: the gate is still unset.");
+        }
+    }
+
+    /// <summary>Meets the other threads at <paramref name="barrier"/> (it returns as soon as all arrived).</summary>
+    /// <param name="barrier">The meeting point of a race's threads.</param>
+    /// <exception cref="HarnessAssertionException">Not every participant arrived within <see cref="WaitLimit"/>.</exception>
+    public static void Meet(Barrier barrier)
+    {
+        ArgumentNullException.ThrowIfNull(barrier);
+        if (!barrier.SignalAndWait(WaitLimit))
+        {
+            throw new HarnessAssertionException(
+                $"Only {barrier.ParticipantCount - barrier.ParticipantsRemaining} of {barrier.ParticipantCount} threads reached the barrier (phase {barrier.CurrentPhaseNumber}).");
         }
     }
 
