@@ -916,8 +916,7 @@ public sealed class OverlappedConformanceTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-6")]
-    public void OVL6_OverlappedNeverUsed_ReturnsInvalidArgument()
+    public void GetOverlappedResult_OfAnOverlappedNeverUsed_ReturnsInvalidArgument()
     {
         using var h = new ProviderHarness();
         var (s, _) = h.Connect();

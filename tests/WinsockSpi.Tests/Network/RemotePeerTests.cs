@@ -35,7 +35,6 @@ public sealed class RemotePeerTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-9")]
     public void Write_IsLimitedByTheRoomOnTheSocketsReceiveSide()
     {
         using var h = new ProviderHarness(peerSendBufferSize: 8);

@@ -24,7 +24,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-4")]
     public void QueuedCall_RunsOnlyInAnAlertableWaitOfItsThread()
     {
         using var process = new SimulatedProcess();
@@ -41,7 +40,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-4")]
     public void QueuedCallForAnotherThread_DoesNotRunHere()
     {
         using var process = new SimulatedProcess();
@@ -108,7 +106,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-4")]
     public void AlertableWait_IsReleasedByACallQueuedFromAnotherThread()
     {
         using var process = new SimulatedProcess();
@@ -148,7 +145,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "PRC-2")]
     public void Terminate_DiscardsQueuedCallsAndRefusesNewOnes()
     {
         var process = new SimulatedProcess();
@@ -168,7 +164,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "PRC-2")]
     public void Terminate_ReleasesAThreadWaitingAlertably()
     {
         var process = new SimulatedProcess();
