@@ -267,7 +267,7 @@ public class CleanupLifecycleConformanceTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, peer) = Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         using var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
         var buffer = new byte[16];
@@ -298,7 +298,7 @@ public class CleanupLifecycleConformanceTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, peer) = Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped();
         var calls = new List<(WsaError Error, int Bytes)>();
         Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[16], ov, (e, n, _, _) => calls.Add((e, n))).Error);
@@ -320,7 +320,7 @@ public class CleanupLifecycleConformanceTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network, SendBufferSize = 4 });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, peer) = Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         using var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
         Assert.Equal(WsaError.IOPending, runtime.Send(s, "12345678"u8.ToArray(), ov).Error);
@@ -346,7 +346,7 @@ public class CleanupLifecycleConformanceTests
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (connected, _) = Connect(runtime, network);
+        var (connected, _) = TestConnections.Connect(runtime, network);
         var plain = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         var dup = runtime.DuplicateSocket(plain).ThrowIfFailed();
         var udp = runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
@@ -490,7 +490,7 @@ public class CleanupLifecycleConformanceTests
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, _) = Connect(runtime, network);
+        var (s, _) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[4], ov).Error);
         Assert.True(runtime.Cleanup().IsSuccess);
@@ -517,12 +517,4 @@ public class CleanupLifecycleConformanceTests
 
     /// <summary>The slot of a handle, per the layout <see cref="SocketTable{T}"/> documents (slot in bits 2..21).</summary>
     private static int SlotOf(SocketHandle handle) => (int)((ulong)handle.Value >> 2) & (SocketTable<object>.MaxSlots - 1);
-
-    private static (SocketHandle Socket, RemotePeer Peer) Connect(ProviderRuntime runtime, SimulatedNetwork network)
-    {
-        var listener = network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var s = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        runtime.Connect(s, listener.EndPoint).ThrowIfFailed();
-        return (s, listener.Accept());
-    }
 }

@@ -6,7 +6,6 @@ using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
-using WinsockSpi.Tests.Layering;
 using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
@@ -206,7 +205,7 @@ public class ProcessLimitConformanceTests
             },
         };
         runtime.Startup(WinsockVersion.V2_2, out _, upcalls);
-        var (s, _) = LayerTestKit.Connect(runtime, network);
+        var (s, _) = TestConnections.Connect(runtime, network);
 
         var receive = runtime.Receive(s, new byte[4]);
 
@@ -225,7 +224,7 @@ public class ProcessLimitConformanceTests
         var network = new SimulatedNetwork();
         var runtime = Load(network, 1);
         runtime.Startup(WinsockVersion.V2_2, out _);
-        var (s, peer) = LayerTestKit.Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped(new WsaEvent());
         Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[4], ov).Error);
         network.IsAvailable = false;
@@ -253,7 +252,7 @@ public class ProcessLimitConformanceTests
         var runtime = Load(network, 0);
         runtime.Startup(WinsockVersion.V2_2, out _);
         runtime.Startup(WinsockVersion.V2_2, out _);
-        var (s, peer) = LayerTestKit.Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped(new WsaEvent());
         runtime.Receive(s, new byte[4], ov);
         network.IsAvailable = false;
