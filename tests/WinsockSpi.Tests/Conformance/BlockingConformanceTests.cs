@@ -431,8 +431,8 @@ public sealed class BlockingConformanceTests
         h.BlockingHook = null;
         peer.Write("late"u8);
 
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4]).Error);
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Receive(s, new byte[4]), "a blocking receive that should give ConnectionAborted at once").Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Send(s, new byte[4]), "a blocking send that should give ConnectionAborted at once").Error);
         Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4], new WsaOverlapped()).Error);
         Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4], new WsaOverlapped()).Error);
         Assert.Equal(0, peer.Available);
@@ -466,8 +466,8 @@ public sealed class BlockingConformanceTests
         h.BlockingHook = null;
 
         Assert.Equal(WsaError.Interrupted, r.Error);
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[1]).Error);
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give ConnectionAborted at once").Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give ConnectionAborted at once").Error);
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
     }
 

@@ -50,7 +50,7 @@ public class CloseConformanceTests
         var later = h.Connect(out var peer);
 
         Assert.NotEqual(closed, later);
-        Assert.Equal(WsaError.NotSocket, h.Runtime.Send(closed, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotSocket, TestThreads.RunBounded(() => h.Runtime.Send(closed, "x"u8.ToArray()), "a blocking send that should give NotSocket at once").Error);
         Assert.Equal(WsaError.NotSocket, h.Runtime.CloseSocket(closed).Error);
         Assert.Equal(PeerState.Open, peer.State);
         Assert.True(h.Runtime.Sockets.Contains(later));

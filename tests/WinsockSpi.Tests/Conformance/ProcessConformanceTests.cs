@@ -269,7 +269,7 @@ public class ProcessConformanceTests
 
         Assert.Equal(0, h.Runtime.StartupCount);
         Assert.Equal(WsaError.NotInitialized, h.Runtime.Cleanup().Error);
-        Assert.Equal(WsaError.NotInitialized, h.Runtime.Send(s, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotInitialized, TestThreads.RunBounded(() => h.Runtime.Send(s, "x"u8.ToArray()), "a blocking send that should give NotInitialized at once").Error);
         Assert.Equal(WsaError.NotInitialized, h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).Error);
         Assert.Throws<ObjectDisposedException>(() => h.Runtime.Startup(WinsockVersion.V2_2, out _));
         h.Process.Terminate();
@@ -313,7 +313,7 @@ public class ProcessConformanceTests
         using var b = new ProviderHarness(network: a.Network);
         var fresh = b.Connect(out var peer);
 
-        Assert.Equal(WsaError.NotSocket, b.Runtime.Send(old, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotSocket, TestThreads.RunBounded(() => b.Runtime.Send(old, "x"u8.ToArray()), "a blocking send that should give NotSocket at once").Error);
         Assert.Equal(WsaError.NotSocket, b.Runtime.CloseSocket(old).Error);
         Assert.Equal(WsaError.NotSocket, b.Runtime.CloseSocket(dup).Error);
 

@@ -333,7 +333,7 @@ public class ProcessLimitConformanceTests
 
         Assert.Equal(WsaError.ConnectionReset, serverOv.Error);
         Assert.True(serverOv.Event!.IsSet);
-        Assert.Equal(WsaError.ConnectionReset, server.Receive(serverSocket, new byte[8]).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => server.Receive(serverSocket, new byte[8]), "a blocking receive that should give ConnectionReset at once").Error);
         Assert.Equal(WsaError.OperationAborted, clientOv.Error);
         Assert.False(clientOv.Event!.IsSet);
         Assert.True(client.IsUnloadReady);
@@ -355,7 +355,7 @@ public class ProcessLimitConformanceTests
 
         Assert.Equal(WsaError.ConnectionReset, clientOv.Error);
         Assert.True(clientOv.Event!.IsSet);
-        Assert.Equal(WsaError.ConnectionReset, client.Send(clientSocket, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => client.Send(clientSocket, new byte[1]), "a blocking send that should give ConnectionReset at once").Error);
         var late = client.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         Assert.Equal(WsaError.ConnectionRefused, client.Connect(late, listenEndPoint).Error);
     }

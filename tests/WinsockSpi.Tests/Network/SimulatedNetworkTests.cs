@@ -122,7 +122,7 @@ public sealed class SimulatedNetworkTests
 
         Assert.Equal(WsaError.ConnectionRefused, r.Error);
         Assert.Equal(10061, (int)r.Error);
-        Assert.Equal(WsaError.NotConnected, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.NotConnected, TestThreads.RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give NotConnected at once").Error);
     }
 
     [Fact]
@@ -144,7 +144,7 @@ public sealed class SimulatedNetworkTests
 
         h.Listener.Dispose();
 
-        Assert.Equal(WsaError.ConnectionReset, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give ConnectionReset at once").Error);
     }
 
     [Fact]

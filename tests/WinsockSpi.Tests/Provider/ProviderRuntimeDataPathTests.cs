@@ -95,7 +95,7 @@ public sealed class ProviderRuntimeDataPathTests
 
         h.Runtime.Shutdown(s, SocketShutdown.Receive).ThrowIfFailed();
 
-        Assert.Equal(WsaError.Shutdown, h.Runtime.Receive(s, new byte[8]).Error);
+        Assert.Equal(WsaError.Shutdown, RunBounded(() => h.Runtime.Receive(s, new byte[8]), "a blocking receive that should give Shutdown at once").Error);
         Assert.Equal(WsaError.Shutdown, h.Runtime.Receive(s, new byte[8], new WsaOverlapped()).Error);
         Assert.Equal(3, h.Runtime.Send(s, "out"u8.ToArray()).Value);
     }
@@ -108,7 +108,7 @@ public sealed class ProviderRuntimeDataPathTests
 
         h.Runtime.Shutdown(s, SocketShutdown.Send).ThrowIfFailed();
 
-        Assert.Equal(WsaError.Shutdown, h.Runtime.Send(s, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.Shutdown, RunBounded(() => h.Runtime.Send(s, "x"u8.ToArray()), "a blocking send that should give Shutdown at once").Error);
         Assert.Equal(10058, (int)h.Runtime.Send(s, "x"u8.ToArray(), new WsaOverlapped()).Error);
         Assert.Equal(PeerState.FinReceived, peer.State);
         peer.Write("still"u8);
@@ -123,8 +123,8 @@ public sealed class ProviderRuntimeDataPathTests
 
         h.Runtime.Shutdown(s, SocketShutdown.Both).ThrowIfFailed();
 
-        Assert.Equal(WsaError.Shutdown, h.Runtime.Send(s, new byte[1]).Error);
-        Assert.Equal(WsaError.Shutdown, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.Shutdown, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give Shutdown at once").Error);
+        Assert.Equal(WsaError.Shutdown, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give Shutdown at once").Error);
         Assert.True(h.Runtime.Shutdown(s, SocketShutdown.Both).IsSuccess);
     }
 
@@ -134,8 +134,8 @@ public sealed class ProviderRuntimeDataPathTests
         using var h = new ProviderHarness();
         var s = h.NewSocket();
 
-        Assert.Equal(WsaError.NotConnected, h.Runtime.Receive(s, new byte[1]).Error);
-        Assert.Equal(WsaError.NotConnected, h.Runtime.Send(s, new byte[1]).Error);
+        Assert.Equal(WsaError.NotConnected, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give NotConnected at once").Error);
+        Assert.Equal(WsaError.NotConnected, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give NotConnected at once").Error);
         Assert.Equal(WsaError.NotConnected, h.Runtime.Receive(s, new byte[1], new WsaOverlapped()).Error);
         Assert.Equal(WsaError.NotConnected, h.Runtime.Shutdown(s, SocketShutdown.Send).Error);
         Assert.Equal(WsaError.NotConnected, h.Runtime.GetPeerName(s).Error);
@@ -186,7 +186,7 @@ public sealed class ProviderRuntimeDataPathTests
         var (s, peer) = h.Connect();
         h.Runtime.SetBlocking(s, false).ThrowIfFailed();
 
-        Assert.Equal(WsaError.WouldBlock, h.Runtime.Receive(s, new byte[4]).Error);
+        Assert.Equal(WsaError.WouldBlock, RunBounded(() => h.Runtime.Receive(s, new byte[4]), "a blocking receive that should give WouldBlock at once").Error);
         peer.Write("now"u8);
         Assert.Equal(3, h.Runtime.Receive(s, new byte[4]).Value);
     }
@@ -197,8 +197,8 @@ public sealed class ProviderRuntimeDataPathTests
         using var h = new ProviderHarness();
         var s = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
 
-        Assert.Equal(WsaError.OperationNotSupported, h.Runtime.Send(s, new byte[1]).Error);
-        Assert.Equal(WsaError.OperationNotSupported, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.OperationNotSupported, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give OperationNotSupported at once").Error);
+        Assert.Equal(WsaError.OperationNotSupported, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give OperationNotSupported at once").Error);
         Assert.Equal(WsaError.OperationNotSupported, h.Runtime.Listen(s, 1).Error);
     }
 
@@ -267,12 +267,12 @@ public sealed class ProviderRuntimeDataPathTests
         var listener = b.Listen();
         b.Runtime.SetBlocking(listener, false).ThrowIfFailed();
 
-        Assert.Equal(WsaError.WouldBlock, b.Runtime.Accept(listener).Error);
+        Assert.Equal(WsaError.WouldBlock, RunBounded(() => b.Runtime.Accept(listener), "a blocking accept that should give WouldBlock at once").Error);
 
         var client = a.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         a.Runtime.Connect(client, b.Runtime.GetSockName(listener).Value).ThrowIfFailed();
         Assert.True(b.Runtime.Accept(listener).IsSuccess);
-        Assert.Equal(WsaError.WouldBlock, b.Runtime.Accept(listener).Error);
+        Assert.Equal(WsaError.WouldBlock, RunBounded(() => b.Runtime.Accept(listener), "a blocking accept that should give WouldBlock at once").Error);
     }
 
     [Fact]
@@ -282,7 +282,7 @@ public sealed class ProviderRuntimeDataPathTests
         using var b = new ProviderHarness(network: a.Network);
         var s = b.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
 
-        Assert.Equal(WsaError.InvalidArgument, b.Runtime.Accept(s).Error);
+        Assert.Equal(WsaError.InvalidArgument, RunBounded(() => b.Runtime.Accept(s), "a blocking accept that should give InvalidArgument at once").Error);
         Assert.Equal(WsaError.InvalidArgument, b.Runtime.Listen(s, 1).Error);
     }
 

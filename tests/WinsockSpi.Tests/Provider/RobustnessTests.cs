@@ -38,7 +38,7 @@ public class RobustnessTests
         Assert.Equal(OperationStatus.Completed, ov.Status);
         Assert.Equal(8, ov.BytesTransferred);
         Assert.Equal(PeerState.FinReceived, peer.State);
-        Assert.Equal(WsaError.Shutdown, h.Runtime.Send(s, new byte[1]).Error);
+        Assert.Equal(WsaError.Shutdown, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give Shutdown at once").Error);
     }
 
     [Fact]

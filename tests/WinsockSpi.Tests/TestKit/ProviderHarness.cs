@@ -25,7 +25,7 @@ internal sealed partial class ProviderHarness : IDisposable
     /// How long a harness may live before its watchdog ends the provider's process: far beyond any test (the slowest
     /// race takes about 2 s), it only bounds a test whose blocking call on its own thread never returns.
     /// </summary>
-    public static readonly TimeSpan WatchdogLimit = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan WatchdogLimit = TimeSpan.FromSeconds(30);
 
     private readonly ITimer _watchdog;
     private readonly TimeSpan _watchdogLimit;
