@@ -221,6 +221,21 @@ public sealed class ProviderRuntimeDataPathTests
     // ---------------------------------------------------------------- socket to socket, two providers
 
     [Fact]
+    public void TwoProvidersGivenOnlyANetwork_EachRunInAProcessOfTheirOwn()
+    {
+        // What the two-provider tests below used to check in their fixture: a provider made without a process gets its own.
+        var network = new SimulatedNetwork();
+        using var a = new ProviderRuntime(new ProviderOptions { Network = network });
+        using var b = new ProviderRuntime(new ProviderOptions { Network = network });
+
+        Assert.Equal(WsaError.Success, a.Startup(WinsockVersion.V2_2, out _));
+        Assert.Equal(WsaError.Success, b.Startup(WinsockVersion.V2_2, out _));
+        Assert.NotSame(a.Process, b.Process);
+        a.ValidateInvariants();
+        b.ValidateInvariants();
+    }
+
+    [Fact]
     public void SocketToSocket_BindListenAcceptConnect_DataFlowsBothWays()
     {
         using var a = new ProviderHarness();
