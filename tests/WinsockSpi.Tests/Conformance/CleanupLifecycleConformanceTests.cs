@@ -13,8 +13,6 @@ namespace WinsockSpi.Tests.Conformance;
 /// </summary>
 public class CleanupLifecycleConformanceTests
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
-
     public static TheoryData<string> HandleCalls => SpiCallCatalog.HandleCallData;
 
     [Fact]
@@ -225,7 +223,7 @@ public class CleanupLifecycleConformanceTests
         var first = Task.Run(Worker);
         var second = Task.Run(Worker);
 
-        string?[] problems = await Task.WhenAll(first, second).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        string?[] problems = await Task.WhenAll(first, second).WaitAsync(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
 
         Assert.Equal([null, null], problems);
         Assert.Equal(0, runtime.StartupCount);
@@ -512,7 +510,7 @@ public class CleanupLifecycleConformanceTests
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default));
-        return Task.WhenAll(tasks).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        return Task.WhenAll(tasks).WaitAsync(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
     }
 
     /// <summary>The slot of a handle, per the layout <see cref="SocketTable{T}"/> documents (slot in bits 2..21).</summary>

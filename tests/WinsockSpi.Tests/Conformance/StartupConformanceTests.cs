@@ -11,8 +11,6 @@ namespace WinsockSpi.Tests.Conformance;
 /// <summary>SEMANTICS.md section 2, Startup (STA-1..5, STA-8).</summary>
 public class StartupConformanceTests
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
-
     public static TheoryData<string> HandleCalls => SpiCallCatalog.HandleCallData;
 
     [Fact]
@@ -307,7 +305,7 @@ public class StartupConformanceTests
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default));
 
-        int[] failures = await Task.WhenAll(workers).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        int[] failures = await Task.WhenAll(workers).WaitAsync(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
 
         Assert.All(failures, f => Assert.Equal(0, f));
         Assert.Equal(Threads * PerThread, runtime.StartupCount);

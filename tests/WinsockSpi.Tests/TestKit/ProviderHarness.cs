@@ -51,6 +51,7 @@ internal sealed partial class ProviderHarness : IDisposable
         Action<ProviderOptions>? configure = null,
         TimeSpan? watchdog = null)
     {
+        _watchdogLimit = watchdog ?? WatchdogLimit;
         Network = network ?? new SimulatedNetwork();
         Process = new SimulatedProcess(Network);
         Time = new FakeTimeProvider();
@@ -81,7 +82,7 @@ internal sealed partial class ProviderHarness : IDisposable
         _watchdog = TimeProvider.System.CreateTimer(
             static state => ((ProviderHarness)state!).OnWatchdog(),
             this,
-            _watchdogLimit = watchdog ?? WatchdogLimit,
+            _watchdogLimit,
             Timeout.InfiniteTimeSpan);
     }
 
