@@ -4,7 +4,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Sockets;
 using WinsockSpi.Tests.TestKit;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -19,11 +19,11 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-1")]
     public void BLK1_BlockingReceive_WaitsUntilPeerWritesFromAnotherThread()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var buffer = new byte[16];
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, buffer));
+        var receiver = Start(() => h.Runtime.Receive(s, buffer));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
         Assert.False(receiver.IsCompleted);
         var info = Assert.Single(h.Runtime.Operations.Snapshot());
@@ -42,7 +42,7 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-1")]
     public void BLK1_BlockingReceive_WithDataWaiting_ReturnsAtOnce()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         peer.Write("ready"u8);
 
@@ -57,10 +57,10 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "OVL-8")]
     public void BLK1_BlockingReceive_ReturnsZeroWhenPeerClosesGracefully()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[16]));
+        var receiver = Start(() => h.Runtime.Receive(s, new byte[16]));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
         peer.Close();
 
@@ -74,10 +74,10 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "OVL-8")]
     public void BLK1_BlockingReceive_FailsWithConnectionResetWhenPeerResets()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[16]));
+        var receiver = Start(() => h.Runtime.Receive(s, new byte[16]));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
         peer.Reset();
 
@@ -88,13 +88,13 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-1")]
     public void BLK1_BlockingAccept_WaitsUntilAConnectionArrives()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var listener = h.NewSocket();
         h.Runtime.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
         h.Runtime.Listen(listener, 5).ThrowIfFailed();
         var endPoint = h.Runtime.GetSockName(listener).Value;
 
-        var acceptor = OnOtherThread(() => h.Runtime.Accept(listener));
+        var acceptor = Start(() => h.Runtime.Accept(listener));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the accept blocks");
         var client = h.NewSocket();
         h.Runtime.Connect(client, endPoint).ThrowIfFailed();
@@ -108,11 +108,11 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_BlockingCallFromInsideTheHook_FailsWithInProgress()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var (other, _) = h.Connect();
         SpiResult<int> nested = default;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             nested = h.Runtime.Receive(other, new byte[4]);
             peer.Write("x"u8);
@@ -131,18 +131,18 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_Hook_IsCalledAtOnceOnTheBlockedThread()
     {
-        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        using var h = new ProviderHarness(blockingHookInterval: HookInterval);
         var (s, peer) = h.Connect();
         int calls = 0;
         int hookThread = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             hookThread = Environment.CurrentManagedThreadId;
             Interlocked.Increment(ref calls);
             return true;
         };
 
-        var receiver = OnOtherThread(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
+        var receiver = Start(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1 && Volatile.Read(ref calls) >= 1, "the hook is called");
 
         Assert.Equal(1, Volatile.Read(ref calls));
@@ -157,17 +157,17 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_Hook_IsCalledAgainEachIntervalOfProviderTime()
     {
-        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        using var h = new ProviderHarness(blockingHookInterval: HookInterval);
         var (s, peer) = h.Connect();
         int calls = 0;
         var threads = new System.Collections.Concurrent.ConcurrentBag<int>();
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             threads.Add(Environment.CurrentManagedThreadId);
             Interlocked.Increment(ref calls);
             return true;
         };
-        var receiver = OnOtherThread(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
+        var receiver = Start(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1 && Volatile.Read(ref calls) == 1, "the hook is called at once");
 
         // Less than one interval: no new call.
@@ -191,16 +191,16 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_Hook_IsCalledWhileABlockingSendWaitsForRoom()
     {
-        using var h = new DataPathHarness(sendBufferSize: 2, blockingHookInterval: HookInterval);
+        using var h = new ProviderHarness(sendBufferSize: 2, blockingHookInterval: HookInterval);
         var (s, peer) = h.Connect();
         int calls = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             Interlocked.Increment(ref calls);
             return true;
         };
 
-        var sender = OnOtherThread(() => h.Runtime.Send(s, "abcd"u8.ToArray()));
+        var sender = Start(() => h.Runtime.Send(s, "abcd"u8.ToArray()));
         SpinUntil(() => Volatile.Read(ref calls) == 1, "the hook is called");
         h.Time.Advance(HookInterval);
         SpinUntil(() => Volatile.Read(ref calls) == 2, "the hook is called again");
@@ -219,18 +219,18 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_Hook_IsCalledWhileABlockingAcceptWaits()
     {
-        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        using var h = new ProviderHarness(blockingHookInterval: HookInterval);
         var listener = h.NewSocket();
         h.Runtime.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
         h.Runtime.Listen(listener, 5).ThrowIfFailed();
         int calls = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             Interlocked.Increment(ref calls);
             return true;
         };
 
-        var acceptor = OnOtherThread(() => h.Runtime.Accept(listener));
+        var acceptor = Start(() => h.Runtime.Accept(listener));
         SpinUntil(() => Volatile.Read(ref calls) == 1, "the hook is called");
         h.Time.Advance(HookInterval);
         SpinUntil(() => Volatile.Read(ref calls) == 2, "the hook is called again");
@@ -243,11 +243,11 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_NoHook_BlockedCallJustWaits()
     {
-        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        using var h = new ProviderHarness(blockingHookInterval: HookInterval);
         var (s, peer) = h.Connect();
-        Assert.Null(h.Upcalls.BlockingHook);
+        Assert.Null(h.BlockingHook);
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        var receiver = Start(() => h.Runtime.Receive(s, new byte[4]));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
         h.Time.Advance(HookInterval * 10);
         Assert.False(receiver.IsCompleted);
@@ -262,16 +262,16 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelFromInsideTheHook_CallReturnsInterrupted()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
         SpiResult cancel = WsaError.SystemCallFailure;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             cancel = h.Runtime.CancelBlockingCall();
             return true;
         };
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        var receiver = Start(() => h.Runtime.Receive(s, new byte[4]));
         var r = Join(receiver);
 
         Assert.Equal(WsaError.Interrupted, r.Error);
@@ -284,10 +284,10 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelOnLaterHookCall_CallReturnsInterrupted()
     {
-        using var h = new DataPathHarness(blockingHookInterval: HookInterval);
+        using var h = new ProviderHarness(blockingHookInterval: HookInterval);
         var (s, _) = h.Connect();
         int calls = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             if (Interlocked.Increment(ref calls) == 2)
             {
@@ -297,7 +297,7 @@ public sealed class BlockingConformanceTests
             return true;
         };
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        var receiver = Start(() => h.Runtime.Receive(s, new byte[4]));
         SpinUntil(() => Volatile.Read(ref calls) == 1, "the hook is called at once");
         Assert.False(receiver.IsCompleted);
         h.Time.Advance(HookInterval);
@@ -310,16 +310,16 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_HookReturningFalse_CancelsTheCall()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
         int calls = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             Interlocked.Increment(ref calls);
             return false;
         };
 
-        var r = Join(OnOtherThread(() => h.Runtime.Receive(s, new byte[4])));
+        var r = Join(Start(() => h.Runtime.Receive(s, new byte[4])));
 
         Assert.Equal(WsaError.Interrupted, r.Error);
         Assert.Equal(1, Volatile.Read(ref calls));
@@ -330,7 +330,7 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_NoBlockingCallOnThread_CancelFailsWithInvalidArgument()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
 
         var r = h.Runtime.CancelBlockingCall();
 
@@ -342,9 +342,9 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelFromAnotherThread_DoesNotCancelTheBlockedCall()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        var receiver = Start(() => h.Runtime.Receive(s, new byte[4]));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the receive blocks");
 
         var r = h.Runtime.CancelBlockingCall();
@@ -359,9 +359,9 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelAfterTheBlockingCallReturned_FailsWithInvalidArgument()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
-        var worker = OnOtherThread(() =>
+        var worker = Start(() =>
         {
             var r = h.Runtime.Receive(s, new byte[4]);
             return (r, h.Runtime.CancelBlockingCall());
@@ -379,12 +379,12 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_DataArrivedBeforeCancel_CancelReturnsZeroAndCallSucceeds()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         using var hookEntered = new ManualResetEventSlim();
         using var go = new ManualResetEventSlim();
         SpiResult? cancel = null;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             if (cancel is null)
             {
@@ -397,7 +397,7 @@ public sealed class BlockingConformanceTests
         };
         var buffer = new byte[8];
 
-        var receiver = OnOtherThread(() => h.Runtime.Receive(s, buffer));
+        var receiver = Start(() => h.Runtime.Receive(s, buffer));
         Assert.True(hookEntered.Wait(WaitLimit, TestContext.Current.CancellationToken));
         peer.Write("in time"u8);
         go.Set();
@@ -411,7 +411,7 @@ public sealed class BlockingConformanceTests
         Assert.Equal("in time"u8.ToArray(), buffer[..7]);
 
         // The call completed, so nothing was broken.
-        h.Upcalls.BlockingHook = null;
+        h.BlockingHook = null;
         peer.Write("more"u8);
         Assert.Equal(4, h.Runtime.Receive(s, buffer).Value);
     }
@@ -420,19 +420,19 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelledStreamReceive_LaterCallsGiveConnectionAbortedButCloseWorks()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             h.Runtime.CancelBlockingCall().ThrowIfFailed();
             return true;
         };
-        Assert.Equal(WsaError.Interrupted, Join(OnOtherThread(() => h.Runtime.Receive(s, new byte[4]))).Error);
-        h.Upcalls.BlockingHook = null;
+        Assert.Equal(WsaError.Interrupted, Join(Start(() => h.Runtime.Receive(s, new byte[4]))).Error);
+        h.BlockingHook = null;
         peer.Write("late"u8);
 
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4]).Error);
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Receive(s, new byte[4]), "a blocking receive that should give ConnectionAborted at once").Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Send(s, new byte[4]), "a blocking send that should give ConnectionAborted at once").Error);
         Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[4], new WsaOverlapped()).Error);
         Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[4], new WsaOverlapped()).Error);
         Assert.Equal(0, peer.Available);
@@ -454,20 +454,20 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelledStreamSend_LaterCallsGiveConnectionAborted()
     {
-        using var h = new DataPathHarness(sendBufferSize: 2);
+        using var h = new ProviderHarness(sendBufferSize: 2);
         var (s, _) = h.Connect();
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             h.Runtime.CancelBlockingCall();
             return true;
         };
 
-        var r = Join(OnOtherThread(() => h.Runtime.Send(s, "abcdef"u8.ToArray())));
-        h.Upcalls.BlockingHook = null;
+        var r = Join(Start(() => h.Runtime.Send(s, "abcdef"u8.ToArray())));
+        h.BlockingHook = null;
 
         Assert.Equal(WsaError.Interrupted, r.Error);
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Send(s, new byte[1]).Error);
-        Assert.Equal(WsaError.ConnectionAborted, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give ConnectionAborted at once").Error);
+        Assert.Equal(WsaError.ConnectionAborted, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give ConnectionAborted at once").Error);
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
     }
 
@@ -475,14 +475,14 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelledAccept_LeavesTheListenerUsable()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var listener = h.NewSocket();
         h.Runtime.Bind(listener, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
         h.Runtime.Listen(listener, 5).ThrowIfFailed();
-        h.Upcalls.BlockingHook = () => false;
+        h.BlockingHook = () => false;
 
-        var cancelled = Join(OnOtherThread(() => h.Runtime.Accept(listener)));
-        h.Upcalls.BlockingHook = null;
+        var cancelled = Join(Start(() => h.Runtime.Accept(listener)));
+        h.BlockingHook = null;
         h.Runtime.Connect(h.NewSocket(), h.Runtime.GetSockName(listener).Value).ThrowIfFailed();
         var accepted = h.Runtime.Accept(listener);
 
@@ -495,7 +495,7 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "STA-8")]
     public void BLK3_CancelBeforeStartup_FailsWithNotInitialised()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         h.Runtime.Cleanup().ThrowIfFailed();
 
         Assert.Equal(WsaError.NotInitialized, h.Runtime.CancelBlockingCall().Error);
@@ -507,13 +507,13 @@ public sealed class BlockingConformanceTests
     [Trait("Rule", "BLK-3")]
     public void BLK3_CancelledCall_NotifiesNothing()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
         var port = new CompletionPort();
         port.Associate(h.Runtime, s, 1).ThrowIfFailed();
-        h.Upcalls.BlockingHook = () => false;
+        h.BlockingHook = () => false;
 
-        var worker = OnOtherThread(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
+        var worker = Start(() => (h.Runtime.Receive(s, new byte[4]), Environment.CurrentManagedThreadId));
         var (r, thread) = Join(worker);
 
         Assert.Equal(WsaError.Interrupted, r.Error);

@@ -4,6 +4,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -12,8 +13,6 @@ namespace WinsockSpi.Tests.Conformance;
 /// </summary>
 public class CleanupLifecycleConformanceTests
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
-
     public static TheoryData<string> HandleCalls => SpiCallCatalog.HandleCallData;
 
     [Fact]
@@ -126,7 +125,7 @@ public class CleanupLifecycleConformanceTests
 
         int[] startupFailures = await OnThreads(Threads, t =>
         {
-            barrier.SignalAndWait(s_timeout);
+            TestThreads.Meet(barrier);
             int failed = 0;
             for (int i = t; i < Startups; i += Threads)
             {
@@ -143,7 +142,7 @@ public class CleanupLifecycleConformanceTests
 
         var outcomes = await OnThreads(Threads, t =>
         {
-            barrier.SignalAndWait(s_timeout);
+            TestThreads.Meet(barrier);
             var counts = new Dictionary<WsaError, int>();
             for (int i = t; i < Cleanups; i += Threads)
             {
@@ -224,7 +223,7 @@ public class CleanupLifecycleConformanceTests
         var first = Task.Run(Worker);
         var second = Task.Run(Worker);
 
-        string?[] problems = await Task.WhenAll(first, second).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        string?[] problems = await Task.WhenAll(first, second).WaitAsync(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
 
         Assert.Equal([null, null], problems);
         Assert.Equal(0, runtime.StartupCount);
@@ -266,7 +265,7 @@ public class CleanupLifecycleConformanceTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, peer) = Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         using var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
         var buffer = new byte[16];
@@ -297,7 +296,7 @@ public class CleanupLifecycleConformanceTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, peer) = Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped();
         var calls = new List<(WsaError Error, int Bytes)>();
         Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[16], ov, (e, n, _, _) => calls.Add((e, n))).Error);
@@ -319,7 +318,7 @@ public class CleanupLifecycleConformanceTests
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network, SendBufferSize = 4 });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, peer) = Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         using var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
         Assert.Equal(WsaError.IOPending, runtime.Send(s, "12345678"u8.ToArray(), ov).Error);
@@ -345,7 +344,7 @@ public class CleanupLifecycleConformanceTests
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (connected, _) = Connect(runtime, network);
+        var (connected, _) = TestConnections.Connect(runtime, network);
         var plain = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         var dup = runtime.DuplicateSocket(plain).ThrowIfFailed();
         var udp = runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
@@ -489,7 +488,7 @@ public class CleanupLifecycleConformanceTests
         var network = new SimulatedNetwork();
         using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        var (s, _) = Connect(runtime, network);
+        var (s, _) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[4], ov).Error);
         Assert.True(runtime.Cleanup().IsSuccess);
@@ -511,17 +510,9 @@ public class CleanupLifecycleConformanceTests
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default));
-        return Task.WhenAll(tasks).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        return Task.WhenAll(tasks).WaitAsync(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
     }
 
     /// <summary>The slot of a handle, per the layout <see cref="SocketTable{T}"/> documents (slot in bits 2..21).</summary>
     private static int SlotOf(SocketHandle handle) => (int)((ulong)handle.Value >> 2) & (SocketTable<object>.MaxSlots - 1);
-
-    private static (SocketHandle Socket, RemotePeer Peer) Connect(ProviderRuntime runtime, SimulatedNetwork network)
-    {
-        var listener = network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        var s = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        runtime.Connect(s, listener.EndPoint).ThrowIfFailed();
-        return (s, listener.Accept());
-    }
 }

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Time.Testing;
+using NSubstitute;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
-using WinsockSpi.Tests.Scenarios;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -19,7 +19,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-4")]
     public void CLN4_FinalCleanup_AbortsPendingReceiveWithoutSettingItsEvent()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
         var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
@@ -34,18 +34,18 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(0, ov.BytesTransferred);
         Assert.False(ev.IsSet);
         Assert.Equal(0, ev.SetCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
     }
 
     [Fact]
     [Trait("Rule", "CLN-4")]
     public void CLN4_FinalCleanup_AbortsPendingSendWithoutNotification()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out var peer);
         var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), ov).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), ov).Error);
         Assert.Equal(8, peer.Available);
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
@@ -54,21 +54,21 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(WsaError.OperationAborted, ov.Error);
         Assert.False(ev.IsSet);
         Assert.Equal(0, ev.SetCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
     }
 
     [Fact]
     [Trait("Rule", "CLN-4")]
     public void CLN4_FinalCleanup_NeverQueuesTheCompletionRoutine()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out _);
-        var receive = new TeardownRoutineProbe();
-        var send = new TeardownRoutineProbe();
+        var receive = new RoutineProbe();
+        var send = new RoutineProbe();
         var receiveOv = new WsaOverlapped();
         var sendOv = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv, receive.Routine).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv, send.Routine).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), sendOv, send.Routine).Error);
         int self = Environment.CurrentManagedThreadId;
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
@@ -79,34 +79,34 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(0, h.Process.AlertableWait(TimeSpan.FromMilliseconds(20)));
         Assert.Equal(0, receive.Calls);
         Assert.Equal(0, send.Calls);
-        Assert.Equal(0, h.Upcalls.ApcCount);
+        Assert.Equal(0, h.ApcCount);
     }
 
     [Fact]
     [Trait("Rule", "CLN-4")]
     public void CLN4_FinalCleanup_NeverQueuesTheRoutineToAnotherInitiatingThread()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
-        var probe = new TeardownRoutineProbe();
+        var probe = new RoutineProbe();
         var ov = new WsaOverlapped();
         using var started = new ManualResetEventSlim();
         using var cleanedUp = new ManualResetEventSlim();
-        var initiator = TeardownThreads.Start(() =>
+        var initiator = TestThreads.Start(() =>
         {
             var error = h.Runtime.Receive(s, new byte[16], ov, probe.Routine).Error;
             started.Set();
-            TeardownThreads.WaitFor(cleanedUp);
+            TestThreads.WaitFor(cleanedUp);
             int queued = h.Process.GetQueuedApcCount(WsaThreadId.Current);
             int ran = h.Process.AlertableWait(TimeSpan.FromMilliseconds(20));
             return (error, queued, ran);
         });
-        TeardownThreads.WaitFor(started);
+        TestThreads.WaitFor(started);
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
         cleanedUp.Set();
 
-        var (error, queued, ran) = TeardownThreads.Join(initiator);
+        var (error, queued, ran) = TestThreads.Join(initiator);
         Assert.Equal(WsaError.IOPending, error);
         Assert.Equal(0, queued);
         Assert.Equal(0, ran);
@@ -118,7 +118,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-4")]
     public void CLN4_FinalCleanup_PostsNoCompletionPacket()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var port = new CompletionPort();
         var s = h.Connect(out var peer);
         Assert.True(port.Associate(h.Runtime, s, 42).IsSuccess);
@@ -127,7 +127,7 @@ public class CleanupTeardownConformanceTests
         var done = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], done).Error);
         Assert.Equal(2, peer.Write("hi"u8));
-        Assert.True(port.TryDequeue(out var first, TeardownThreads.Timeout));
+        Assert.True(port.TryDequeue(out var first, TestThreads.WaitLimit));
         Assert.Equal(2, first.BytesTransferred);
         long posted = port.PostedCount;
 
@@ -135,7 +135,7 @@ public class CleanupTeardownConformanceTests
         var receiveOv = new WsaOverlapped(ev);
         var sendOv = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], receiveOv).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), sendOv).Error);
         Assert.All(h.Runtime.Operations.Snapshot(), op => Assert.Equal(NotificationKind.CompletionPort, op.Notification));
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
@@ -152,7 +152,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-4")]
     public void CLN4_FinalCleanup_AbortsEveryPendingOperationOfEverySocket()
     {
-        using var h = new TeardownHarness(sendBufferSize: 4);
+        using var h = new ProviderHarness(sendBufferSize: 4);
         var events = new List<WsaEvent>();
         var operations = new List<WsaOverlapped>();
         for (int i = 0; i < 5; i++)
@@ -169,7 +169,7 @@ public class CleanupTeardownConformanceTests
 
             var sendEvent = new WsaEvent();
             var send = new WsaOverlapped(sendEvent);
-            Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(16, i), send).Error);
+            Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(16, i), send).Error);
             events.Add(sendEvent);
             operations.Add(send);
         }
@@ -186,7 +186,7 @@ public class CleanupTeardownConformanceTests
         });
         Assert.All(events, ev => Assert.Equal(0, ev.SetCount));
         Assert.Equal(finishedBefore + 20, h.Runtime.Operations.CompletedCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
         h.AssertUnloadReady();
     }
 
@@ -195,7 +195,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-9")]
     public void CLN4_FinalCleanup_SocketsConnectedToEachOtherInTheProcess_NeverSeeEachOthersReset()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var listening = h.ListenOnFreePort(4, out var endPoint);
         var client = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         Assert.True(h.Runtime.Connect(client, endPoint).IsSuccess);
@@ -221,7 +221,7 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(0, clientEvent.SetCount);
         Assert.Equal(0, serverEvent.SetCount);
         Assert.Equal(0, selectEvent.SetCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
         h.AssertUnloadReady();
     }
 
@@ -229,7 +229,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-4")]
     public void CLN4_AbortedOverlapped_IsFreeForReuseAfterRestart()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
         var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
@@ -252,32 +252,32 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-5")]
     public void CLN5_FinalCleanup_InterruptsBlockingReceiveOnAnotherThread()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
-        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[16]));
+        var receiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[16]));
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
-        var result = TeardownThreads.Join(receiver);
+        var result = TestThreads.Join(receiver);
         Assert.Equal(WsaError.Interrupted, result.Error);
         Assert.Equal(-1, result.ToSpiResult().ReturnValue);
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
     }
 
     [Fact]
     [Trait("Rule", "CLN-5")]
     public void CLN5_FinalCleanup_InterruptsBlockingSendOnAFullBuffer()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out var peer);
-        var sender = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(s, TeardownData.Pattern(64)));
+        var sender = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(s, TestData.Pattern(64)));
         Assert.Equal(8, peer.Available);
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(sender).Error);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(sender).Error);
+        Assert.Equal(0, h.NotificationCount);
         Assert.Equal(PeerState.Reset, peer.State);
     }
 
@@ -285,37 +285,37 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-5")]
     public void CLN5_FinalCleanup_InterruptsBlockingAccept()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var listening = h.ListenOnFreePort(4, out _);
-        var acceptor = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening));
+        var acceptor = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening));
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(acceptor).Error);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(acceptor).Error);
+        Assert.Equal(0, h.NotificationCount);
     }
 
     [Fact]
     [Trait("Rule", "CLN-5")]
     public void CLN5_FinalCleanup_InterruptsEveryBlockedThreadAtOnce()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var a = h.Connect(out _);
         var b = h.Connect(out _);
         var listening = h.ListenOnFreePort(4, out _);
-        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(a, new byte[16]).Error);
-        var sender = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(b, TeardownData.Pattern(64)).Error);
-        var acceptor = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening).Error);
+        var receiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(a, new byte[16]).Error);
+        var sender = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(b, TestData.Pattern(64)).Error);
+        var acceptor = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening).Error);
         Assert.Equal(3, h.Runtime.Operations.BlockedCallCount);
         Assert.Equal(3, h.Runtime.Operations.Snapshot().Count(op => op.Notification == NotificationKind.BlockingCall));
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver));
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(sender));
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(acceptor));
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(receiver));
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(sender));
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(acceptor));
+        Assert.Equal(0, h.NotificationCount);
         h.AssertUnloadReady();
     }
 
@@ -324,17 +324,17 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-7")]
     public void CLN5_FinalCleanup_InterruptsALingeringCloseWhoseDataStillDrains()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 1000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 30).IsSuccess);
-        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+        var closer = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(closer).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(closer).Error);
         h.AssertUnloadReady();
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -344,7 +344,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-6")]
     public void CLN6_FinalCleanup_ResetsAnOpenConnection_PeerSeesConnReset()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         h.Connect(out var peer);
         Assert.Equal(PeerState.Open, peer.State);
 
@@ -359,7 +359,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-6")]
     public void CLN6_FinalCleanup_DiscardsUnsentData()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         h.SendUnread(s, 4096);
         Assert.Equal(4096, peer.Available);
@@ -380,7 +380,7 @@ public class CleanupTeardownConformanceTests
     [InlineData(true, 5)]
     public void CLN6_FinalCleanup_ResetsWhateverTheLingerSetting(bool lingerOn, int seconds)
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         h.SendUnread(s, 100);
         Assert.True(h.Runtime.SetLinger(s, lingerOn, seconds).IsSuccess);
@@ -397,8 +397,8 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-6")]
     public void CLN6_FinalCleanup_ResetsAcceptedSocketsAndTheBacklog()
     {
-        using var h = new TeardownHarness();
-        using var client = new TeardownHarness(network: h.Network);
+        using var h = new ProviderHarness();
+        using var client = new ProviderHarness(network: h.Network);
         var listening = h.ListenOnFreePort(4, out var endPoint);
         var accepted = client.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         var waiting = client.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
@@ -415,21 +415,21 @@ public class CleanupTeardownConformanceTests
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
         // The far sockets live in another process: they see the reset (OVL-8) and are notified normally.
-        TeardownThreads.AssertSet(acceptedEvent);
-        TeardownThreads.AssertSet(waitingEvent);
+        TestThreads.AssertSet(acceptedEvent);
+        TestThreads.AssertSet(waitingEvent);
         Assert.Equal(WsaError.ConnectionReset, acceptedOv.Error);
         Assert.Equal(WsaError.ConnectionReset, waitingOv.Error);
         Assert.True(client.Runtime.Sockets.TryGetInfo(accepted, out var info));
         Assert.Equal(SocketState.Reset, info.State);
-        Assert.Equal(WsaError.ConnectionReset, client.Runtime.Send(waiting, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => client.Runtime.Send(waiting, "x"u8.ToArray()), "a blocking send that should give ConnectionReset at once").Error);
     }
 
     [Fact]
     [Trait("Rule", "CLN-8")]
     public void CLN8_AfterFinalCleanup_ListeningAndBoundEndpointsAreReleased()
     {
-        using var h = new TeardownHarness();
-        using var other = new TeardownHarness(network: h.Network);
+        using var h = new ProviderHarness();
+        using var other = new ProviderHarness(network: h.Network);
         h.ListenOnFreePort(4, out var listenEndPoint);
         var bound = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         Assert.True(h.Runtime.Bind(bound, new IPEndPoint(IPAddress.Loopback, 0)).IsSuccess);
@@ -453,7 +453,7 @@ public class CleanupTeardownConformanceTests
     public void CLN7_GracefulDrainOfOneMebibyte_SurvivesFinalCleanupAndProcessTermination()
     {
         const int size = 1024 * 1024;
-        using var h = new TeardownHarness(sendBufferSize: size);
+        using var h = new ProviderHarness(sendBufferSize: size);
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, size, seed: 7);
         Assert.True(h.Runtime.SetLinger(s, enabled: false, seconds: 0).IsSuccess);
@@ -468,7 +468,7 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(PeerState.Open, peer.State);
         Assert.Equal(WsaError.Success, peer.LastError);
         Assert.Equal(size, peer.Available);
-        var received = TeardownData.ReadExactly(peer, size);
+        var received = TestData.ReadExactly(peer, size);
         Assert.True(data.AsSpan().SequenceEqual(received), "The drained bytes differ from the bytes sent.");
         Assert.Equal(size, peer.BytesReceived);
         Assert.Equal(PeerState.FinReceived, peer.State);
@@ -479,18 +479,18 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-7")]
     public void CLN7_GracefulDrain_ContinuesAcrossCleanupWhileOpenSocketsAreReset()
     {
-        using var h = new TeardownHarness(sendBufferSize: 4096);
+        using var h = new ProviderHarness(sendBufferSize: 4096);
         var draining = h.Connect(out var drainPeer);
         h.Connect(out var openPeer);
         var data = h.SendUnread(draining, 4096, seed: 3);
         Assert.True(h.Runtime.CloseSocket(draining).IsSuccess);
-        var head = TeardownData.ReadExactly(drainPeer, 1000);
+        var head = TestData.ReadExactly(drainPeer, 1000);
 
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
         Assert.Equal(PeerState.Reset, openPeer.State);
         Assert.Equal(PeerState.Open, drainPeer.State);
-        var tail = TeardownData.ReadExactly(drainPeer, 3096);
+        var tail = TestData.ReadExactly(drainPeer, 3096);
         Assert.Equal(data, head.Concat(tail).ToArray());
         Assert.Equal(PeerState.FinReceived, drainPeer.State);
         Assert.Equal(WsaError.Success, drainPeer.LastError);
@@ -502,14 +502,14 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-8")]
     public void CLN8_AfterFinalCleanup_ProviderHoldsNothingAndIsUnloadReady()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var a = h.Connect(out _);
         var b = h.Connect(out _);
         Assert.True(h.Runtime.DuplicateSocket(a).IsSuccess);
         h.ListenOnFreePort(4, out _);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(a, new byte[8], new WsaOverlapped()).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(b, TeardownData.Pattern(32), new WsaOverlapped()).Error);
-        var blocked = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(b, new byte[8]).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(b, TestData.Pattern(32), new WsaOverlapped()).Error);
+        var blocked = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(b, new byte[8]).Error);
         Assert.False(h.Runtime.IsUnloadReady);
         Assert.Equal(4, h.Runtime.Sockets.Count);
         Assert.Equal(2, h.Runtime.Operations.PendingCount);
@@ -518,7 +518,7 @@ public class CleanupTeardownConformanceTests
 
         h.AssertUnloadReady();
         Assert.Equal(0, h.Network.GetClientProcessCount(ProviderOptions.DefaultProviderId));
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(blocked));
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(blocked));
     }
 
     [Fact]
@@ -526,7 +526,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-7")]
     public void CLN8_DataStillToBeSent_BelongsToTheNetworkAfterCleanup()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 5000);
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
@@ -535,7 +535,7 @@ public class CleanupTeardownConformanceTests
 
         h.AssertUnloadReady();
         h.Runtime.Dispose();
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -546,7 +546,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "SEL-2")]
     public void CLN9_FinalCleanup_RecordsNoNetworkEventAfterwards_EvenWhenThePeerWritesClosesOrResets()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var ev = new WsaEvent();
         Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read | NetworkEvents.Write | NetworkEvents.Close).IsSuccess);
@@ -569,8 +569,8 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "SEL-2")]
     public void CLN9_FinalCleanup_ListeningSocketRecordsNoAcceptAfterwards()
     {
-        using var h = new TeardownHarness();
-        using var client = new TeardownHarness(network: h.Network);
+        using var h = new ProviderHarness();
+        using var client = new ProviderHarness(network: h.Network);
         var listening = h.ListenOnFreePort(4, out var endPoint);
         var ev = new WsaEvent();
         Assert.True(h.Runtime.EventSelect(listening, ev, NetworkEvents.Accept | NetworkEvents.Close).IsSuccess);
@@ -591,7 +591,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-10")]
     public void CLN10_AfterFinalCleanup_StartupWorksAtOnceWithEmptyTables()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         h.Connect(out _);
         h.ListenOnFreePort(2, out _);
         Assert.True(h.Runtime.Cleanup().IsSuccess);
@@ -613,14 +613,14 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-10")]
     public void CLN10_StaleHandlesAndDuplicates_GiveNotInitialisedBeforeRestartAndNotSockAfter()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         var listening = h.ListenOnFreePort(2, out _);
         SocketHandle[] stale = [s, dup, listening];
         Assert.True(h.Runtime.Cleanup().IsSuccess);
 
-        Assert.All(stale, handle => Assert.All(TeardownCalls.Errors(h.Runtime, handle), error => Assert.Equal(WsaError.NotInitialized, error)));
+        Assert.All(stale, handle => Assert.All(SpiCalls.Errors(h.Runtime, handle), error => Assert.Equal(WsaError.NotInitialized, error)));
 
         Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _));
         var fresh = new List<SocketHandle>();
@@ -633,7 +633,7 @@ public class CleanupTeardownConformanceTests
         {
             Assert.DoesNotContain(handle, fresh);
             Assert.False(h.Runtime.Sockets.Contains(handle));
-            Assert.All(TeardownCalls.Errors(h.Runtime, handle), error => Assert.Equal(WsaError.NotSocket, error));
+            Assert.All(SpiCalls.Errors(h.Runtime, handle), error => Assert.Equal(WsaError.NotSocket, error));
         });
         Assert.All(fresh, handle => Assert.True(h.Runtime.Sockets.Contains(handle)));
     }
@@ -642,7 +642,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-10")]
     public void CLN10_StaleHandle_NeverReachesTheSocketThatReusedItsSlot()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var old = h.Connect(out _);
         Assert.True(h.Runtime.Cleanup().IsSuccess);
         Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _));
@@ -651,7 +651,7 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(fresh, new byte[8], ov).Error);
 
         Assert.Equal(WsaError.NotSocket, h.Runtime.CloseSocket(old).Error);
-        Assert.Equal(WsaError.NotSocket, h.Runtime.Send(old, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotSocket, TestThreads.RunBounded(() => h.Runtime.Send(old, "x"u8.ToArray()), "a blocking send that should give NotSocket at once").Error);
 
         Assert.NotEqual(old, fresh);
         Assert.Equal(PeerState.Open, peer.State);
@@ -665,7 +665,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-11")]
     public void CLN11_NetworkDown_FinalCleanupReturnsNetDownButTearsDown()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
@@ -688,7 +688,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-11")]
     public void CLN11_NetworkDown_NonFinalCleanupReturnsNetDownAndReleasesItsReference()
     {
-        using var h = new TeardownHarness(startups: 2);
+        using var h = new ProviderHarness(startups: 2);
         var s = h.Connect(out var peer);
         var ov = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov).Error);
@@ -709,7 +709,7 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-11")]
     public void CLN11_NetworkDown_StartupWorksAgainOnceTheNetworkReturns()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         h.Network.IsAvailable = false;
         Assert.Equal(WsaError.NetworkDown, h.Runtime.Cleanup().Error);
         Assert.Equal(0, h.Network.GetClientProcessCount(ProviderOptions.DefaultProviderId));
@@ -728,11 +728,11 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-12")]
     public void CLN12_CleanupFromACompletionRoutine_TearsDownWithoutRunningAnyRoutineTwice()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var first = h.Connect(out var firstPeer);
         var second = h.Connect(out var secondPeer);
-        var cleaner = new TeardownRoutineProbe();
-        var other = new TeardownRoutineProbe();
+        var cleaner = new RoutineProbe();
+        var other = new RoutineProbe();
         var cleanupResult = default(SpiResult?);
         cleaner.OnRun = () => cleanupResult = h.Runtime.Cleanup();
         var firstOv = new WsaOverlapped();
@@ -741,7 +741,7 @@ public class CleanupTeardownConformanceTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(second, new byte[8], secondOv, other.Routine).Error);
         firstPeer.Write("go"u8);
 
-        int ran = h.Process.AlertableWait(TeardownThreads.Timeout);
+        int ran = h.Process.AlertableWait(TestThreads.WaitLimit);
 
         Assert.Equal(1, ran);
         Assert.True(cleanupResult?.IsSuccess);
@@ -760,11 +760,11 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-12")]
     public void CLN12_CleanupFromACompletionRoutine_RoutinesAlreadyQueuedRunExactlyOnce()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var first = h.Connect(out var firstPeer);
         var second = h.Connect(out var secondPeer);
-        var cleaner = new TeardownRoutineProbe();
-        var queued = new TeardownRoutineProbe();
+        var cleaner = new RoutineProbe();
+        var queued = new RoutineProbe();
         cleaner.OnRun = () => Assert.True(h.Runtime.Cleanup().IsSuccess);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(first, new byte[8], new WsaOverlapped(), cleaner.Routine).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(second, new byte[8], new WsaOverlapped(), queued.Routine).Error);
@@ -772,7 +772,7 @@ public class CleanupTeardownConformanceTests
         secondPeer.Write("bc"u8);
         Assert.Equal(2, h.Process.GetQueuedApcCount(WsaThreadId.Current));
 
-        Assert.Equal(2, h.Process.AlertableWait(TeardownThreads.Timeout));
+        Assert.Equal(2, h.Process.AlertableWait(TestThreads.WaitLimit));
         Assert.Equal(0, h.Process.AlertableWait(TimeSpan.FromMilliseconds(20)));
 
         // Both completed before the cleanup, so both are notified, once each.
@@ -788,23 +788,23 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-3")]
     public void CLN12_NonFinalCleanupFromACompletionRoutine_LeavesOtherOperationsRunning()
     {
-        using var h = new TeardownHarness(startups: 2);
+        using var h = new ProviderHarness(startups: 2);
         var first = h.Connect(out var firstPeer);
         var second = h.Connect(out var secondPeer);
-        var cleaner = new TeardownRoutineProbe();
-        var other = new TeardownRoutineProbe();
+        var cleaner = new RoutineProbe();
+        var other = new RoutineProbe();
         cleaner.OnRun = () => Assert.True(h.Runtime.Cleanup().IsSuccess);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(first, new byte[8], new WsaOverlapped(), cleaner.Routine).Error);
         var secondOv = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(second, new byte[8], secondOv, other.Routine).Error);
         firstPeer.Write("a"u8);
-        Assert.Equal(1, h.Process.AlertableWait(TeardownThreads.Timeout));
+        Assert.Equal(1, h.Process.AlertableWait(TestThreads.WaitLimit));
         Assert.Equal(1, h.Runtime.StartupCount);
         Assert.Equal(OperationStatus.Pending, secondOv.Status);
 
         secondPeer.Write("xyz"u8);
 
-        Assert.Equal(1, h.Process.AlertableWait(TeardownThreads.Timeout));
+        Assert.Equal(1, h.Process.AlertableWait(TestThreads.WaitLimit));
         Assert.Equal(1, other.Calls);
         Assert.Equal(3, other.Bytes);
         Assert.Equal(1, cleaner.Calls);
@@ -815,20 +815,20 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-5")]
     public void CLN12_CleanupFromTheBlockingHook_InterruptsTheHookedCallWithoutDeadlock()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         int hookCalls = 0;
         SpiResult? cleanup = null;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             Interlocked.Increment(ref hookCalls);
             cleanup = h.Runtime.Cleanup();
             return true;
         };
 
-        var receiver = TeardownThreads.Start(() => h.Runtime.Receive(s, new byte[8]));
+        var receiver = TestThreads.Start(() => h.Runtime.Receive(s, new byte[8]));
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(receiver).Error);
         Assert.True(cleanup?.IsSuccess);
         Assert.Equal(1, Volatile.Read(ref hookCalls));
         Assert.Equal(PeerState.Reset, peer.State);
@@ -839,12 +839,14 @@ public class CleanupTeardownConformanceTests
     [Trait("Rule", "CLN-12")]
     public void CLN12_CleanupFromTheHookOfUpcallsGivenToStartup_TearsDownOnceEvenWhenTheHookStopsWaiting()
     {
-        using var network = new TeardownNetworkScope();
-        using var process = new SimulatedProcess(network.Network);
-        using var runtime = new ProviderRuntime(new ProviderOptions { Process = process, TimeProvider = new FakeTimeProvider() });
+        using var h = new ProviderHarness(startups: 0);
+        var runtime = h.Runtime;
         int hookCalls = 0;
         var results = new List<WsaError>();
-        var upcalls = new HookUpcalls(new ProcessUpcalls(process), () =>
+
+        // A table of its own (not the process's ProcessUpcalls) whose blocking hook tears the provider down.
+        var upcalls = Substitute.For<IUpcalls>();
+        upcalls.QueryBlockingCallback().Returns(() =>
         {
             Interlocked.Increment(ref hookCalls);
             lock (results)
@@ -857,40 +859,16 @@ public class CleanupTeardownConformanceTests
         });
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _, upcalls));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _, upcalls));
-        var s = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-        Assert.True(runtime.Connect(s, network.Listener.EndPoint).IsSuccess);
-        var peer = network.Listener.Accept();
+        var s = h.Connect(out var peer);
 
-        var receiver = TeardownThreads.Start(() => runtime.Receive(s, new byte[8]));
+        var receiver = TestThreads.Start(() => runtime.Receive(s, new byte[8]));
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(receiver).Error);
         Assert.Equal(1, Volatile.Read(ref hookCalls));
         Assert.Equal([WsaError.Success, WsaError.Success], results);
         Assert.Equal(0, runtime.StartupCount);
         Assert.Equal(PeerState.Reset, peer.State);
         Assert.True(runtime.IsUnloadReady);
         runtime.ValidateInvariants();
-    }
-
-    /// <summary>A network with a harness listener, for tests that build their own process and provider.</summary>
-    private sealed class TeardownNetworkScope : IDisposable
-    {
-        public SimulatedNetwork Network { get; } = new();
-
-        public PeerListener Listener { get; }
-
-        public TeardownNetworkScope() => Listener = Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-
-        public void Dispose() => Listener.Dispose();
-    }
-
-    /// <summary>An upcall table of its own (not the process's) whose blocking hook is given.</summary>
-    private sealed class HookUpcalls(ProcessUpcalls inner, BlockingCallback hook) : IUpcalls
-    {
-        public BlockingCallback? QueryBlockingCallback() => hook;
-
-        public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context) => inner.QueueApc(thread, routine, context);
-
-        public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion) => inner.CompleteOverlappedRequest(completion);
     }
 }

@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Sockets;
-using WinsockSpi.Tests.Scenarios;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -15,21 +15,21 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-1")]
     public void CLS1_Close_ReleasesTheHandleAtOnce_EveryLaterUseGivesNotSock()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
         Assert.False(h.Runtime.Sockets.Contains(s));
         Assert.Equal(0, h.Runtime.Sockets.Count);
-        Assert.All(TeardownCalls.Errors(h.Runtime, s), error => Assert.Equal(WsaError.NotSocket, error));
+        Assert.All(SpiCalls.Errors(h.Runtime, s), error => Assert.Equal(WsaError.NotSocket, error));
     }
 
     [Fact]
     [Trait("Rule", "CLS-1")]
     public void CLS1_SecondClose_GivesNotSock()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
@@ -43,14 +43,14 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-1")]
     public void CLS1_ClosedHandle_IsNeverAnsweredByALaterSocket()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var closed = h.Connect(out _);
         Assert.True(h.Runtime.CloseSocket(closed).IsSuccess);
 
         var later = h.Connect(out var peer);
 
         Assert.NotEqual(closed, later);
-        Assert.Equal(WsaError.NotSocket, h.Runtime.Send(closed, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotSocket, TestThreads.RunBounded(() => h.Runtime.Send(closed, "x"u8.ToArray()), "a blocking send that should give NotSocket at once").Error);
         Assert.Equal(WsaError.NotSocket, h.Runtime.CloseSocket(closed).Error);
         Assert.Equal(PeerState.Open, peer.State);
         Assert.True(h.Runtime.Sockets.Contains(later));
@@ -62,19 +62,19 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void CLS2_Close_AbortsPendingReceiveAndSend_AndSetsTheirEvents()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out _);
         var receiveEvent = new WsaEvent();
         var sendEvent = new WsaEvent();
         var receiveOv = new WsaOverlapped(receiveEvent);
         var sendOv = new WsaOverlapped(sendEvent);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), sendOv).Error);
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
-        TeardownThreads.AssertSet(receiveEvent);
-        TeardownThreads.AssertSet(sendEvent);
+        TestThreads.AssertSet(receiveEvent);
+        TestThreads.AssertSet(sendEvent);
         Assert.Equal(1, receiveEvent.SetCount);
         Assert.Equal(1, sendEvent.SetCount);
         Assert.Equal(OperationStatus.Aborted, receiveOv.Status);
@@ -82,7 +82,7 @@ public class CloseConformanceTests
         Assert.Equal(WsaError.OperationAborted, receiveOv.Error);
         Assert.Equal(WsaError.OperationAborted, sendOv.Error);
         Assert.Equal(0, receiveOv.BytesTransferred);
-        Assert.Equal(2, h.Upcalls.CompletionCount);
+        Assert.Equal(2, h.CompletionCount);
         Assert.Equal(0, h.Runtime.Operations.PendingCount);
     }
 
@@ -90,31 +90,31 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void CLS2_Close_QueuesTheRoutineToTheInitiatingThread_WhereItRunsInAnAlertableWait()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out _);
-        var receive = new TeardownRoutineProbe();
-        var send = new TeardownRoutineProbe();
+        var receive = new RoutineProbe();
+        var send = new RoutineProbe();
         var receiveOv = new WsaOverlapped();
         var sendOv = new WsaOverlapped();
         using var started = new ManualResetEventSlim();
         using var closed = new ManualResetEventSlim();
-        var initiator = TeardownThreads.Start(() =>
+        var initiator = TestThreads.Start(() =>
         {
             Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv, receive.Routine).Error);
-            Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv, send.Routine).Error);
+            Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), sendOv, send.Routine).Error);
             started.Set();
-            TeardownThreads.WaitFor(closed);
+            TestThreads.WaitFor(closed);
             int queued = h.Process.GetQueuedApcCount(WsaThreadId.Current);
             int callsBeforeWait = receive.Calls + send.Calls;
-            int ran = h.Process.AlertableWait(TeardownThreads.Timeout);
+            int ran = h.Process.AlertableWait(TestThreads.WaitLimit);
             return (Thread: Environment.CurrentManagedThreadId, queued, callsBeforeWait, ran);
         });
-        TeardownThreads.WaitFor(started);
+        TestThreads.WaitFor(started);
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
         closed.Set();
 
-        var outcome = TeardownThreads.Join(initiator);
+        var outcome = TestThreads.Join(initiator);
         Assert.Equal(2, outcome.queued);
         Assert.Equal(0, outcome.callsBeforeWait);
         Assert.Equal(2, outcome.ran);
@@ -135,14 +135,14 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void CLS2_Close_PostsACompletionPacketWithZeroBytesAndStatus995()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var port = new CompletionPort();
         var s = h.Connect(out _);
         Assert.True(port.Associate(h.Runtime, s, 7).IsSuccess);
         var receiveOv = new WsaOverlapped();
         var sendOv = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[16], receiveOv).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), sendOv).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), sendOv).Error);
         long posted = port.PostedCount;
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
@@ -175,11 +175,11 @@ public class CloseConformanceTests
     {
         int CountNotifications(bool byClose)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var s = h.Connect(out _);
             var ev = new WsaEvent();
             var port = new CompletionPort();
-            var probe = new TeardownRoutineProbe();
+            var probe = new RoutineProbe();
             var ov = new WsaOverlapped(kind == NotificationKind.Event ? ev : null);
             if (kind == NotificationKind.CompletionPort)
             {
@@ -205,7 +205,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void CLS2_Close_AbortsEveryPendingOperationInPostingOrder()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
         var port = new CompletionPort();
         Assert.True(port.Associate(h.Runtime, s, 3).IsSuccess);
@@ -231,7 +231,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void CLS2_Close_LeavesOtherSocketsOperationsPending()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var closing = h.Connect(out _);
         var other = h.Connect(out var otherPeer);
         var closingOv = new WsaOverlapped(new WsaEvent());
@@ -246,7 +246,7 @@ public class CloseConformanceTests
         Assert.Equal(OperationStatus.Pending, otherOv.Status);
         Assert.False(otherEvent.IsSet);
         otherPeer.Write("ok"u8);
-        TeardownThreads.AssertSet(otherEvent);
+        TestThreads.AssertSet(otherEvent);
         Assert.Equal(2, otherOv.BytesTransferred);
     }
 
@@ -256,15 +256,15 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-3")]
     public void CLS3_Close_InterruptsBlockingReceiveOnAnotherThread()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
-        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]));
+        var receiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]));
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(receiver).Error);
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -272,47 +272,47 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-3")]
     public void CLS3_Close_InterruptsBlockingSendOnAFullBuffer()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out _);
-        var sender = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(s, TeardownData.Pattern(64)));
+        var sender = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(s, TestData.Pattern(64)));
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(sender).Error);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(sender).Error);
+        Assert.Equal(0, h.NotificationCount);
     }
 
     [Fact]
     [Trait("Rule", "CLS-3")]
     public void CLS3_Close_InterruptsBlockingAccept()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var listening = h.ListenOnFreePort(2, out _);
-        var acceptor = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening));
+        var acceptor = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Accept(listening));
 
         Assert.True(h.Runtime.CloseSocket(listening).IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(acceptor).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(acceptor).Error);
     }
 
     [Fact]
     [Trait("Rule", "CLS-3")]
     public void CLS3_Close_InterruptsOnlyTheCallsOnThatSocket()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var closing = h.Connect(out _);
         var other = h.Connect(out var otherPeer);
-        var closingReceiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(closing, new byte[8]).Error);
+        var closingReceiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(closing, new byte[8]).Error);
         var buffer = new byte[8];
-        var otherReceiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(other, buffer));
+        var otherReceiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(other, buffer));
 
         Assert.True(h.Runtime.CloseSocket(closing).IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(closingReceiver));
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(closingReceiver));
         Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
         Assert.False(otherReceiver.IsCompleted);
         otherPeer.Write("fine"u8);
-        Assert.Equal(4, TeardownThreads.Join(otherReceiver).Value);
+        Assert.Equal(4, TestThreads.Join(otherReceiver).Value);
         Assert.Equal("fine"u8.ToArray(), buffer[..4]);
     }
 
@@ -321,9 +321,9 @@ public class CloseConformanceTests
     [Trait("Rule", "SEL-2")]
     public void CLS3_Close_OfAnEventSelectedSocketWithABlockedCall_InterruptsItAndRecordsNoFdClose()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
-        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]));
+        var receiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]));
         var ev = new WsaEvent();
         Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read | NetworkEvents.Close).IsSuccess);
         Assert.Equal(NetworkEvents.None, h.Runtime.EnumNetworkEvents(s, ev).Value.Events);
@@ -331,7 +331,7 @@ public class CloseConformanceTests
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(receiver).Error);
         peer.Write("late"u8);
         peer.Close();
         peer.Reset();
@@ -348,7 +348,7 @@ public class CloseConformanceTests
     [InlineData(false)]
     public void CLS4_DefaultLinger_CloseReturnsZeroAtOnce_PeerGetsAllDataThenFin(bool blocking)
     {
-        using var h = new TeardownHarness(sendBufferSize: 64 * 1024);
+        using var h = new ProviderHarness(sendBufferSize: 64 * 1024);
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 40_000, seed: 5);
         Assert.True(h.Runtime.SetBlocking(s, blocking).IsSuccess);
@@ -356,14 +356,14 @@ public class CloseConformanceTests
         Assert.Equal(LingerState.DontLinger, info.Linger);
         Assert.Equal(40_000, info.UnsentBytes);
 
-        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+        var close = TestThreads.Join(TestThreads.Start(() => h.Runtime.CloseSocket(s)));
 
         Assert.Equal(0, close.ReturnValue);
         Assert.Equal(0, peer.BytesReceived);
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
         Assert.Equal(0, h.Runtime.Sockets.Count);
         Assert.Equal(PeerState.Open, peer.State);
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
         Assert.Equal(PeerState.FinReceived, peer.State);
         Assert.Equal(WsaError.Success, peer.LastError);
     }
@@ -372,16 +372,16 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-4")]
     public void CLS4_SoDontLingerAfterSoLinger_RestoresTheGracefulBackgroundClose()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 3000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
         Assert.True(h.Runtime.SetLinger(s, enabled: false, seconds: 5).IsSuccess);
 
-        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+        var close = TestThreads.Join(TestThreads.Start(() => h.Runtime.CloseSocket(s)));
 
         Assert.True(close.IsSuccess);
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -389,17 +389,17 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-4")]
     public void CLS4_DefaultLinger_DeliversTheBytesAnAbortedSendHadAlreadyHandedOver()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out var peer);
         var ov = new WsaOverlapped(new WsaEvent());
-        var data = TeardownData.Pattern(20);
+        var data = TestData.Pattern(20);
         Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, data, ov).Error);
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
         // The first 8 bytes were in the connection; the rest of the aborted send never left the socket.
         Assert.Equal(WsaError.OperationAborted, ov.Error);
-        Assert.Equal(data[..8], TeardownData.ReadExactly(peer, 8));
+        Assert.Equal(data[..8], TestData.ReadExactly(peer, 8));
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -411,13 +411,13 @@ public class CloseConformanceTests
     [InlineData(false)]
     public void CLS5_HardClose_ReturnsZeroAtOnce_PeerSeesResetAndUnsentDataIsDiscarded(bool blocking)
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         h.SendUnread(s, 5000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 0).IsSuccess);
         Assert.True(h.Runtime.SetBlocking(s, blocking).IsSuccess);
 
-        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+        var close = TestThreads.Join(TestThreads.Start(() => h.Runtime.CloseSocket(s)));
 
         Assert.Equal(0, close.ReturnValue);
         Assert.Equal(PeerState.Reset, peer.State);
@@ -433,7 +433,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void CLS5_HardClose_WithPendingOperations_NotifiesTheirAbortAndResets()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 0).IsSuccess);
         var ev = new WsaEvent();
@@ -453,19 +453,19 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-6")]
     public void CLS6_Linger_CloseBlocksUntilThePeerReadsEverything_ThenReturnsZeroAndThePeerSeesFin()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 10_000, seed: 9);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
 
-        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+        var closer = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
 
         Assert.False(h.Runtime.Sockets.Contains(s));
-        var head = TeardownData.ReadExactly(peer, 4000);
+        var head = TestData.ReadExactly(peer, 4000);
         Assert.False(closer.IsCompleted);
         Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
-        var tail = TeardownData.ReadExactly(peer, 6000);
-        Assert.Equal(0, TeardownThreads.Join(closer).ReturnValue);
+        var tail = TestData.ReadExactly(peer, 6000);
+        Assert.Equal(0, TestThreads.Join(closer).ReturnValue);
         Assert.Equal(data, head.Concat(tail).ToArray());
         Assert.Equal(PeerState.FinReceived, peer.State);
         Assert.Equal(WsaError.Success, peer.LastError);
@@ -476,11 +476,11 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-6")]
     public void CLS6_Linger_WhenTheTimePasses_ResetsTheConnectionAndReturnsZero()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         h.SendUnread(s, 10_000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
-        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+        var closer = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
         var lingering = Assert.Single(h.Runtime.Operations.Snapshot());
         Assert.Equal(OperationKind.LingeringClose, lingering.Kind);
         Assert.Equal(NotificationKind.BlockingCall, lingering.Notification);
@@ -490,7 +490,7 @@ public class CloseConformanceTests
         Assert.Equal(PeerState.Open, peer.State);
         h.Time.Advance(TimeSpan.FromSeconds(1));
 
-        Assert.Equal(0, TeardownThreads.Join(closer).ReturnValue);
+        Assert.Equal(0, TestThreads.Join(closer).ReturnValue);
         Assert.Equal(PeerState.Reset, peer.State);
         Assert.Equal(WsaError.ConnectionReset, peer.LastError);
         Assert.Equal(0, peer.Available);
@@ -506,15 +506,15 @@ public class CloseConformanceTests
         // late (after time already passed) and never come.
         for (int round = 0; round < 50; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var s = h.Connect(out var peer);
             h.SendUnread(s, 100);
             Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 1).IsSuccess);
-            var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+            var closer = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
 
             h.Time.Advance(TimeSpan.FromSeconds(1));
 
-            Assert.True(TeardownThreads.Join(closer).IsSuccess);
+            Assert.True(TestThreads.Join(closer).IsSuccess);
             Assert.Equal(PeerState.Reset, peer.State);
         }
     }
@@ -527,22 +527,22 @@ public class CloseConformanceTests
         // moves past the linger time; the close must still end by the timeout, not wait for a deadline set later.
         using var atDecision = new ManualResetEventSlim();
         using var clockMoved = new ManualResetEventSlim();
-        var hook = new TeardownEventHookLogger("SocketClosed", () =>
+        using var h = new ProviderHarness();
+        h.OnLog("SocketClosed", () =>
         {
             atDecision.Set();
-            TeardownThreads.WaitFor(clockMoved);
+            TestThreads.WaitFor(clockMoved);
         });
-        using var h = new TeardownHarness(loggerFactory: hook);
         var s = h.Connect(out var peer);
         h.SendUnread(s, 100);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
-        var closer = TeardownThreads.Start(() => h.Runtime.CloseSocket(s));
-        TeardownThreads.WaitFor(atDecision);
+        var closer = TestThreads.Start(() => h.Runtime.CloseSocket(s));
+        TestThreads.WaitFor(atDecision);
 
         h.Time.Advance(TimeSpan.FromSeconds(5));
         clockMoved.Set();
 
-        Assert.Equal(0, TeardownThreads.Join(closer).ReturnValue);
+        Assert.Equal(0, TestThreads.Join(closer).ReturnValue);
         Assert.Equal(PeerState.Reset, peer.State);
         Assert.Equal(WsaError.ConnectionReset, peer.LastError);
     }
@@ -551,13 +551,13 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-6")]
     public void CLS6_Linger_WithNoUnsentData_ClosesGracefullyAtOnce()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 100);
         Assert.Equal(data, peer.ReadAvailable());
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
 
-        var close = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+        var close = TestThreads.Join(TestThreads.Start(() => h.Runtime.CloseSocket(s)));
 
         Assert.True(close.IsSuccess);
         Assert.Equal(PeerState.FinReceived, peer.State);
@@ -567,15 +567,15 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-6")]
     public void CLS6_Linger_APeerResetEndsTheWait()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         h.SendUnread(s, 1000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 60).IsSuccess);
-        var closer = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
+        var closer = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(s));
 
         peer.Reset();
 
-        Assert.True(TeardownThreads.Join(closer).IsSuccess);
+        Assert.True(TestThreads.Join(closer).IsSuccess);
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
     }
 
@@ -585,7 +585,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-7")]
     public void CLS7_Linger_NonBlockingWithUnsentData_FailsWouldBlock_HandleStaysValidAndNothingIsDisconnected()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 2000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
@@ -603,10 +603,10 @@ public class CloseConformanceTests
         Assert.Equal(PeerState.Open, peer.State);
         Assert.False(peer.FinPending);
         Assert.Equal(3, h.Runtime.Send(s, "abc"u8.ToArray()).Value);
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
         Assert.Equal("abc"u8.ToArray(), peer.ReadAvailable());
         peer.Write("in"u8);
-        TeardownThreads.AssertSet(ev);
+        TestThreads.AssertSet(ev);
         Assert.Equal(2, ov.BytesTransferred);
     }
 
@@ -614,7 +614,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-7")]
     public void CLS7_Linger_NonBlockingOnceThePeerHasReadEverything_ClosesGracefullyAtOnce()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 2000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
@@ -635,7 +635,7 @@ public class CloseConformanceTests
     [Trait("Rule", "SEL-2")]
     public void CLS7_Linger_SocketMadeNonBlockingByEventSelect_FailsWouldBlockUntilDrained()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 500);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
@@ -662,17 +662,17 @@ public class CloseConformanceTests
     [Trait("Rule", "DUP-1")]
     public void DUP1_ClosingOneOfTwoHandles_CancelsNothingAndNotifiesNothing()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var port = new CompletionPort();
         var s = h.Connect(out var peer);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         Assert.True(port.Associate(h.Runtime, s, 5).IsSuccess);
         var ev = new WsaEvent();
         var receiveOv = new WsaOverlapped(ev);
-        var probe = new TeardownRoutineProbe();
+        var probe = new RoutineProbe();
         var sendOv = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], receiveOv).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(dup, TeardownData.Pattern(32), sendOv, probe.Routine).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(dup, TestData.Pattern(32), sendOv, probe.Routine).Error);
         Assert.True(h.Runtime.Sockets.TryGetInfo(s, out var before));
         Assert.Equal(2, before.HandleCount);
 
@@ -687,7 +687,7 @@ public class CloseConformanceTests
         Assert.False(ev.IsSet);
         Assert.Equal(0, port.PostedCount);
         Assert.Equal(0, h.Process.AlertableWait(TimeSpan.Zero));
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
         Assert.Equal(PeerState.Open, peer.State);
         Assert.False(peer.FinPending);
         Assert.Equal(WsaError.NotSocket, h.Runtime.CloseSocket(s).Error);
@@ -698,7 +698,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-2")]
     public void DUP1_TheLastClose_DoesTheTeardown()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         var ev = new WsaEvent();
@@ -713,7 +713,7 @@ public class CloseConformanceTests
         Assert.Equal(1, ev.SetCount);
         Assert.Equal(WsaError.OperationAborted, ov.Error);
         Assert.Equal(0, h.Runtime.Sockets.Count);
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -722,21 +722,21 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-3")]
     public void DUP1_ClosingOneHandle_DoesNotInterruptABlockedCallOnTheOther()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         var buffer = new byte[8];
-        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(dup, buffer));
+        var receiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(dup, buffer));
 
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
 
         Assert.False(receiver.IsCompleted);
         Assert.Equal(1, h.Runtime.Operations.BlockedCallCount);
         peer.Write("still"u8);
-        Assert.Equal(5, TeardownThreads.Join(receiver).Value);
-        var again = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(dup, buffer));
+        Assert.Equal(5, TestThreads.Join(receiver).Value);
+        var again = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(dup, buffer));
         Assert.True(h.Runtime.CloseSocket(dup).IsSuccess);
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(again).Error);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(again).Error);
     }
 
     [Fact]
@@ -744,7 +744,7 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-5")]
     public void DUP1_LingerSetThroughEitherHandle_AppliesAtTheLastClose()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         Assert.True(h.Runtime.SetLinger(dup, enabled: true, seconds: 0).IsSuccess);
@@ -763,21 +763,21 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-6")]
     public void DUP1_ClosingAHandleThatIsNotTheLast_NeverLingers()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         var data = h.SendUnread(s, 1000);
         Assert.True(h.Runtime.SetLinger(s, enabled: true, seconds: 5).IsSuccess);
 
-        var first = TeardownThreads.Join(TeardownThreads.Start(() => h.Runtime.CloseSocket(s)));
+        var first = TestThreads.Join(TestThreads.Start(() => h.Runtime.CloseSocket(s)));
 
         Assert.True(first.IsSuccess);
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
         Assert.Equal(PeerState.Open, peer.State);
         Assert.False(peer.FinPending);
-        var last = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(dup));
-        Assert.Equal(data, TeardownData.ReadExactly(peer, data.Length));
-        Assert.True(TeardownThreads.Join(last).IsSuccess);
+        var last = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.CloseSocket(dup));
+        Assert.Equal(data, TestData.ReadExactly(peer, data.Length));
+        Assert.True(TestThreads.Join(last).IsSuccess);
         Assert.Equal(PeerState.FinReceived, peer.State);
     }
 
@@ -785,7 +785,7 @@ public class CloseConformanceTests
     [Trait("Rule", "DUP-1")]
     public void DUP1_ClosingOneHandleOfAnEventSelectedSocket_KeepsItsEventsFlowing()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         var ev = new WsaEvent();
@@ -794,7 +794,7 @@ public class CloseConformanceTests
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
         peer.Write("r"u8);
 
-        TeardownThreads.AssertSet(ev);
+        TestThreads.AssertSet(ev);
         Assert.Equal(NetworkEvents.Read, h.Runtime.EnumNetworkEvents(dup, ev).Value.Events);
     }
 
@@ -802,7 +802,7 @@ public class CloseConformanceTests
     [Trait("Rule", "DUP-1")]
     public void DUP1_ManyDuplicates_OnlyTheLastOfAnyOrderTearsDown()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var handles = new List<SocketHandle> { s };
         for (int i = 0; i < 4; i++)
@@ -834,7 +834,7 @@ public class CloseConformanceTests
     [Trait("Rule", "SEL-2")]
     public void SEL2_AfterClose_NothingIsRecordedOrSignalledWhenThePeerWritesClosesOrResets()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var ev = new WsaEvent();
         Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.All).IsSuccess);
@@ -855,7 +855,7 @@ public class CloseConformanceTests
     [Trait("Rule", "SEL-2")]
     public void SEL2_AfterCloseOfAListeningSocket_NoAcceptIsRecorded()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var listening = h.ListenOnFreePort(4, out var endPoint);
         var ev = new WsaEvent();
         Assert.True(h.Runtime.EventSelect(listening, ev, NetworkEvents.Accept).IsSuccess);
@@ -873,12 +873,12 @@ public class CloseConformanceTests
     [Trait("Rule", "CLS-3")]
     public void SEL2_ClosingASocketWithUnreadEvents_SignalsNothingMore()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         var ev = new WsaEvent();
         Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read | NetworkEvents.Close).IsSuccess);
         peer.Write("data"u8);
-        TeardownThreads.AssertSet(ev);
+        TestThreads.AssertSet(ev);
         ev.Reset();
         int sets = ev.SetCount;
 

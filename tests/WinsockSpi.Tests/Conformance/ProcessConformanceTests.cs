@@ -3,7 +3,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
-using WinsockSpi.Tests.Scenarios;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -16,8 +16,8 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-1")]
     public void PRC1_TwoProcesses_KeepTheirOwnCountsTablesAndOperations()
     {
-        using var a = new TeardownHarness(startups: 2);
-        using var b = new TeardownHarness(network: a.Network);
+        using var a = new ProviderHarness(startups: 2);
+        using var b = new ProviderHarness(network: a.Network);
         var sa = a.Connect(out _);
         var sb = b.Connect(out _);
         Assert.Equal(WsaError.IOPending, a.Runtime.Receive(sa, new byte[8], new WsaOverlapped()).Error);
@@ -41,8 +41,8 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-1")]
     public void PRC1_FinalCleanupInOneProcess_LeavesTheOtherProcessUntouched()
     {
-        using var a = new TeardownHarness();
-        using var b = new TeardownHarness(network: a.Network);
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
         var sa = a.Connect(out var peerA);
         var sb = b.Connect(out var peerB);
         var ovA = new WsaOverlapped(new WsaEvent());
@@ -60,7 +60,7 @@ public class ProcessConformanceTests
         Assert.Equal(OperationStatus.Pending, ovB.Status);
         Assert.Equal(PeerState.Open, peerB.State);
         peerB.Write("b"u8);
-        TeardownThreads.AssertSet(eventB);
+        TestThreads.AssertSet(eventB);
         Assert.Equal(1, ovB.BytesTransferred);
         Assert.Equal(1, a.Network.GetClientProcessCount(ProviderOptions.DefaultProviderId));
     }
@@ -69,8 +69,8 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-1")]
     public void PRC1_TheClientProcessLimitCountsProcessesNotStartups()
     {
-        using var a = new TeardownHarness(maxProcesses: 1);
-        using var b = new TeardownHarness(network: a.Network, startups: 0, maxProcesses: 1);
+        using var a = new ProviderHarness(maxProcesses: 1);
+        using var b = new ProviderHarness(network: a.Network, startups: 0, maxProcesses: 1);
 
         Assert.Equal(WsaError.Success, a.Runtime.Startup(WinsockVersion.V2_2, out _));
         Assert.Equal(WsaError.ProcessLimit, b.Runtime.Startup(WinsockVersion.V2_2, out _));
@@ -85,18 +85,18 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-2")]
     public void PRC2_Terminate_ReleasesEverythingWithoutAnyNotification()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8, startups: 3);
+        using var h = new ProviderHarness(sendBufferSize: 8, startups: 3);
         var port = new CompletionPort();
         var s = h.Connect(out _);
         var t = h.Connect(out _);
         Assert.True(port.Associate(h.Runtime, t, 9).IsSuccess);
         var ev = new WsaEvent();
         var eventOv = new WsaOverlapped(ev);
-        var probe = new TeardownRoutineProbe();
+        var probe = new RoutineProbe();
         var routineOv = new WsaOverlapped();
         var portOv = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], eventOv).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(32), routineOv, probe.Routine).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(32), routineOv, probe.Routine).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(t, new byte[8], portOv).Error);
         var selectEvent = new WsaEvent();
         var selected = h.Connect(out var selectedPeer);
@@ -110,7 +110,7 @@ public class ProcessConformanceTests
         Assert.Equal(0, h.Process.AlertableWait(TimeSpan.FromMilliseconds(20)));
         Assert.Equal(0, probe.Calls);
         Assert.Equal(0, port.PostedCount);
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(0, h.NotificationCount);
         selectedPeer.Write("x"u8);
         Assert.False(selectEvent.IsSet);
         h.AssertUnloadReady();
@@ -121,7 +121,7 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-2")]
     public void PRC2_Terminate_ResetsItsConnections_PeerSeesConnResetAndUnsentDataIsGone()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
         h.Connect(out var idlePeer);
         h.SendUnread(s, 1000);
@@ -140,7 +140,7 @@ public class ProcessConformanceTests
     [Trait("Rule", "CLN-7")]
     public void PRC2_Terminate_GracefulDrainsAlreadyHandedToTheNetworkContinue()
     {
-        using var h = new TeardownHarness(sendBufferSize: 256 * 1024);
+        using var h = new ProviderHarness(sendBufferSize: 256 * 1024);
         var s = h.Connect(out var peer);
         var data = h.SendUnread(s, 200_000, seed: 11);
         Assert.True(h.Runtime.CloseSocket(s).IsSuccess);
@@ -148,7 +148,7 @@ public class ProcessConformanceTests
         h.Process.Terminate();
 
         Assert.Equal(PeerState.Open, peer.State);
-        Assert.True(data.AsSpan().SequenceEqual(TeardownData.ReadExactly(peer, data.Length)));
+        Assert.True(data.AsSpan().SequenceEqual(TestData.ReadExactly(peer, data.Length)));
         Assert.Equal(PeerState.FinReceived, peer.State);
         Assert.Equal(WsaError.Success, peer.LastError);
     }
@@ -157,9 +157,9 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-2")]
     public void PRC2_Terminate_ANewProcessStartsAtOnce()
     {
-        using var a = new TeardownHarness(maxProcesses: 1);
+        using var a = new ProviderHarness(maxProcesses: 1);
         a.Connect(out _);
-        using var b = new TeardownHarness(network: a.Network, startups: 0, maxProcesses: 1);
+        using var b = new ProviderHarness(network: a.Network, startups: 0, maxProcesses: 1);
         Assert.Equal(WsaError.ProcessLimit, b.Runtime.Startup(WinsockVersion.V2_2, out _));
 
         a.Process.Terminate();
@@ -175,17 +175,17 @@ public class ProcessConformanceTests
     [Trait("Rule", "CLN-5")]
     public void PRC2_Terminate_ReleasesThreadsBlockedInTheProvider()
     {
-        using var h = new TeardownHarness(sendBufferSize: 8);
+        using var h = new ProviderHarness(sendBufferSize: 8);
         var s = h.Connect(out _);
         var t = h.Connect(out _);
-        var receiver = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]).Error);
-        var sender = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(t, TeardownData.Pattern(40)).Error);
+        var receiver = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[8]).Error);
+        var sender = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Send(t, TestData.Pattern(40)).Error);
 
         h.Process.Terminate();
 
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(receiver));
-        Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(sender));
-        Assert.Equal(0, h.Upcalls.NotificationCount);
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(receiver));
+        Assert.Equal(WsaError.Interrupted, TestThreads.Join(sender));
+        Assert.Equal(0, h.NotificationCount);
         h.AssertUnloadReady();
     }
 
@@ -193,9 +193,9 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-2")]
     public void PRC2_Terminate_DiscardsCompletionRoutinesAlreadyQueued()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
-        var probe = new TeardownRoutineProbe();
+        var probe = new RoutineProbe();
         var ov = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[8], ov, probe.Routine).Error);
         peer.Write("done"u8);
@@ -213,21 +213,21 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-2")]
     public void PRC2_Terminate_ReleasesAThreadWaitingAlertablyWithoutRunningAnything()
     {
-        using var h = new TeardownHarness();
+        using var h = new ProviderHarness();
         var s = h.Connect(out _);
-        var probe = new TeardownRoutineProbe();
+        var probe = new RoutineProbe();
         using var started = new ManualResetEventSlim();
-        var waiter = TeardownThreads.Start(() =>
+        var waiter = TestThreads.Start(() =>
         {
             var error = h.Runtime.Receive(s, new byte[8], new WsaOverlapped(), probe.Routine).Error;
             started.Set();
             return (error, ran: h.Process.AlertableWait(Timeout.InfiniteTimeSpan));
         });
-        TeardownThreads.WaitFor(started);
+        TestThreads.WaitFor(started);
 
         h.Process.Terminate();
 
-        var (error, ran) = TeardownThreads.Join(waiter);
+        var (error, ran) = TestThreads.Join(waiter);
         Assert.Equal(WsaError.IOPending, error);
         Assert.Equal(0, ran);
         Assert.Equal(0, probe.Calls);
@@ -238,8 +238,8 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-1")]
     public void PRC2_Terminate_SocketsOfAnotherProcessSeeTheResetAndAreNotifiedNormally()
     {
-        using var server = new TeardownHarness();
-        using var dying = new TeardownHarness(network: server.Network);
+        using var server = new ProviderHarness();
+        using var dying = new ProviderHarness(network: server.Network);
         var listening = server.ListenOnFreePort(4, out var endPoint);
         var client = dying.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         Assert.True(dying.Runtime.Connect(client, endPoint).IsSuccess);
@@ -250,26 +250,26 @@ public class ProcessConformanceTests
 
         dying.Process.Terminate();
 
-        TeardownThreads.AssertSet(ev);
+        TestThreads.AssertSet(ev);
         Assert.Equal(1, ev.SetCount);
         Assert.Equal(WsaError.ConnectionReset, ov.Error);
         Assert.Equal(1, server.Runtime.StartupCount);
         Assert.Equal(2, server.Runtime.Sockets.Count);
-        Assert.Equal(1, server.Upcalls.CompletionCount);
+        Assert.Equal(1, server.CompletionCount);
     }
 
     [Fact]
     [Trait("Rule", "PRC-2")]
     public void PRC2_AfterTerminate_TheDeadProvidersCallsFailAndItCannotBeStarted()
     {
-        using var h = new TeardownHarness(startups: 2);
+        using var h = new ProviderHarness(startups: 2);
         var s = h.Connect(out _);
 
         h.Process.Terminate();
 
         Assert.Equal(0, h.Runtime.StartupCount);
         Assert.Equal(WsaError.NotInitialized, h.Runtime.Cleanup().Error);
-        Assert.Equal(WsaError.NotInitialized, h.Runtime.Send(s, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotInitialized, TestThreads.RunBounded(() => h.Runtime.Send(s, "x"u8.ToArray()), "a blocking send that should give NotInitialized at once").Error);
         Assert.Equal(WsaError.NotInitialized, h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).Error);
         Assert.Throws<ObjectDisposedException>(() => h.Runtime.Startup(WinsockVersion.V2_2, out _));
         h.Process.Terminate();
@@ -282,8 +282,8 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-3")]
     public void PRC3_AHandleOfOneProcess_GivesNotSockInAnother()
     {
-        using var a = new TeardownHarness();
-        using var b = new TeardownHarness(network: a.Network);
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
         var sa = a.Connect(out var peerA);
         var sb = b.Connect(out var peerB);
         var ovA = new WsaOverlapped();
@@ -291,7 +291,7 @@ public class ProcessConformanceTests
 
         Assert.False(b.Runtime.Sockets.Contains(sa));
         Assert.False(b.Runtime.Sockets.TryGetInfo(sa, out _));
-        Assert.All(TeardownCalls.Errors(b.Runtime, sa), error => Assert.Equal(WsaError.NotSocket, error));
+        Assert.All(SpiCalls.Errors(b.Runtime, sa), error => Assert.Equal(WsaError.NotSocket, error));
 
         Assert.True(a.Runtime.Sockets.Contains(sa));
         Assert.Equal(OperationStatus.Pending, ovA.Status);
@@ -306,14 +306,14 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-2")]
     public void PRC3_AHandleOfATerminatedProcess_GivesNotSockInTheNextProcess()
     {
-        using var a = new TeardownHarness();
+        using var a = new ProviderHarness();
         var old = a.Connect(out _);
         var dup = a.Runtime.DuplicateSocket(old).ThrowIfFailed();
         a.Process.Terminate();
-        using var b = new TeardownHarness(network: a.Network);
+        using var b = new ProviderHarness(network: a.Network);
         var fresh = b.Connect(out var peer);
 
-        Assert.Equal(WsaError.NotSocket, b.Runtime.Send(old, "x"u8.ToArray()).Error);
+        Assert.Equal(WsaError.NotSocket, TestThreads.RunBounded(() => b.Runtime.Send(old, "x"u8.ToArray()), "a blocking send that should give NotSocket at once").Error);
         Assert.Equal(WsaError.NotSocket, b.Runtime.CloseSocket(old).Error);
         Assert.Equal(WsaError.NotSocket, b.Runtime.CloseSocket(dup).Error);
 
@@ -327,8 +327,8 @@ public class ProcessConformanceTests
     [Trait("Rule", "PRC-3")]
     public void PRC3_ACompletionPortAssociationNeedsTheOwningProcessesProvider()
     {
-        using var a = new TeardownHarness();
-        using var b = new TeardownHarness(network: a.Network);
+        using var a = new ProviderHarness();
+        using var b = new ProviderHarness(network: a.Network);
         var sa = a.Connect(out _);
         var port = new CompletionPort();
 

@@ -6,7 +6,7 @@ using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
-using WinsockSpi.Tests.Layering;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -133,7 +133,7 @@ public class ProcessLimitConformanceTests
 
         var attempts = runtimes.Select(r => Task.Run(() =>
         {
-            go.Wait(TimeSpan.FromSeconds(10));
+            TestThreads.WaitFor(go);
             return r.Startup(WinsockVersion.V2_2, out _);
         })).ToArray();
         go.Set();
@@ -205,7 +205,7 @@ public class ProcessLimitConformanceTests
             },
         };
         runtime.Startup(WinsockVersion.V2_2, out _, upcalls);
-        var (s, _) = LayerTestKit.Connect(runtime, network);
+        var (s, _) = TestConnections.Connect(runtime, network);
 
         var receive = runtime.Receive(s, new byte[4]);
 
@@ -224,7 +224,7 @@ public class ProcessLimitConformanceTests
         var network = new SimulatedNetwork();
         var runtime = Load(network, 1);
         runtime.Startup(WinsockVersion.V2_2, out _);
-        var (s, peer) = LayerTestKit.Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped(new WsaEvent());
         Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[4], ov).Error);
         network.IsAvailable = false;
@@ -252,7 +252,7 @@ public class ProcessLimitConformanceTests
         var runtime = Load(network, 0);
         runtime.Startup(WinsockVersion.V2_2, out _);
         runtime.Startup(WinsockVersion.V2_2, out _);
-        var (s, peer) = LayerTestKit.Connect(runtime, network);
+        var (s, peer) = TestConnections.Connect(runtime, network);
         var ov = new WsaOverlapped(new WsaEvent());
         runtime.Receive(s, new byte[4], ov);
         network.IsAvailable = false;
@@ -333,7 +333,7 @@ public class ProcessLimitConformanceTests
 
         Assert.Equal(WsaError.ConnectionReset, serverOv.Error);
         Assert.True(serverOv.Event!.IsSet);
-        Assert.Equal(WsaError.ConnectionReset, server.Receive(serverSocket, new byte[8]).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => server.Receive(serverSocket, new byte[8]), "a blocking receive that should give ConnectionReset at once").Error);
         Assert.Equal(WsaError.OperationAborted, clientOv.Error);
         Assert.False(clientOv.Event!.IsSet);
         Assert.True(client.IsUnloadReady);
@@ -355,7 +355,7 @@ public class ProcessLimitConformanceTests
 
         Assert.Equal(WsaError.ConnectionReset, clientOv.Error);
         Assert.True(clientOv.Event!.IsSet);
-        Assert.Equal(WsaError.ConnectionReset, client.Send(clientSocket, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => client.Send(clientSocket, new byte[1]), "a blocking send that should give ConnectionReset at once").Error);
         var late = client.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         Assert.Equal(WsaError.ConnectionRefused, client.Connect(late, listenEndPoint).Error);
     }
@@ -379,14 +379,14 @@ public class ProcessLimitConformanceTests
         var received = new List<byte>();
         var buffer = new byte[700];
         int n;
-        while ((n = server.Receive(drained, buffer).Value) > 0)
+        while ((n = TestThreads.RunBounded(() => server.Receive(drained, buffer), "a blocking receive of the drained stream").Value) > 0)
         {
             received.AddRange(buffer.AsSpan(0, n).ToArray());
         }
 
         Assert.Equal(payload, received);
         Assert.Equal(0, n);
-        Assert.Equal(WsaError.ConnectionReset, server.Receive(reset, buffer).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => server.Receive(reset, buffer), "a blocking receive on a reset connection").Error);
     }
 
     [Fact]

@@ -4,14 +4,13 @@ using WinsockSpi.Network;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Conformance;
 
 /// <summary>SEMANTICS.md section 2, Startup (STA-1..5, STA-8).</summary>
 public class StartupConformanceTests
 {
-    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
-
     public static TheoryData<string> HandleCalls => SpiCallCatalog.HandleCallData;
 
     [Fact]
@@ -293,7 +292,7 @@ public class StartupConformanceTests
         var workers = Enumerable.Range(0, Threads).Select(t => Task.Factory.StartNew(
             () =>
             {
-                barrier.SignalAndWait(s_timeout);
+                TestThreads.Meet(barrier);
                 int failures = 0;
                 for (int i = 0; i < PerThread; i++)
                 {
@@ -306,7 +305,7 @@ public class StartupConformanceTests
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default));
 
-        int[] failures = await Task.WhenAll(workers).WaitAsync(s_timeout, TestContext.Current.CancellationToken);
+        int[] failures = await Task.WhenAll(workers).WaitAsync(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
 
         Assert.All(failures, f => Assert.Equal(0, f));
         Assert.Equal(Threads * PerThread, runtime.StartupCount);

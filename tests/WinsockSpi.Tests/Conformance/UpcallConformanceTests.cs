@@ -6,7 +6,8 @@ using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using WinsockSpi.Tests.TestKit;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Conformance;
 
@@ -29,18 +30,18 @@ public sealed class UpcallConformanceTests
     [Trait("Rule", "STA-7")]
     public void STA7_TableGivenToStartup_QueuesCompletionRoutines()
     {
-        using var f = new Fixture();
-        var table = new RecordingUpcalls(f.Runtime.Process);
-        f.Start(table);
+        using var f = new ProviderHarness(startups: 0);
+        var table = RecordingUpcalls(f.Runtime.Process);
+        f.Startup(table);
         var (s, peer) = f.Connect();
         int runs = 0;
 
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[8], new WsaOverlapped(), (_, _, _, _) => runs++).Error);
         peer.Write("abc"u8);
 
-        var apc = Assert.Single(table.Apcs);
+        var apc = Assert.Single(table.ApcThreads());
         Assert.Equal(Environment.CurrentManagedThreadId, apc);
-        Assert.Empty(table.Completions);
+        Assert.Empty(table.Completions());
         Assert.Equal(1, f.Runtime.Process.AlertableWait(TimeSpan.Zero));
         Assert.Equal(1, runs);
     }
@@ -49,9 +50,9 @@ public sealed class UpcallConformanceTests
     [Trait("Rule", "STA-7")]
     public void STA7_TableGivenToStartup_CompletesOverlappedRequestsWithTheOutcome()
     {
-        using var f = new Fixture();
-        var table = new RecordingUpcalls(f.Runtime.Process);
-        f.Start(table);
+        using var f = new ProviderHarness(startups: 0);
+        var table = RecordingUpcalls(f.Runtime.Process);
+        f.Startup(table);
         var (s, peer) = f.Connect();
         var port = new CompletionPort();
         port.Associate(f.Runtime, s, 11).ThrowIfFailed();
@@ -60,14 +61,14 @@ public sealed class UpcallConformanceTests
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[8], ov).Error);
         peer.Write("abcd"u8);
 
-        var completion = Assert.Single(table.Completions);
+        var completion = Assert.Single(table.Completions());
         Assert.Equal(s, completion.Socket);
         Assert.Same(ov, completion.Overlapped);
         Assert.Equal(WsaError.Success, completion.Error);
         Assert.Equal(4, completion.BytesTransferred);
         Assert.Same(port, completion.Port);
         Assert.Equal((nuint)11, completion.CompletionKey);
-        Assert.Empty(table.Apcs);
+        Assert.Empty(table.ApcThreads());
         Assert.True(ov.Event!.IsSet);
     }
 
@@ -75,48 +76,47 @@ public sealed class UpcallConformanceTests
     [Trait("Rule", "STA-7")]
     public void STA7_TableGivenToStartup_IsAskedForTheBlockingHook()
     {
-        using var f = new Fixture();
-        var table = new RecordingUpcalls(f.Runtime.Process);
+        using var f = new ProviderHarness(startups: 0);
         int hookCalls = 0;
-        table.BlockingHook = () =>
+        var table = RecordingUpcalls(f.Runtime.Process, () =>
         {
             Interlocked.Increment(ref hookCalls);
             return true;
-        };
-        f.Start(table);
+        });
+        f.Startup(table);
         var (s, peer) = f.Connect();
 
-        var receiver = OnOtherThread(() => f.Runtime.Receive(s, new byte[8]));
+        var receiver = Start(() => f.Runtime.Receive(s, new byte[8]));
         SpinUntil(() => Volatile.Read(ref hookCalls) == 1, "the table's hook is called");
         peer.Write("x"u8);
 
         Assert.Equal(1, Join(receiver).Value);
-        Assert.Equal(1, table.BlockingQueries);
+        Assert.Equal(1, table.BlockingQueries());
     }
 
     [Fact]
     [Trait("Rule", "STA-7")]
     public void STA7_LaterStartupWithANewTable_SwitchesToIt()
     {
-        using var f = new Fixture();
-        var first = new RecordingUpcalls(f.Runtime.Process);
-        var second = new RecordingUpcalls(f.Runtime.Process);
-        f.Start(first);
+        using var f = new ProviderHarness(startups: 0);
+        var first = RecordingUpcalls(f.Runtime.Process);
+        var second = RecordingUpcalls(f.Runtime.Process);
+        f.Startup(first);
         var (s, peer) = f.Connect();
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[1], new WsaOverlapped(new WsaEvent())).Error);
         peer.Write("a"u8);
-        Assert.Single(first.Completions);
+        Assert.Single(first.Completions());
 
-        f.Start(second);
+        f.Startup(second);
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[1], new WsaOverlapped(new WsaEvent())).Error);
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[1], new WsaOverlapped(), (_, _, _, _) => { }).Error);
         peer.Write("bc"u8);
 
         Assert.Same(second, f.Runtime.Upcalls);
-        Assert.Single(first.Completions);
-        Assert.Empty(first.Apcs);
-        Assert.Single(second.Completions);
-        Assert.Single(second.Apcs);
+        Assert.Single(first.Completions());
+        Assert.Empty(first.ApcThreads());
+        Assert.Single(second.Completions());
+        Assert.Single(second.ApcThreads());
         Assert.Equal(2, f.Runtime.StartupCount);
     }
 
@@ -124,30 +124,30 @@ public sealed class UpcallConformanceTests
     [Trait("Rule", "STA-7")]
     public void STA7_LaterStartupWithANewTable_UsesItsBlockingHook()
     {
-        using var f = new Fixture();
+        using var f = new ProviderHarness(startups: 0);
         int firstHook = 0, secondHook = 0;
-        var first = new RecordingUpcalls(f.Runtime.Process) { BlockingHook = () => Interlocked.Increment(ref firstHook) > 0 };
-        var second = new RecordingUpcalls(f.Runtime.Process) { BlockingHook = () => Interlocked.Increment(ref secondHook) > 0 };
-        f.Start(first);
-        f.Start(second);
+        var first = RecordingUpcalls(f.Runtime.Process, () => Interlocked.Increment(ref firstHook) > 0);
+        var second = RecordingUpcalls(f.Runtime.Process, () => Interlocked.Increment(ref secondHook) > 0);
+        f.Startup(first);
+        f.Startup(second);
         var (s, peer) = f.Connect();
 
-        var receiver = OnOtherThread(() => f.Runtime.Receive(s, new byte[8]));
+        var receiver = Start(() => f.Runtime.Receive(s, new byte[8]));
         SpinUntil(() => Volatile.Read(ref secondHook) == 1, "the second table's hook is called");
         peer.Write("x"u8);
 
         Assert.Equal(1, Join(receiver).Value);
         Assert.Equal(0, Volatile.Read(ref firstHook));
-        Assert.Equal(0, first.BlockingQueries);
+        Assert.Equal(0, first.BlockingQueries());
     }
 
     [Fact]
     [Trait("Rule", "STA-7")]
     public void STA7_StartupWithoutATable_KeepsTheCurrentOne()
     {
-        using var f = new Fixture();
-        var table = new RecordingUpcalls(f.Runtime.Process);
-        f.Start(table);
+        using var f = new ProviderHarness(startups: 0);
+        var table = RecordingUpcalls(f.Runtime.Process);
+        f.Startup(table);
 
         Assert.Equal(WsaError.Success, f.Runtime.Startup(WinsockVersion.V2_2, out _));
         var (s, peer) = f.Connect();
@@ -155,7 +155,7 @@ public sealed class UpcallConformanceTests
         peer.Write("kept"u8);
 
         Assert.Same(table, f.Runtime.Upcalls);
-        Assert.Single(table.Completions);
+        Assert.Single(table.Completions());
     }
 
     [Fact]
@@ -163,10 +163,10 @@ public sealed class UpcallConformanceTests
     [Trait("Rule", "STA-4")]
     public void STA7_FailedStartup_DoesNotReplaceTheTable()
     {
-        using var f = new Fixture();
-        var table = new RecordingUpcalls(f.Runtime.Process);
-        var rejected = new RecordingUpcalls(f.Runtime.Process);
-        f.Start(table);
+        using var f = new ProviderHarness(startups: 0);
+        var table = RecordingUpcalls(f.Runtime.Process);
+        var rejected = RecordingUpcalls(f.Runtime.Process);
+        f.Startup(table);
 
         var error = f.Runtime.Startup(new WinsockVersion(1, 1), out _, rejected);
 
@@ -175,17 +175,17 @@ public sealed class UpcallConformanceTests
         var (s, peer) = f.Connect();
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[4], new WsaOverlapped()).Error);
         peer.Write("x"u8);
-        Assert.Single(table.Completions);
-        Assert.Empty(rejected.Completions);
+        Assert.Single(table.Completions());
+        Assert.Empty(rejected.Completions());
     }
 
     [Fact]
     [Trait("Rule", "STA-7")]
     public void STA7_SubstituteTable_ReceivesEveryNotification()
     {
-        using var f = new Fixture();
+        using var f = new ProviderHarness(startups: 0);
         var table = Substitute.For<IUpcalls>();
-        f.Start(table);
+        f.Startup(table);
         var (s, peer) = f.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
         int me = Environment.CurrentManagedThreadId;
@@ -204,107 +204,21 @@ public sealed class UpcallConformanceTests
     [Trait("Rule", "STA-7")]
     public void STA7_TableFromAnotherStartupAfterFinalCleanup_IsUsed()
     {
-        using var f = new Fixture();
-        var first = new RecordingUpcalls(f.Runtime.Process);
-        var second = new RecordingUpcalls(f.Runtime.Process);
-        f.Start(first);
+        using var f = new ProviderHarness(startups: 0);
+        var first = RecordingUpcalls(f.Runtime.Process);
+        var second = RecordingUpcalls(f.Runtime.Process);
+        f.Startup(first);
         f.Runtime.Cleanup().ThrowIfFailed();
 
-        f.Start(second);
+        f.Startup(second);
         var (s, peer) = f.Connect();
         Assert.Equal(WsaError.IOPending, f.Runtime.Receive(s, new byte[4], new WsaOverlapped()).Error);
         peer.Write("x"u8);
 
-        Assert.Empty(first.Completions);
-        Assert.Single(second.Completions);
+        Assert.Empty(first.Completions());
+        Assert.Single(second.Completions());
     }
 
-    /// <summary>A process upcall table that records what the provider asks of it, then does it.</summary>
-    private sealed class RecordingUpcalls(SimulatedProcess process) : ProcessUpcalls(process)
-    {
-        private readonly Lock _lock = new();
-        private readonly List<int> _apcs = [];
-        private readonly List<OverlappedCompletion> _completions = [];
-        private int _blockingQueries;
-
-        public IReadOnlyList<int> Apcs
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _apcs];
-                }
-            }
-        }
-
-        public IReadOnlyList<OverlappedCompletion> Completions
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _completions];
-                }
-            }
-        }
-
-        public int BlockingQueries => Volatile.Read(ref _blockingQueries);
-
-        public override BlockingCallback? QueryBlockingCallback()
-        {
-            Interlocked.Increment(ref _blockingQueries);
-            return base.QueryBlockingCallback();
-        }
-
-        public override WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
-        {
-            lock (_lock)
-            {
-                _apcs.Add(thread.ManagedThreadId);
-            }
-
-            return base.QueueApc(thread, routine, context);
-        }
-
-        public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
-        {
-            lock (_lock)
-            {
-                _completions.Add(completion);
-            }
-
-            return base.CompleteOverlappedRequest(completion);
-        }
-    }
-
-    /// <summary>A provider that is not started yet, and a harness listener to connect to.</summary>
-    private sealed class Fixture : IDisposable
-    {
-        private readonly PeerListener _listener;
-
-        public Fixture()
-        {
-            var network = new SimulatedNetwork();
-            Runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-            _listener = network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-        }
-
-        public ProviderRuntime Runtime { get; }
-
-        public void Start(IUpcalls table) => Assert.Equal(WsaError.Success, Runtime.Startup(WinsockVersion.V2_2, out _, table));
-
-        public (SocketHandle Socket, RemotePeer Peer) Connect()
-        {
-            var s = Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-            Runtime.Connect(s, _listener.EndPoint).ThrowIfFailed();
-            return (s, _listener.Accept());
-        }
-
-        public void Dispose()
-        {
-            Runtime.Dispose();
-            _listener.Dispose();
-        }
-    }
+    private static IUpcalls RecordingUpcalls(SimulatedProcess process, BlockingCallback? hook = null)
+        => UpcallSpy.Forwarding(new ProcessUpcalls(process) { BlockingHook = hook });
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using WinsockSpi.Network;
 using WinsockSpi.Processes;
+using WinsockSpi.Tests.TestKit;
 using WinsockSpi.Tests.Ws2;
 using WinsockSpi.Ws2;
 using static WinsockSpi.Ws2.Ws2Constants;
@@ -166,7 +167,7 @@ public sealed class Ws2ConformanceTests : IDisposable
         using var barrier = new Barrier(threads);
         var workers = Enumerable.Range(0, threads).Select(i => new Thread(() =>
         {
-            barrier.SignalAndWait(TimeSpan.FromSeconds(20));
+            TestThreads.Meet(barrier);
             sockets[i] = Ws2.socket(AF_INET, i % 2 == 0 ? SOCK_STREAM : SOCK_DGRAM, 0);
         })).ToArray();
 

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
-
 using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Docs;

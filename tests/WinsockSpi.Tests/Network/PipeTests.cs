@@ -20,7 +20,6 @@ public sealed class PipeTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-9")]
     public void Write_BeyondCapacity_AcceptsOnlyWhatFits()
     {
         var pipe = new Pipe(8);

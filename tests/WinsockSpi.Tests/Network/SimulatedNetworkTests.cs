@@ -83,7 +83,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Connect_ToAPeerListener_QueuesAPeerToAccept()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
 
         Assert.True(h.Runtime.Connect(s, h.Listener.EndPoint).IsSuccess);
@@ -99,7 +99,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Connect_TwoSockets_PeersAreAcceptedInOrder()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s1 = h.NewSocket();
         var s2 = h.NewSocket();
         h.Runtime.Connect(s1, h.Listener.EndPoint).ThrowIfFailed();
@@ -115,20 +115,20 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Connect_WithoutAListener_IsRefused()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
 
         var r = h.Runtime.Connect(s, new IPEndPoint(IPAddress.Loopback, 1));
 
         Assert.Equal(WsaError.ConnectionRefused, r.Error);
         Assert.Equal(10061, (int)r.Error);
-        Assert.Equal(WsaError.NotConnected, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.NotConnected, TestThreads.RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give NotConnected at once").Error);
     }
 
     [Fact]
     public void Connect_AfterTheListenerIsDisposed_IsRefused()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var endPoint = h.Listener.EndPoint;
         h.Listener.Dispose();
 
@@ -138,13 +138,13 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void DisposingAListener_ResetsConnectionsNotAcceptedYet()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
         h.Runtime.Connect(s, h.Listener.EndPoint).ThrowIfFailed();
 
         h.Listener.Dispose();
 
-        Assert.Equal(WsaError.ConnectionReset, h.Runtime.Receive(s, new byte[1]).Error);
+        Assert.Equal(WsaError.ConnectionReset, TestThreads.RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give ConnectionReset at once").Error);
     }
 
     [Fact]
@@ -152,7 +152,7 @@ public sealed class SimulatedNetworkTests
     {
         var elsewhere = new SimulatedNetwork();
         using var remote = elsewhere.Listen(Fixed);
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
 
         Assert.Equal(WsaError.ConnectionRefused, h.Runtime.Connect(h.NewSocket(), Fixed).Error);
     }
@@ -160,7 +160,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Bind_OnPortZero_PicksAnEphemeralPort()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
 
         h.Runtime.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
@@ -172,7 +172,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Bind_OnAnEndPointInUse_FailsWithAddressInUse()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var a = h.NewSocket();
         var b = h.NewSocket();
         h.Runtime.Bind(a, Fixed).ThrowIfFailed();
@@ -185,7 +185,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Bind_AfterTheOwnerCloses_TheEndPointIsFreeAgain()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var a = h.NewSocket();
         h.Runtime.Bind(a, Fixed).ThrowIfFailed();
         h.Runtime.CloseSocket(a).ThrowIfFailed();
@@ -196,7 +196,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Bind_Twice_FailsWithInvalidArgument()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
         h.Runtime.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
 
@@ -206,7 +206,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void ListeningSocket_OnAnEndPointHeldByAPeerListener_CannotBind()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
 
         Assert.Equal(WsaError.AddressAlreadyInUse, h.Runtime.Bind(s, h.Listener.EndPoint).Error);
@@ -216,7 +216,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void ConnectingSockets_GetDistinctLocalPorts()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s1 = h.NewSocket();
         var s2 = h.NewSocket();
 
@@ -262,7 +262,7 @@ public sealed class SimulatedNetworkTests
     [Trait("Rule", "CLN-7")]
     public void Connection_OutlivesTheProviderThatSentTheData()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         h.Runtime.Send(s, "kept"u8.ToArray()).ThrowIfFailed();
         h.Runtime.CloseSocket(s).ThrowIfFailed();
@@ -276,7 +276,7 @@ public sealed class SimulatedNetworkTests
     [Fact]
     public void Connect_OnIPv6Socket_ToIPv4Listener_FailsWithAddressFamilyNotSupported()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.Runtime.Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
 
         Assert.Equal(WsaError.AddressFamilyNotSupported, h.Runtime.Connect(s, h.Listener.EndPoint).Error);

@@ -44,9 +44,9 @@ public sealed class CompletionPortTests
         var port = new CompletionPort();
         var ov = new WsaOverlapped();
 
-        var poster = DataPathHarness.OnOtherThread(() => port.Post(new CompletionPacket(7, 1, ov, WsaError.Success)));
-        bool got = port.TryDequeue(out var packet, DataPathHarness.WaitLimit);
-        DataPathHarness.Join(poster);
+        var poster = TestThreads.Start(() => port.Post(new CompletionPacket(7, 1, ov, WsaError.Success)));
+        bool got = port.TryDequeue(out var packet, TestThreads.WaitLimit);
+        TestThreads.Join(poster);
 
         Assert.True(got);
         Assert.Equal((nuint)7, packet.CompletionKey);
@@ -58,10 +58,10 @@ public sealed class CompletionPortTests
     {
         var port = new CompletionPort();
 
-        var waiter = DataPathHarness.OnOtherThread(() => port.TryDequeue(out var p, Timeout.InfiniteTimeSpan) ? p.BytesTransferred : -1);
+        var waiter = TestThreads.Start(() => port.TryDequeue(out var p, Timeout.InfiniteTimeSpan) ? p.BytesTransferred : -1);
         port.Post(new CompletionPacket(0, 99, new WsaOverlapped(), WsaError.Success));
 
-        Assert.Equal(99, DataPathHarness.Join(waiter));
+        Assert.Equal(99, TestThreads.Join(waiter));
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class CompletionPortTests
     {
         var port = new CompletionPort();
         var ov = new WsaOverlapped();
-        var posters = Enumerable.Range(0, 4).Select(t => DataPathHarness.OnOtherThread(() =>
+        var posters = Enumerable.Range(0, 4).Select(t => TestThreads.Start(() =>
         {
             for (int i = 0; i < 250; i++)
             {
@@ -88,11 +88,11 @@ public sealed class CompletionPortTests
 
         for (int i = 0; i < 1000; i++)
         {
-            Assert.True(port.TryDequeue(out var packet, DataPathHarness.WaitLimit));
+            Assert.True(port.TryDequeue(out var packet, TestThreads.WaitLimit));
             Assert.True(keys.Add(packet.CompletionKey));
         }
 
-        Assert.All(posters, p => DataPathHarness.Join(p));
+        Assert.All(posters, p => TestThreads.Join(p));
         Assert.Equal(1000, port.PostedCount);
         Assert.False(port.TryDequeue(out _));
     }
@@ -100,7 +100,7 @@ public sealed class CompletionPortTests
     [Fact]
     public void Associate_ASocketTwice_FailsWithInvalidArgument()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
         var port = new CompletionPort();
         port.Associate(h.Runtime, s, 1).ThrowIfFailed();
@@ -112,7 +112,7 @@ public sealed class CompletionPortTests
     [Fact]
     public void Associate_UnknownHandle_FailsWithNotSocket()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var port = new CompletionPort();
 
         Assert.Equal(WsaError.NotSocket, port.Associate(h.Runtime, new SocketHandle(0x99), 1).Error);
@@ -123,7 +123,7 @@ public sealed class CompletionPortTests
     [Trait("Rule", "STA-8")]
     public void Associate_BeforeStartup_FailsWithNotInitialised()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
         h.Runtime.Cleanup().ThrowIfFailed();
 
@@ -133,7 +133,7 @@ public sealed class CompletionPortTests
     [Fact]
     public void AssociatedSocket_PacketsCarryItsKey_AndADuplicateHandleSharesTheAssociation()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
         var port = new CompletionPort();

@@ -41,7 +41,7 @@ public sealed class WsaOverlappedTests
     [Trait("Rule", "OVL-2")]
     public void Status_ReadsPendingThenCompleted()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
 
@@ -58,7 +58,7 @@ public sealed class WsaOverlappedTests
     [Fact]
     public void Status_ReadsFailedAfterAReset()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
         h.Runtime.Receive(s, new byte[8], ov);
@@ -72,7 +72,7 @@ public sealed class WsaOverlappedTests
     [Trait("Rule", "CLS-2")]
     public void Status_ReadsAbortedAfterAClose()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
         var ov = new WsaOverlapped();
         h.Runtime.Receive(s, new byte[8], ov);
@@ -85,7 +85,7 @@ public sealed class WsaOverlappedTests
     [Fact]
     public void ToString_ShowsStatusErrorSymbolAndBytes()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
         h.Runtime.Receive(s, new byte[8], ov);
@@ -102,7 +102,7 @@ public sealed class WsaOverlappedTests
     [Fact]
     public void OneObject_CarriesSuccessiveOperations()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
         var sizes = new List<int>();

@@ -1,6 +1,7 @@
 using WinsockSpi.Network;
 using WinsockSpi.Processes;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using WinsockSpi.Tests.TestKit;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Processes;
 
@@ -23,7 +24,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-4")]
     public void QueuedCall_RunsOnlyInAnAlertableWaitOfItsThread()
     {
         using var process = new SimulatedProcess();
@@ -40,14 +40,13 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-4")]
     public void QueuedCallForAnotherThread_DoesNotRunHere()
     {
         using var process = new SimulatedProcess();
         using var queued = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         int ran = 0;
-        var other = OnOtherThread(() =>
+        var other = Start(() =>
         {
             var self = WsaThreadId.Current;
             process.QueueApc(self, _ => ran++, null);
@@ -107,14 +106,13 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "OVL-4")]
     public void AlertableWait_IsReleasedByACallQueuedFromAnotherThread()
     {
         using var process = new SimulatedProcess();
         var me = WsaThreadId.Current;
         int ranOn = 0;
 
-        var queuer = OnOtherThread(() => process.QueueApc(me, _ => ranOn = Environment.CurrentManagedThreadId, null));
+        var queuer = Start(() => process.QueueApc(me, _ => ranOn = Environment.CurrentManagedThreadId, null));
         int ran = process.AlertableWait(WaitLimit);
         Assert.Equal(WsaError.Success, Join(queuer));
 
@@ -130,7 +128,7 @@ public sealed class SimulatedProcessTests
         using var ready = new ManualResetEventSlim();
         WsaThreadId? workerThread = null;
         var ranOn = new System.Collections.Concurrent.ConcurrentBag<int>();
-        var worker = OnOtherThread(() =>
+        var worker = Start(() =>
         {
             workerThread = WsaThreadId.Current;
             ready.Set();
@@ -147,7 +145,6 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "PRC-2")]
     public void Terminate_DiscardsQueuedCallsAndRefusesNewOnes()
     {
         var process = new SimulatedProcess();
@@ -167,12 +164,11 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
-    [Trait("Rule", "PRC-2")]
     public void Terminate_ReleasesAThreadWaitingAlertably()
     {
         var process = new SimulatedProcess();
         using var ready = new ManualResetEventSlim();
-        var waiter = OnOtherThread(() =>
+        var waiter = Start(() =>
         {
             // Make sure the worker's queue exists before it waits, so the terminate must wake it.
             process.QueueApc(WsaThreadId.Current, _ => { }, null);

@@ -1,7 +1,7 @@
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
-using WinsockSpi.Tests.Layering;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Provider;
 
@@ -17,11 +17,9 @@ public class CompletionDispatchTests
     [Trait("Rule", "CLS-2")]
     public void CompletionPortPacketAndUpcall_CarryTheOutcomeNotIOPending(string ending, WsaError expectedError, WsaError expectedPortStatus)
     {
-        var network = new SimulatedNetwork();
-        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-        var client = new CapturingUpcalls(runtime.Process);
-        runtime.Startup(WinsockVersion.V2_2, out _, client);
-        var (s, peer) = LayerTestKit.Connect(runtime, network);
+        using var h = new ProviderHarness();
+        var runtime = h.Runtime;
+        var (s, peer) = h.Connect();
         var port = new CompletionPort();
         port.Associate(runtime, s, 42).ThrowIfFailed();
         var ov = new WsaOverlapped();
@@ -40,22 +38,12 @@ public class CompletionDispatchTests
                 break;
         }
 
-        Assert.True(port.TryDequeue(out var packet, TimeSpan.FromSeconds(10)));
+        Assert.True(port.TryDequeue(out var packet, TestThreads.WaitLimit));
+        var last = h.Upcalls.Completions()[^1];
         Assert.Equal(expectedPortStatus, packet.Status);
         Assert.Equal(expectedError, ov.Error);
-        Assert.Equal(expectedError, client.Last.Error);
-        Assert.Equal(expectedPortStatus, client.Last.PortStatus);
+        Assert.Equal(expectedError, last.Error);
+        Assert.Equal(expectedPortStatus, last.PortStatus);
         Assert.Equal(ov.BytesTransferred, packet.BytesTransferred);
-    }
-
-    private sealed class CapturingUpcalls(WinsockSpi.Processes.SimulatedProcess process) : ProcessUpcalls(process)
-    {
-        public OverlappedCompletion Last { get; private set; }
-
-        public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
-        {
-            Last = completion;
-            return base.CompleteOverlappedRequest(in completion);
-        }
     }
 }

@@ -1,13 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
+using NSubstitute;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 using WinsockSpi.Tests.TestKit;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Provider;
 
@@ -21,7 +21,7 @@ public class RobustnessTests
     [Trait("Rule", "OVL-5")]
     public void OVL5_ShutdownSendWithASendStillQueued_TheFinFollowsItsDataAndTheSendCompletes()
     {
-        using var h = new DataPathHarness(sendBufferSize: 4);
+        using var h = new ProviderHarness(sendBufferSize: 4);
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
         Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }, ov).Error);
@@ -38,7 +38,7 @@ public class RobustnessTests
         Assert.Equal(OperationStatus.Completed, ov.Status);
         Assert.Equal(8, ov.BytesTransferred);
         Assert.Equal(PeerState.FinReceived, peer.State);
-        Assert.Equal(WsaError.Shutdown, h.Runtime.Send(s, new byte[1]).Error);
+        Assert.Equal(WsaError.Shutdown, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give Shutdown at once").Error);
     }
 
     [Fact]
@@ -46,11 +46,11 @@ public class RobustnessTests
     [Trait("Rule", "OVL-3")]
     public void STA6_BlockingSendFromInsideTheHook_FailsWithInProgressBeforeMovingAnyData()
     {
-        using var h = new DataPathHarness(sendBufferSize: 4);
+        using var h = new ProviderHarness(sendBufferSize: 4);
         var (s, peer) = h.Connect();
         SpiResult<int> sendInHook = default;
         int hookCalls = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             if (Interlocked.Increment(ref hookCalls) == 1)
             {
@@ -60,7 +60,7 @@ public class RobustnessTests
             return true;
         };
 
-        var worker = OnOtherThread(() => h.Runtime.Receive(s, new byte[4]));
+        var worker = Start(() => h.Runtime.Receive(s, new byte[4]));
         SpinUntil(() => Volatile.Read(ref hookCalls) >= 1, "the hook ran");
         peer.Write("x"u8);
         Assert.Equal(1, Join(worker).Value);
@@ -73,10 +73,10 @@ public class RobustnessTests
     [Trait("Rule", "BLK-2")]
     public void BLK2_ATickLeftOverFromAnEarlierCall_DoesNotCallTheNextCallsHookTwice()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         int phase = 1, secondCallHooks = 0;
-        h.Upcalls.BlockingHook = () =>
+        h.BlockingHook = () =>
         {
             if (Volatile.Read(ref phase) == 1)
             {
@@ -91,7 +91,7 @@ public class RobustnessTests
             return true;
         };
 
-        var worker = OnOtherThread(() =>
+        var worker = Start(() =>
         {
             int first = h.Runtime.Receive(s, new byte[1]).Value;
             Volatile.Write(ref phase, 2);
@@ -109,13 +109,13 @@ public class RobustnessTests
     [Trait("Rule", "BLK-1")]
     public void BLK1_AHookThatThrows_EndsItsCallAndLeavesNothingBlocked()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, _) = h.Connect();
-        h.Upcalls.BlockingHook = () => throw new InvalidOperationException("hook");
+        h.BlockingHook = () => throw new InvalidOperationException("hook");
 
         Assert.Throws<InvalidOperationException>(() => h.Runtime.Receive(s, new byte[4]));
 
-        h.Upcalls.BlockingHook = null;
+        h.BlockingHook = null;
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
         Assert.Empty(h.Runtime.Operations.Snapshot());
         h.Runtime.ValidateInvariants();
@@ -125,9 +125,13 @@ public class RobustnessTests
     [Trait("Rule", "OVL-5")]
     public void OVL5_AnUpcallThatThrows_StillPublishesEveryOperationOfTheBatch()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
-        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, new ThrowingUpcalls()));
+        var throwing = Substitute.For<IUpcalls>();
+        throwing.QueryBlockingCallback().Returns((BlockingCallback?)null);
+        throwing.WhenForAnyArgs(u => u.QueueApc(null!, null!, null)).Do(_ => throw new InvalidOperationException("upcall"));
+        throwing.WhenForAnyArgs(u => u.CompleteOverlappedRequest(default)).Do(_ => throw new InvalidOperationException("upcall"));
+        h.Startup(throwing);
         var ov1 = new WsaOverlapped(new WsaEvent());
         var ov2 = new WsaOverlapped(new WsaEvent());
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[2], ov1).Error);
@@ -137,7 +141,7 @@ public class RobustnessTests
 
         Assert.Equal(OperationStatus.Completed, ov1.Status);
         Assert.Equal(OperationStatus.Completed, ov2.Status);
-        Assert.Equal(2, h.Runtime.GetOverlappedResult(s, ov2, wait: true).Value);
+        Assert.Equal(2, RunBounded(() => h.Runtime.GetOverlappedResult(s, ov2, wait: true), "GetOverlappedResult(wait: true) of a completed receive").Value);
         Assert.Equal(0, h.Runtime.Operations.PendingCount);
         h.Runtime.Cleanup().ThrowIfFailed();
     }
@@ -184,8 +188,11 @@ public class RobustnessTests
     {
         ProviderRuntime? runtime = null;
         bool lockFreeWhileLogging = true;
-        using var factory = new ProbeLoggerFactory(() =>
+        int records = 0;
+        using var factory = TestLogging.CreateFactory(out var logs, onRecord: _ =>
         {
+            // Runs on the logging thread for every record: another thread must be able to take the lock meanwhile.
+            Interlocked.Increment(ref records);
             if (Volatile.Read(ref runtime) is { } r)
             {
                 lockFreeWhileLogging &= Task.Run(() => r.StartupCount).Wait(WaitLimit);
@@ -200,7 +207,10 @@ public class RobustnessTests
             : runtime.Connect(s, new IPEndPoint(IPAddress.Loopback, 1)).Error;
 
         Assert.Equal(which == "SocketTableFull" ? WsaError.TooManyOpenSockets : WsaError.ConnectionRefused, error);
+        Assert.Contains(logs.GetSnapshot(), r => r.Id.Name == which);
+        Assert.True(Volatile.Read(ref records) > 0);
         Assert.True(lockFreeWhileLogging);
+        runtime.ValidateInvariants();
         runtime.Dispose();
     }
 
@@ -208,7 +218,7 @@ public class RobustnessTests
     [Trait("Rule", "SEL-1")]
     public void SEL1_NonBlockingConnect_RecordsFdConnectOnce_NotAgainWhenReselected()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var s = h.NewSocket();
         var ev = new WsaEvent();
         h.Runtime.EventSelect(s, ev, NetworkEvents.Connect | NetworkEvents.Write).ThrowIfFailed();
@@ -225,7 +235,7 @@ public class RobustnessTests
     [Fact]
     public void Connect_ToALoopbackAddress_ReachesASocketListeningOnTheWildcardAddress()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var server = h.NewSocket();
         h.Runtime.Bind(server, new IPEndPoint(IPAddress.Any, 0)).ThrowIfFailed();
         h.Runtime.Listen(server, 5).ThrowIfFailed();
@@ -282,37 +292,5 @@ public class RobustnessTests
         Assert.NotEqual(h1, h2);
         Assert.Equal(WsaError.NotSocket, r2.CloseSocket(h1).Error);
         Assert.True(r2.Sockets.Contains(h2));
-    }
-
-    private sealed class ThrowingUpcalls : IUpcalls
-    {
-        public BlockingCallback? QueryBlockingCallback() => null;
-
-        public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context) => throw new InvalidOperationException("upcall");
-
-        public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion) => throw new InvalidOperationException("upcall");
-    }
-
-    private sealed class ProbeLoggerFactory(Action onLog) : ILoggerFactory
-    {
-        public void AddProvider(ILoggerProvider provider)
-        {
-        }
-
-        public ILogger CreateLogger(string categoryName) => new ProbeLogger(onLog);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class ProbeLogger(Action onLog) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => onLog();
-        }
     }
 }

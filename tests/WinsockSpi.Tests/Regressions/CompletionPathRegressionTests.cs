@@ -4,7 +4,7 @@ using NSubstitute;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Tests.TestKit;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Regressions;
 
@@ -42,7 +42,7 @@ public sealed class CompletionPathRegressionTests
 
         static void Transfer(int chunk, int chunks)
         {
-            using var h = new DataPathHarness(sendBufferSize: chunk);
+            using var h = new ProviderHarness(sendBufferSize: chunk);
             var listening = h.NewSocket();
             h.Runtime.Bind(listening, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
             h.Runtime.Listen(listening, 5).ThrowIfFailed();
@@ -89,8 +89,8 @@ public sealed class CompletionPathRegressionTests
         // accepted the same object meanwhile, and A later completed it while it was linked in B's queue. The object is
         // now reserved before the connection is touched: hold A's connection lock and let A start.
         var network = new SimulatedNetwork();
-        using var a = new DataPathHarness(network: network);
-        using var b = new DataPathHarness(network: network);
+        using var a = new ProviderHarness(network: network);
+        using var b = new ProviderHarness(network: network);
         var (sa, peerA) = a.Connect();
         var (sb, peerB) = b.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
@@ -99,7 +99,7 @@ public sealed class CompletionPathRegressionTests
         Task<SpiResult<int>> first;
         using (peerA.End.Connection.Gate.Enter())
         {
-            first = OnOtherThread(() => a.Runtime.Receive(sa, bufferA, ov));
+            first = Start(() => a.Runtime.Receive(sa, bufferA, ov));
             SpinUntil(() => ov.IsPending, "provider A has reserved the object and waits for its connection");
 
             Assert.Equal(WsaError.InvalidArgument, b.Runtime.Receive(sb, new byte[4], ov).Error);
@@ -122,7 +122,7 @@ public sealed class CompletionPathRegressionTests
     {
         // Defect 4: the completion read ov.Event when it ran, after IsCompleted turned true, so a caller that reused the
         // object at once redirected the old notification to the new operation's event.
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         using var ev1 = new WsaEvent();
         using var ev2 = new WsaEvent();
@@ -164,7 +164,7 @@ public sealed class CompletionPathRegressionTests
     {
         // Defect 5: two receives completed by one peer write; while the writer was inside the first completion upcall,
         // the final cleanup returned with the second still reading pending, and it was notified after the return.
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
@@ -190,9 +190,9 @@ public sealed class CompletionPathRegressionTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], first).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], second).Error);
 
-        var writer = OnOtherThread(() => peer.Write("12"u8));
+        var writer = Start(() => peer.Write("12"u8));
         Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
-        var cleanup = OnOtherThread(() =>
+        var cleanup = Start(() =>
         {
             h.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
             var r = h.Runtime.Cleanup();
@@ -216,7 +216,7 @@ public sealed class CompletionPathRegressionTests
     [Trait("Rule", "SEL-2")]
     public void CLN13_CloseWhileAPeerWriteIsInsideACompletionUpcallOfTheSocket_ReturnsAfterThatNotification()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var (other, otherPeer) = h.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
@@ -235,12 +235,12 @@ public sealed class CompletionPathRegressionTests
         Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], ov).Error);
 
-        var writer = OnOtherThread(() => peer.Write("1"u8));
+        var writer = Start(() => peer.Write("1"u8));
         Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
 
         // Closing another socket does not wait for this one's notification; closing this one does.
         Assert.True(h.Runtime.CloseSocket(other).IsSuccess);
-        var close = OnOtherThread(() =>
+        var close = Start(() =>
         {
             var r = h.Runtime.CloseSocket(s);
             order.Enqueue("close returned");
@@ -260,7 +260,7 @@ public sealed class CompletionPathRegressionTests
     [Trait("Rule", "CLN-13")]
     public void CLN12_FinalCleanupFromInsideACompletionUpcall_DoesNotWaitForItself()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
@@ -282,7 +282,7 @@ public sealed class CompletionPathRegressionTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], first).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], second).Error);
 
-        var writer = OnOtherThread(() => peer.Write("12"u8));
+        var writer = Start(() => peer.Write("12"u8));
 
         Assert.Equal(2, Join(writer));
         Assert.True(cleanup.IsSuccess);
@@ -296,7 +296,7 @@ public sealed class CompletionPathRegressionTests
     {
         // Defect 6: the routine stayed queued under the ended thread's managed id, the object stayed busy for ever, and a
         // new thread that got the same id ran it.
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
         int runs = 0;
@@ -308,7 +308,7 @@ public sealed class CompletionPathRegressionTests
 
         Assert.Equal(OperationStatus.Completed, ov.Status);
         Assert.Equal(4, ov.BytesTransferred);
-        var other = OnOtherThread(() => h.Runtime.Process.AlertableWait(TimeSpan.Zero));
+        var other = Start(() => h.Runtime.Process.AlertableWait(TimeSpan.Zero));
         Assert.Equal(0, Join(other));
         Assert.Equal(0, h.Runtime.Process.AlertableWait(TimeSpan.Zero));
         Assert.Equal(0, Volatile.Read(ref runs));
@@ -320,7 +320,7 @@ public sealed class CompletionPathRegressionTests
     [Trait("Rule", "OVL-7")]
     public void OVL10_RoutineQueuedToAThreadThatThenEnds_FreesTheObject()
     {
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
         int runs = 0;
@@ -350,7 +350,7 @@ public sealed class CompletionPathRegressionTests
     public void OVL7_ReuseAfterCompletionButBeforeTheRoutineRan_IsRefusedUntilItRuns()
     {
         // One of the suite's blind spots: checking "pending" instead of "busy" at start went unnoticed.
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
         var ran = new List<int>();
@@ -372,7 +372,7 @@ public sealed class CompletionPathRegressionTests
     {
         // One of the suite's blind spots: a receive that skipped the queue (dropping the "no receive already queued"
         // condition) went unnoticed. Put the bytes on the connection without signalling the socket yet.
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped();
         var second = new WsaOverlapped();

@@ -5,7 +5,7 @@ using NSubstitute;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Tests.TestKit;
-using static WinsockSpi.Tests.TestKit.DataPathHarness;
+using static WinsockSpi.Tests.TestKit.TestThreads;
 
 namespace WinsockSpi.Tests.Regressions;
 
@@ -34,7 +34,7 @@ public sealed class LifecycleRegressionTests
     {
         // Defect 3: the receive stayed queued, the thread's next blocking call gave WSAEINPROGRESS, and the peer's next
         // bytes vanished into the abandoned receive's buffer.
-        using var h = new DataPathHarness();
+        using var h = new ProviderHarness();
         var (s, peer) = h.Connect();
         var throwing = Substitute.For<IUpcalls>();
         throwing.QueryBlockingCallback().Returns(_ => throw new InvalidOperationException("upcall"));
@@ -118,12 +118,12 @@ public sealed class LifecycleRegressionTests
     {
         // A linger test that waits on the wall clock passes with the timer on the wrong clock: this one proves an hour
         // of linger in milliseconds, so a timer on TimeProvider.System would leave the close blocked and fail the join.
-        using var h = new DataPathHarness(sendBufferSize: 16);
+        using var h = new ProviderHarness(sendBufferSize: 16);
         var (s, peer) = h.Connect();
         Assert.Equal(8, h.Runtime.Send(s, new byte[8]).Value);
         h.Runtime.SetLinger(s, enabled: true, seconds: 3600).ThrowIfFailed();
 
-        var close = OnOtherThread(() => h.Runtime.CloseSocket(s));
+        var close = Start(() => h.Runtime.CloseSocket(s));
         SpinUntil(() => h.Runtime.Operations.BlockedCallCount == 1, "the close lingers");
         h.Time.Advance(TimeSpan.FromSeconds(3599));
         Assert.False(close.IsCompleted);
@@ -190,7 +190,7 @@ public sealed class LifecycleRegressionTests
         Assert.Equal(WsaError.Success, elsewhere.Startup(WinsockVersion.V2_2, out _));
     }
 
-    private static void AssertNothingLeft(DataPathHarness h, SocketHandle s, RemotePeer peer)
+    private static void AssertNothingLeft(ProviderHarness h, SocketHandle s, RemotePeer peer)
     {
         Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
         Assert.Equal(0, h.Runtime.Operations.PendingCount);

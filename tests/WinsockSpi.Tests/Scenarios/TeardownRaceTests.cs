@@ -1,6 +1,7 @@
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Scenarios;
 
@@ -22,7 +23,7 @@ public class TeardownRaceTests
         var tally = new TeardownTally();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var peers = new RemotePeer[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
             for (int i = 0; i < SocketsPerRound; i++)
@@ -60,15 +61,15 @@ public class TeardownRaceTests
         var tally = new TeardownTally();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var peers = new RemotePeer[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
-            var probes = new TeardownRoutineProbe[SocketsPerRound];
+            var probes = new RoutineProbe[SocketsPerRound];
             for (int i = 0; i < SocketsPerRound; i++)
             {
                 var s = h.Connect(out peers[i]);
                 operations[i] = new WsaOverlapped();
-                probes[i] = new TeardownRoutineProbe();
+                probes[i] = new RoutineProbe();
                 Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], operations[i], probes[i].Routine).Error);
             }
 
@@ -101,7 +102,7 @@ public class TeardownRaceTests
         var tally = new TeardownTally();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness(sendBufferSize: 8);
+            using var h = new ProviderHarness(sendBufferSize: 8);
             var port = new CompletionPort();
             var peers = new RemotePeer[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
@@ -110,7 +111,7 @@ public class TeardownRaceTests
                 var s = h.Connect(out peers[i]);
                 Assert.True(port.Associate(h.Runtime, s, (nuint)i).IsSuccess);
                 operations[i] = new WsaOverlapped(new WsaEvent());
-                Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TeardownData.Pattern(16, i), operations[i]).Error);
+                Assert.Equal(WsaError.IOPending, h.Runtime.Send(s, TestData.Pattern(16, i), operations[i]).Error);
             }
 
             TeardownRace.Run(
@@ -151,7 +152,7 @@ public class TeardownRaceTests
         var tally = new TeardownTally();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var sockets = new SocketHandle[SocketsPerRound];
             var peers = new RemotePeer[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
@@ -195,7 +196,7 @@ public class TeardownRaceTests
         var closes = new Dictionary<WsaError, int>();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var sockets = new SocketHandle[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
             var results = new WsaError[SocketsPerRound];
@@ -218,7 +219,7 @@ public class TeardownRaceTests
                 closes[results[i]] = closes.GetValueOrDefault(results[i]) + 1;
                 Assert.Equal(WsaError.OperationAborted, ov.Error);
                 int expected = results[i] == WsaError.Success ? 1 : 0;
-                Assert.Equal(expected, h.Upcalls.NotificationsOf(ov));
+                Assert.Equal(expected, h.NotificationsOf(ov));
                 Assert.Equal(expected, ov.Event!.SetCount);
             }
 
@@ -236,7 +237,7 @@ public class TeardownRaceTests
         var tally = new TeardownTally();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var peers = new RemotePeer[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
             for (int i = 0; i < SocketsPerRound; i++)
@@ -256,7 +257,7 @@ public class TeardownRaceTests
                 tally.Add(ov.Status);
                 Assert.True(ov.Status is OperationStatus.Failed or OperationStatus.Aborted, $"Unexpected {ov}.");
                 Assert.Equal(ov.Status == OperationStatus.Failed ? WsaError.ConnectionReset : WsaError.OperationAborted, ov.Error);
-                Assert.Equal(ov.Status == OperationStatus.Failed ? 1 : 0, h.Upcalls.NotificationsOf(ov));
+                Assert.Equal(ov.Status == OperationStatus.Failed ? 1 : 0, h.NotificationsOf(ov));
                 Assert.Equal(ov.Status == OperationStatus.Failed ? 1 : 0, ov.Event!.SetCount);
             }
 
@@ -276,13 +277,13 @@ public class TeardownRaceTests
         var outcomes = new Dictionary<WsaError, int>();
         for (int round = 0; round < rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var peers = new RemotePeer[threads];
             var receivers = new Task<SpiResult<int>>[threads];
             for (int i = 0; i < threads; i++)
             {
                 var s = h.Connect(out peers[i]);
-                receivers[i] = TeardownThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[4]));
+                receivers[i] = TestThreads.StartBlocked(h.Runtime, () => h.Runtime.Receive(s, new byte[4]));
             }
 
             TeardownRace.Run(
@@ -292,12 +293,12 @@ public class TeardownRaceTests
 
             foreach (var receiver in receivers)
             {
-                var result = TeardownThreads.Join(receiver);
+                var result = TestThreads.Join(receiver);
                 Assert.True(result.IsSuccess ? result.Value == 1 : result.Error == WsaError.Interrupted, $"Unexpected {result}.");
                 outcomes[result.Error] = outcomes.GetValueOrDefault(result.Error) + 1;
             }
 
-            Assert.Equal(0, h.Upcalls.NotificationCount);
+            Assert.Equal(0, h.NotificationCount);
             h.AssertUnloadReady();
         }
 
@@ -312,7 +313,7 @@ public class TeardownRaceTests
         var tally = new TeardownTally();
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var peers = new RemotePeer[SocketsPerRound];
             var operations = new WsaOverlapped[SocketsPerRound];
             for (int i = 0; i < SocketsPerRound; i++)
@@ -346,7 +347,7 @@ public class TeardownRaceTests
     {
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var s = h.Connect(out _);
             var started = new List<(WsaOverlapped Ov, WsaError Error)>();
 
@@ -372,7 +373,7 @@ public class TeardownRaceTests
                     Assert.Equal(OperationStatus.Idle, ov.Status);
                 }
 
-                Assert.Equal(0, h.Upcalls.NotificationsOf(ov));
+                Assert.Equal(0, h.NotificationsOf(ov));
                 Assert.Equal(0, ov.Event!.SetCount);
             }
 
@@ -387,7 +388,7 @@ public class TeardownRaceTests
     {
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness();
+            using var h = new ProviderHarness();
             var s = h.Connect(out var peer);
             var dup = h.Runtime.DuplicateSocket(s).ThrowIfFailed();
             var ov = new WsaOverlapped(new WsaEvent());
@@ -399,7 +400,7 @@ public class TeardownRaceTests
             Assert.True(first.IsSuccess);
             Assert.True(second.IsSuccess);
             Assert.Equal(OperationStatus.Aborted, ov.Status);
-            Assert.Equal(1, h.Upcalls.NotificationsOf(ov));
+            Assert.Equal(1, h.NotificationsOf(ov));
             Assert.Equal(1, ov.Event!.SetCount);
             Assert.Equal(PeerState.FinReceived, peer.State);
             Assert.Equal(0, h.Runtime.Sockets.Count);
@@ -415,7 +416,7 @@ public class TeardownRaceTests
     {
         for (int round = 0; round < Rounds; round++)
         {
-            using var h = new TeardownHarness(startups: startups);
+            using var h = new ProviderHarness(startups: startups);
             var s = h.Connect(out var peer);
             var ov = new WsaOverlapped(new WsaEvent());
             Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov).Error);
@@ -427,20 +428,20 @@ public class TeardownRaceTests
             Assert.Equal(startups, errors.Count(e => e == WsaError.Success));
             Assert.Equal(2 - startups, errors.Count(e => e == WsaError.NotInitialized));
             Assert.Equal(WsaError.OperationAborted, ov.Error);
-            Assert.Equal(0, h.Upcalls.NotificationsOf(ov));
+            Assert.Equal(0, h.NotificationsOf(ov));
             Assert.Equal(PeerState.Reset, peer.State);
             h.AssertUnloadReady();
         }
     }
 
     /// <summary>Terminal, and notified as the rules say for its outcome, exactly that many times.</summary>
-    private static void AssertEndedOnce(TeardownHarness h, WsaOverlapped ov, int notifiedIfCompleted, int notifiedIfAborted)
+    private static void AssertEndedOnce(ProviderHarness h, WsaOverlapped ov, int notifiedIfCompleted, int notifiedIfAborted)
     {
         Assert.True(ov.Status is OperationStatus.Completed or OperationStatus.Aborted, $"Unexpected {ov}.");
         bool completed = ov.Status == OperationStatus.Completed;
         Assert.Equal(completed ? WsaError.Success : WsaError.OperationAborted, ov.Error);
         int expected = completed ? notifiedIfCompleted : notifiedIfAborted;
-        Assert.Equal(expected, h.Upcalls.NotificationsOf(ov));
+        Assert.Equal(expected, h.NotificationsOf(ov));
         if (ov.Event is { } ev)
         {
             Assert.True(ev.SetCount <= 1);
@@ -480,13 +481,13 @@ internal static class TeardownRace
         int meetAt = round % (items + 1);
         int headStart = round / (items + 1) % 8 * 250;
         using var barrier = new Barrier(2);
-        var other = TeardownThreads.Start(() =>
+        var other = TestThreads.Start(() =>
         {
             for (int i = 0; i <= items; i++)
             {
                 if (i == meetAt)
                 {
-                    Assert.True(barrier.SignalAndWait(TeardownThreads.Timeout));
+                    TestThreads.Meet(barrier);
                     Thread.SpinWait(headStart);
                 }
 
@@ -498,23 +499,23 @@ internal static class TeardownRace
 
             return true;
         });
-        Assert.True(barrier.SignalAndWait(TeardownThreads.Timeout));
+        TestThreads.Meet(barrier);
         thisThread();
-        Assert.True(TeardownThreads.Join(other));
+        Assert.True(TestThreads.Join(other));
     }
 
     /// <summary>Releases both sides at once.</summary>
     public static void Run(Action otherThread, Action thisThread)
     {
         using var barrier = new Barrier(2);
-        var other = TeardownThreads.Start(() =>
+        var other = TestThreads.Start(() =>
         {
-            Assert.True(barrier.SignalAndWait(TeardownThreads.Timeout));
+            TestThreads.Meet(barrier);
             otherThread();
             return true;
         });
-        Assert.True(barrier.SignalAndWait(TeardownThreads.Timeout));
+        TestThreads.Meet(barrier);
         thisThread();
-        Assert.True(TeardownThreads.Join(other));
+        Assert.True(TestThreads.Join(other));
     }
 }

@@ -4,6 +4,7 @@ using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Scenarios;
 
@@ -60,19 +61,19 @@ public class TeardownScenarioTests
 
         Assert.True(world.Runtime.Cleanup().IsSuccess);
         world.ReceivePeer.Write("one"u8);
-        TeardownThreads.AssertSet(world.ReceiveEvent);
+        TestThreads.AssertSet(world.ReceiveEvent);
         Assert.Equal(3, world.ReceiveOv.BytesTransferred);
         Assert.Equal(1, world.ReceiveEvent.SetCount);
 
         Assert.True(world.Runtime.Cleanup().IsSuccess);
         world.BlockedPeer.Write("two"u8);
-        Assert.Equal(3, TeardownThreads.Join(world.BlockedReceiver).Value);
-        Assert.Equal(TeardownData.Pattern(96, 2), TeardownData.ReadExactly(world.SendPeer, 96));
-        Assert.Equal(1, world.Harness.Process.AlertableWait(TeardownThreads.Timeout));
+        Assert.Equal(3, TestThreads.Join(world.BlockedReceiver).Value);
+        Assert.Equal(TestData.Pattern(96, 2), TestData.ReadExactly(world.SendPeer, 96));
+        Assert.Equal(1, world.Harness.Process.AlertableWait(TestThreads.WaitLimit));
         Assert.Equal(1, world.SendProbe.Calls);
         Assert.Equal(WsaError.Success, world.SendProbe.Error);
         world.PortPeer.Write("three"u8);
-        Assert.True(world.Port.TryDequeue(out var packet, TeardownThreads.Timeout));
+        Assert.True(world.Port.TryDequeue(out var packet, TestThreads.WaitLimit));
         Assert.Equal(5, packet.BytesTransferred);
         Assert.Equal(WsaError.Success, packet.Status);
 
@@ -94,7 +95,7 @@ public class TeardownScenarioTests
     [Trait("Rule", "CLN-8")]
     public void Scenario_TwoLifetimesBackToBack_TheSecondStartsCleanAndTheFirstsHandlesAreDead()
     {
-        using var h = new TeardownHarness(sendBufferSize: 64);
+        using var h = new ProviderHarness(sendBufferSize: 64);
         var first = BuildLifetime(h);
         Assert.True(h.Runtime.Cleanup().IsSuccess);
         h.AssertUnloadReady();
@@ -111,14 +112,14 @@ public class TeardownScenarioTests
         h.AssertUnloadReady();
     }
 
-    private static SocketHandle[] BuildLifetime(TeardownHarness h)
+    private static SocketHandle[] BuildLifetime(ProviderHarness h)
     {
         var a = h.Connect(out _);
         var b = h.Connect(out _);
         var dup = h.Runtime.DuplicateSocket(a).ThrowIfFailed();
         var listening = h.ListenOnFreePort(2, out _);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(a, new byte[8], new WsaOverlapped(new WsaEvent())).Error);
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(b, TeardownData.Pattern(100), new WsaOverlapped()).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(b, TestData.Pattern(100), new WsaOverlapped()).Error);
         return [a, b, dup, listening];
     }
 
@@ -154,8 +155,8 @@ public class TeardownScenarioTests
 
         public TeardownWorld(int startups)
         {
-            Harness = new TeardownHarness(sendBufferSize: SendBuffer, startups: startups);
-            Client = new TeardownHarness(network: Harness.Network);
+            Harness = new ProviderHarness(sendBufferSize: SendBuffer, startups: startups);
+            Client = new ProviderHarness(network: Harness.Network);
             var r = Harness.Runtime;
 
             // Idle connected socket.
@@ -169,7 +170,7 @@ public class TeardownScenarioTests
             // Pending send whose end queues a completion routine to this thread.
             Sending = Harness.Connect(out var sendPeer);
             SendPeer = sendPeer;
-            Assert.Equal(WsaError.IOPending, r.Send(Sending, TeardownData.Pattern(96, 2), SendOv, SendProbe.Routine).Error);
+            Assert.Equal(WsaError.IOPending, r.Send(Sending, TestData.Pattern(96, 2), SendOv, SendProbe.Routine).Error);
 
             // Pending receive reported through a completion port.
             ThroughPort = Harness.Connect(out var portPeer);
@@ -180,7 +181,7 @@ public class TeardownScenarioTests
             // A receive blocked on another thread.
             Blocking = Harness.Connect(out var blockedPeer);
             BlockedPeer = blockedPeer;
-            BlockedReceiver = TeardownThreads.StartBlocked(r, () => r.Receive(Blocking, new byte[16]));
+            BlockedReceiver = TestThreads.StartBlocked(r, () => r.Receive(Blocking, new byte[16]));
 
             // A socket closed gracefully whose data is still draining.
             var draining = Harness.Connect(out var drainPeer);
@@ -208,9 +209,9 @@ public class TeardownScenarioTests
             Peers = [idlePeer, receivePeer, sendPeer, portPeer, blockedPeer, drainPeer, duplicatedPeer, selectedPeer];
         }
 
-        public TeardownHarness Harness { get; }
+        public ProviderHarness Harness { get; }
 
-        public TeardownHarness Client { get; }
+        public ProviderHarness Client { get; }
 
         public ProviderRuntime Runtime => Harness.Runtime;
 
@@ -252,7 +253,7 @@ public class TeardownScenarioTests
 
         public WsaOverlapped ReceiveOv => field ??= new WsaOverlapped(ReceiveEvent);
 
-        public TeardownRoutineProbe SendProbe { get; } = new();
+        public RoutineProbe SendProbe { get; } = new();
 
         public WsaOverlapped SendOv { get; } = new();
 
@@ -288,8 +289,8 @@ public class TeardownScenarioTests
             [.. Peers.Select(p => p.State)],
             DrainPeer.FinPending,
             BlockedReceiver.IsCompleted,
-            Harness.Upcalls.NotificationCount,
-            Client.Upcalls.NotificationCount);
+            Harness.NotificationCount,
+            Client.NotificationCount);
 
         /// <summary>CLN-3: only the count moved.</summary>
         public void AssertUnchanged(TeardownObservation baseline, int expectedCount)
@@ -340,7 +341,7 @@ public class TeardownScenarioTests
             Assert.Equal(0, now.Notifications);
 
             // CLN-5: the blocked thread returned WSAEINTR.
-            Assert.Equal(WsaError.Interrupted, TeardownThreads.Join(BlockedReceiver).Error);
+            Assert.Equal(WsaError.Interrupted, TestThreads.Join(BlockedReceiver).Error);
 
             // CLN-6: every open connection reset, unsent data gone; the peer in the backlog was reset too.
             foreach (var peer in Peers.Where(p => p != DrainPeer))
@@ -350,9 +351,9 @@ public class TeardownScenarioTests
                 Assert.Equal(0, peer.Available);
             }
 
-            TeardownThreads.AssertSet(ClientEvent);
+            TestThreads.AssertSet(ClientEvent);
             Assert.Equal(WsaError.ConnectionReset, ClientOv.Error);
-            Assert.Equal(1, Client.Upcalls.NotificationCount);
+            Assert.Equal(1, Client.NotificationCount);
             var refused = Client.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
             Assert.Equal(WsaError.ConnectionRefused, Client.Runtime.Connect(refused, ListenEndPoint).Error);
 
@@ -370,7 +371,7 @@ public class TeardownScenarioTests
 
             // CLN-7: the graceful drain still delivers every byte, then the FIN.
             Assert.Equal(PeerState.Open, DrainPeer.State);
-            Assert.Equal(_drained, TeardownData.ReadExactly(DrainPeer, _drained.Length));
+            Assert.Equal(_drained, TestData.ReadExactly(DrainPeer, _drained.Length));
             Assert.Equal(PeerState.FinReceived, DrainPeer.State);
 
             // Stale handles: WSANOTINITIALISED while nothing is started.

@@ -115,7 +115,6 @@ public sealed class ClassicWinsockTests : IDisposable
 
     /// <summary>Wine's test_WSADuplicateSocket, its invalid parameters.</summary>
     [Fact]
-    [Trait("Rule", "DUP-1")]
     public void Classic_WSADuplicateSocket_InvalidParameters()
     {
         Assert.Equal(0, Ws2.WSAStartup(MAKEWORD(2, 2), out _));

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using WinsockSpi.Network;
 using WinsockSpi.Processes;
 using WinsockSpi.Provider;
+using WinsockSpi.Tests.TestKit;
 using WinsockSpi.Ws2;
 using static WinsockSpi.Ws2.Ws2Constants;
 
@@ -10,7 +11,8 @@ namespace WinsockSpi.Tests.Ws2;
 
 /// <summary>
 /// One process with its Ws2 layer over a catalog whose base provider is a <see cref="CountingProvider"/>; a second
-/// provider id is available for tests that need two providers. Disposing terminates the process.
+/// provider id is available for tests that need two providers. Disposing checks the invariants of every provider
+/// loaded, then terminates the process; a watchdog ends the process of a test that hangs (see ProviderHarness).
 /// </summary>
 internal sealed class Ws2TestKit : IDisposable
 {
@@ -18,6 +20,9 @@ internal sealed class Ws2TestKit : IDisposable
     public const uint SecondEntryId = 2001;
 
     public static readonly Guid SecondProviderId = new("5c1e0d5e-0000-4000-8000-00000000c0de");
+
+    private readonly ITimer _watchdog;
+    private int _watchdogFired;
 
     public Ws2TestKit(Action<ProviderOptions>? configure = null, bool withSecondProvider = false)
     {
@@ -33,6 +38,18 @@ internal sealed class Ws2TestKit : IDisposable
         }
 
         Api = new Ws2Api(Process, Catalog);
+
+        // As ProviderHarness: ending the process releases a blocking call on the test thread that never returned.
+        _watchdog = TimeProvider.System.CreateTimer(
+            static state =>
+            {
+                var kit = (Ws2TestKit)state!;
+                Volatile.Write(ref kit._watchdogFired, 1);
+                kit.Process.Terminate();
+            },
+            this,
+            ProviderHarness.WatchdogLimit,
+            Timeout.InfiniteTimeSpan);
     }
 
     public SimulatedNetwork Network { get; }
@@ -66,5 +83,33 @@ internal sealed class Ws2TestKit : IDisposable
         return (src, dst);
     }
 
-    public void Dispose() => Process.Terminate();
+    /// <summary>Checks the invariants of every provider the catalog loaded, then ends the process (which unloads them).</summary>
+    public void Dispose()
+    {
+        _watchdog.Dispose();
+        try
+        {
+            if (Volatile.Read(ref _watchdogFired) != 0)
+            {
+                throw new HarnessAssertionException(
+                    $"The test still ran {ProviderHarness.WatchdogLimit.TotalSeconds:0} s after its Ws2 kit was made: the watchdog ended the process to release a call that never returned.");
+            }
+
+            foreach (var load in Base.Loads.Concat(Second.Loads))
+            {
+                try
+                {
+                    load.Inner.ValidateInvariants();
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new HarnessAssertionException($"The invariants of {load.Inner} do not hold: {e.Message}", e);
+                }
+            }
+        }
+        finally
+        {
+            Process.Terminate();
+        }
+    }
 }
