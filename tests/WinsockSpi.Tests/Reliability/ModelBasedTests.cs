@@ -19,7 +19,9 @@ public sealed class ModelBasedTests
     [Trait("Suite", "ModelBased")]
     public async Task ProviderRuntime_RandomSequences_AgreeWithTheModel()
     {
-        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/provider", 11, s_sequences, s => ProviderModel.Run(s, layered: false), Print, MinimumSteps, FreshSeeds));
+        var tally = new ModelTally();
+        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/provider", 11, s_sequences, s => ProviderModel.Run(s, layered: false, tally: tally), Print, MinimumSteps, FreshSeeds));
+        SuiteLog.Write($"model/provider: {tally}");
         Assert.True(steps >= MinimumSteps);
     }
 
@@ -27,7 +29,9 @@ public sealed class ModelBasedTests
     [Trait("Suite", "ModelBased")]
     public async Task LayeredProvider_RandomSequences_AgreeWithTheModel()
     {
-        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/layered", 12, s_sequences, s => ProviderModel.Run(s, layered: true), Print, MinimumSteps / 2, FreshSeeds / 2));
+        var tally = new ModelTally();
+        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/layered", 12, s_sequences, s => ProviderModel.Run(s, layered: true, tally: tally), Print, MinimumSteps / 2, FreshSeeds / 2));
+        SuiteLog.Write($"model/layered: {tally}");
         Assert.True(steps >= MinimumSteps / 2);
     }
 
@@ -40,6 +44,16 @@ public sealed class ModelBasedTests
         // created through it (CLN-4, CLN-6, CLN-10, LSP-1).
         var (steps, _) = await Bounded(() => ModelSeeds.Run("model/layered-shared", 13, s_sequences, s => ProviderModel.Run(s, layered: true, sharedLower: true), Print, MinimumSteps / 4, FreshSeeds / 4));
         Assert.True(steps >= MinimumSteps / 4);
+    }
+
+    [Fact]
+    [Trait("Suite", "ModelBased")]
+    public async Task Ws2Api_RandomSequences_AgreeWithTheModel()
+    {
+        var tally = new ModelTally();
+        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/ws2", 14, s_sequences, s => ProviderModel.Run(s, layered: false, ws2: true, tally: tally), Print, MinimumSteps / 2, FreshSeeds / 2));
+        SuiteLog.Write($"model/ws2: {tally}");
+        Assert.True(steps >= MinimumSteps / 2);
     }
 
     internal static string Print(ModelCommand[] steps) => $"{steps.Length} steps: " + string.Join(" ", steps);

@@ -43,7 +43,7 @@ internal readonly record struct ModelCommand(ModelAction Action, int A, int B)
     public static Gen<ModelCommand[]> Sequences(int maxLength) =>
         Gen.Select(
             Gen.Frequency(
-                (3, ModelAction.Startup), (3, ModelAction.Cleanup), (6, ModelAction.Connect), (1, ModelAction.SocketOnly),
+                (3, ModelAction.Startup), (2, ModelAction.Cleanup), (8, ModelAction.Connect), (1, ModelAction.SocketOnly),
                 (1, ModelAction.ListenSocket), (2, ModelAction.Duplicate), (4, ModelAction.Close), (8, ModelAction.Send),
                 (8, ModelAction.Receive), (3, ModelAction.SendDirect), (3, ModelAction.ReceiveDirect), (3, ModelAction.Reuse),
                 (2, ModelAction.SetBlocking), (2, ModelAction.SetLinger), (1, ModelAction.Shutdown), (3, ModelAction.GetResult),

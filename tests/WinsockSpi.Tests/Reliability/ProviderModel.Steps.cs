@@ -133,7 +133,8 @@ internal sealed partial class ProviderModel
 
                 break;
             case ModelAction.CancelBlocking:
-                Expect(_count == 0 ? WsaError.NotInitialized : WsaError.InvalidArgument, Provider.CancelBlockingCall().Error, label);
+                // Winsock 2 removed WSACancelBlockingCall from the API layer (WSAEOPNOTSUPP); the SPI call stays (BLK-3).
+                Expect(_count == 0 ? WsaError.NotInitialized : _rig.Ws2 is null ? WsaError.InvalidArgument : WsaError.OperationNotSupported, Provider.CancelBlockingCall().Error, label);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(step));
@@ -160,6 +161,7 @@ internal sealed partial class ProviderModel
             return; // CLN-3: a non-final cleanup only counts
         }
 
+        _loaded = false; // WS2-2: the final WSACleanup unloads every provider
         foreach (var s in _sockets)
         {
             AbortAll(s, notify: false); // CLN-4
@@ -189,6 +191,7 @@ internal sealed partial class ProviderModel
         }
 
         Expect(WsaError.Success, created.Error, label);
+        _loaded = true;
         var s = new ModelSocket();
         s.Handles.Add(created.Value);
         _sockets.Add(s);
@@ -210,7 +213,7 @@ internal sealed partial class ProviderModel
             _connections.Add(s.Connection);
         }
 
-        if (_rig.Layer is null && step.B % 2 == 0)
+        if (_rig.Layer is null && _rig.Ws2 is null && step.B % 2 == 0)
         {
             Expect(WsaError.Success, _rig.Runtime.AssociateCompletionPort(created.Value, _port, (nuint)step.B).Error, label);
             s.OnPort = true;

@@ -25,9 +25,11 @@ internal sealed partial class ProviderModel : IDisposable
     private int _salt;
     private readonly List<(WsaOverlapped Overlapped, int Bytes, WsaError Status)> _packets = [];
 
-    private ProviderModel(bool layered, bool sharedLower)
+    private bool _loaded;
+
+    private ProviderModel(bool layered, bool sharedLower, bool ws2)
     {
-        _rig = new ReliabilityRig(sendBufferSize: 48, peerBufferSize: 40, layered, sharedLower);
+        _rig = new ReliabilityRig(sendBufferSize: 48, peerBufferSize: 40, layered, sharedLower, ws2);
         _port = new CompletionPort(_rig.Time);
         SharedLower = sharedLower;
     }
@@ -36,11 +38,14 @@ internal sealed partial class ProviderModel : IDisposable
 
     private IWspProvider Provider => _rig.Provider;
 
+    /// <summary>The provider that holds the sockets: the rig's, or the one the Ws2 layer has loaded (none before the first socket).</summary>
+    private ProviderRuntime? BaseProvider => _rig.Ws2 is null ? _rig.Runtime : _loaded ? _rig.Loaded : null;
+
     /// <summary>Plays <paramref name="steps"/> on a fresh provider and checks every step; ends with the process's death (PRC-2).</summary>
     /// <returns>The number of steps played (the sequence plus the closing process end).</returns>
-    public static int Run(ModelCommand[] steps, bool layered, bool sharedLower = false)
+    public static int Run(ModelCommand[] steps, bool layered, bool sharedLower = false, bool ws2 = false, ModelTally? tally = null)
     {
-        using var model = new ProviderModel(layered, sharedLower);
+        using var model = new ProviderModel(layered, sharedLower, ws2);
         Assert.Equal(WsaError.Success, model.Provider.Startup(WinsockVersion.V2_2, out _, model._rig.Upcalls));
         model._count = 1;
         model.CheckAll("start");
@@ -52,6 +57,11 @@ internal sealed partial class ProviderModel : IDisposable
         }
 
         model.EndProcess();
+        foreach (var op in model._operations)
+        {
+            tally?.Add(op.Status, op.Notified, op.Bytes);
+        }
+
         return steps.Length + 1;
     }
 
@@ -60,8 +70,16 @@ internal sealed partial class ProviderModel : IDisposable
     /// <summary>Compares the whole observable state with the model.</summary>
     private void CheckAll(string label)
     {
-        _rig.Runtime.ValidateInvariants();
-        if (_rig.Layer is { } layer)
+        var baseProvider = BaseProvider;
+        baseProvider?.ValidateInvariants();
+        if (_rig.Ws2 is { } ws2)
+        {
+            var api = ws2.Api;
+            Assert.True(_count == api.StartupCount, $"{label}: WSAStartup count {api.StartupCount}, model {_count}");
+            Assert.True(api.LoadedProviders.Count == (_loaded ? 1 : 0), $"{label}: {api.LoadedProviders.Count} providers loaded, model {(_loaded ? 1 : 0)} (WS2-2)");
+            Assert.True(baseProvider is null || baseProvider.StartupCount == (_loaded ? 1 : 0), $"{label}: the loaded provider was started {baseProvider?.StartupCount} times (WS2-2)");
+        }
+        else if (_rig.Layer is { } layer)
         {
             Assert.True(_count == layer.StartupCount, $"{label}: layer startup count {layer.StartupCount}, model {_count}");
             int lower = (_count > 0 ? 1 : 0) + (SharedLower ? 1 : 0);
@@ -73,17 +91,20 @@ internal sealed partial class ProviderModel : IDisposable
         }
 
         int handles = _sockets.Sum(s => s.Handles.Count);
-        Assert.True(handles == _rig.Runtime.Sockets.Count, $"{label}: {_rig.Runtime.Sockets.Count} live handles, model {handles}");
+        int live = _rig.Ws2?.Api.SocketCount ?? _rig.Runtime.Sockets.Count;
+        Assert.True(handles == live, $"{label}: {live} live handles, model {handles}");
         foreach (var s in _sockets)
         {
             foreach (var h in s.Handles)
             {
-                Assert.True(_rig.Runtime.Sockets.Contains(h), $"{label}: live handle {h} missing from the table");
+                bool known = _rig.Ws2 is { } w ? w.Api.TryGetProvider(h.Value, out _) : _rig.Runtime.Sockets.Contains(h);
+                Assert.True(known, $"{label}: live handle {h} missing from the table");
             }
         }
 
         int pending = _operations.Count(o => o.Status == OperationStatus.Pending);
-        Assert.True(pending == _rig.Runtime.Operations.PendingCount, $"{label}: {_rig.Runtime.Operations.PendingCount} pending, model {pending}");
+        int actualPending = baseProvider?.Operations.PendingCount ?? 0;
+        Assert.True(pending == actualPending, $"{label}: {actualPending} pending, model {pending}");
         foreach (var op in _operations)
         {
             CheckOperation(op, label);

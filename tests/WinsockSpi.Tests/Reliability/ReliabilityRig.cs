@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Time.Testing;
 using WinsockSpi.Layering;
 using WinsockSpi.Network;
+using WinsockSpi.Ws2;
 
 namespace WinsockSpi.Tests.Reliability;
 
@@ -12,7 +13,7 @@ namespace WinsockSpi.Tests.Reliability;
 /// </summary>
 internal sealed class ReliabilityRig : IDisposable
 {
-    public ReliabilityRig(int sendBufferSize = 64, int peerBufferSize = 64, bool layered = false, bool sharedLower = false)
+    public ReliabilityRig(int sendBufferSize = 64, int peerBufferSize = 64, bool layered = false, bool sharedLower = false, bool ws2 = false)
     {
         Network = new SimulatedNetwork();
         Time = new FakeTimeProvider();
@@ -35,8 +36,26 @@ internal sealed class ReliabilityRig : IDisposable
             }
         }
 
+        if (ws2)
+        {
+            // The catalog loads a provider of the same shape into the process on the first socket (WS2-2).
+            var catalog = ProviderCatalog.CreateDefault(process => Loaded = new ProviderRuntime(new ProviderOptions
+            {
+                Process = process,
+                TimeProvider = Time,
+                SendBufferSize = sendBufferSize,
+            }));
+            Ws2 = new Ws2Adapter(new Ws2Api(Process, catalog));
+        }
+
         Listener = Network.Listen(new IPEndPoint(IPAddress.Loopback, 0), peerBufferSize);
     }
+
+    /// <summary>Gets the Ws2 layer, when the rig drives one.</summary>
+    public Ws2Adapter? Ws2 { get; }
+
+    /// <summary>Gets the provider the Ws2 layer loaded most recently.</summary>
+    public ProviderRuntime? Loaded { get; private set; }
 
     public SimulatedNetwork Network { get; }
 
@@ -49,7 +68,7 @@ internal sealed class ReliabilityRig : IDisposable
     public LayeredProvider? Layer { get; }
 
     /// <summary>Gets the provider under test: the layer when there is one, the base provider otherwise.</summary>
-    public IWspProvider Provider => Layer is null ? Runtime : Layer;
+    public IWspProvider Provider => Ws2 is not null ? Ws2 : Layer is null ? Runtime : Layer;
 
     public ProcessUpcalls Upcalls { get; }
 
