@@ -44,7 +44,6 @@ public sealed class BadHandleTests
     [InlineData(Surface.Layered)]
     [InlineData(Surface.Ws2)]
     [Trait("Suite", "BadInput")]
-    [Trait("Rule", "SOC-1")]
     public void EveryHandleCall_WithBadHandles_GivesNotSock_StartsNothing_AndTheSocketStillWorks(Surface surface)
     {
         using var rig = NewRig(surface);
@@ -77,7 +76,6 @@ public sealed class BadHandleTests
     [InlineData(Surface.Layered)]
     [InlineData(Surface.Ws2)]
     [Trait("Suite", "BadInput")]
-    [Trait("Rule", "CLN-10")]
     public void EveryHandleCall_AfterTheFinalCleanup_GivesNotInitialised_ThenNotSockAfterARestart(Surface surface)
     {
         using var rig = NewRig(surface);
@@ -105,7 +103,6 @@ public sealed class BadHandleTests
 
     [Fact]
     [Trait("Suite", "BadInput")]
-    [Trait("Rule", "OVL-6")]
     public void GetOverlappedResult_WithAMissingOrUnusedOverlapped_GivesItsDocumentedErrors()
     {
         using var rig = NewRig(Surface.Provider);

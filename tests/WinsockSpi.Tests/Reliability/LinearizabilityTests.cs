@@ -45,7 +45,6 @@ public sealed class LinearizabilityTests
 
     [Fact]
     [Trait("Suite", "Linearizability")]
-    [Trait("Rule", "CLN-13")]
     public Task CloseCompletionCleanupProcessEnd_FromSeveralThreads_AreLinearizable() => Sample(
         "linearizability/close-completion-cleanup-process-end",
         () => new LinearState(sockets: 1, pendingReceives: 2, pendingSend: true),

@@ -37,7 +37,6 @@ public sealed class ModelBasedTests
 
     [Fact]
     [Trait("Suite", "ModelBased")]
-    [Trait("Rule", "LSP-1")]
     public async Task LayeredProvider_OverASharedLowerProvider_AgreesWithTheModel()
     {
         // Another client keeps the lower provider started: the layer's final cleanup must still tear down what was

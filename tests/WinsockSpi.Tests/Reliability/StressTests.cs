@@ -47,7 +47,6 @@ public sealed class StressTests
 
     [Fact]
     [Trait("Suite", "Stress")]
-    [Trait("Rule", "CLN-4")]
     public async Task ManyPendingOperations_EndedByTheFinalCleanup_AllAbortedSilently()
     {
         await ModelBasedTests.Bounded(() =>
@@ -82,7 +81,6 @@ public sealed class StressTests
 
     [Fact]
     [Trait("Suite", "Stress")]
-    [Trait("Rule", "OVL-5")]
     public async Task ManyPendingOperations_CompletedByData_InPostingOrder_EachNotifiedOnce()
     {
         await ModelBasedTests.Bounded(() =>

@@ -14,7 +14,6 @@ public sealed class ThrowingCallbackTests
 {
     [Fact]
     [Trait("Suite", "BadInput")]
-    [Trait("Rule", "OVL-4")]
     public void ACompletionRoutineThatThrows_PropagatesFromTheAlertableWait_RunsOnce_AndFreesItsOverlapped()
     {
         using var rig = new ReliabilityRig(sendBufferSize: 1024, peerBufferSize: 1024);
@@ -44,7 +43,6 @@ public sealed class ThrowingCallbackTests
 
     [Fact]
     [Trait("Suite", "BadInput")]
-    [Trait("Rule", "BLK-2")]
     public async Task ABlockingHookThatThrows_EndsTheCallAsCancelled_LeavingNothingQueuedOrBlocked()
     {
         await ModelBasedTests.Bounded(
@@ -77,7 +75,6 @@ public sealed class ThrowingCallbackTests
 
     [Fact]
     [Trait("Suite", "BadInput")]
-    [Trait("Rule", "CLS-6")]
     public async Task ALingeringCloseWhoseTimerThrows_StrandsNothing_AndReleasesThePort()
     {
         await ModelBasedTests.Bounded(
