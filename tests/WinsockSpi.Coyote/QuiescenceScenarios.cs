@@ -30,8 +30,8 @@ public static class QuiescenceScenarios
             atReturn = QuiescenceProbe.Take(h.Upcalls, first.Event!, second.Event!);
             Check.That(result.IsSuccess, $"Cleanup failed: {result}.");
             Check.That(h.Runtime.IsUnloadReady, "CLN-8: the provider is not ready to unload when the final cleanup returns.");
-            Check.That(!first.IsPending, $"CLN-13: the first receive still reads {first.Status} after the final cleanup returned.");
-            Check.That(!second.IsPending, $"CLN-13: the second receive still reads {second.Status} after the final cleanup returned.");
+            Check.NotPending(first, "the first receive", "the final cleanup");
+            Check.NotPending(second, "the second receive", "the final cleanup");
         });
         await Check.All([writer, cleaner]);
 
@@ -60,7 +60,8 @@ public static class QuiescenceScenarios
             var result = h.Runtime.CloseSocket(s);
             atReturn = QuiescenceProbe.Take(h.Upcalls, first.Event!, second.Event!);
             Check.That(result.IsSuccess, $"Close failed: {result}.");
-            Check.That(!first.IsPending && !second.IsPending, $"CLN-13: a receive still pends after close returned ({first.Status}, {second.Status}).");
+            Check.NotPending(first, "the first receive", "close");
+            Check.NotPending(second, "the second receive", "close");
             Check.That(h.Upcalls.NotificationsOf(first) == 1 && h.Upcalls.NotificationsOf(second) == 1, "CLS-2: close returned before both receives were notified.");
         });
         await Check.All([writer, closer]);

@@ -152,6 +152,14 @@ internal static class Check
 {
     public static void That(bool condition, string message) => Specification.Assert(condition, message);
 
+    /// <summary>Asserts, right after a teardown returned, that an operation no longer reads pending (CLN-13).</summary>
+    public static void NotPending(WsaOverlapped ov, string name, string teardown)
+    {
+        // One read: another thread may still change it, and the message must show what the check saw.
+        var status = ov.Status;
+        That(status != OperationStatus.Pending, $"CLN-13: {name} still reads {status} after {teardown} returned.");
+    }
+
     /// <summary>Asserts that an operation ended exactly once: not pending, not idle, and notified at most once.</summary>
     public static void EndedOnce(CountingUpcalls upcalls, WsaOverlapped ov, string name)
     {

@@ -33,7 +33,8 @@ public static class TeardownScenarios
             if (h.Runtime.CloseSocket(s).IsSuccess)
             {
                 afterClose = QuiescenceProbe.Take(h.Upcalls, events[0], events[1]);
-                Check.That(!first.IsPending && !second.IsPending, $"CLN-13: a receive still pends after close returned ({first.Status}, {second.Status}).");
+                Check.NotPending(first, "the first receive", "close");
+                Check.NotPending(second, "the second receive", "close");
             }
         });
         var cleaner = Task.Run(() =>
@@ -41,7 +42,9 @@ public static class TeardownScenarios
             if (h.Runtime.Cleanup().IsSuccess)
             {
                 afterCleanup = QuiescenceProbe.Take(h.Upcalls, events);
-                Check.That(Array.TrueForAll([first, second, third], ov => !ov.IsPending), "CLN-13: a receive still pends after the final cleanup returned.");
+                Check.NotPending(first, "the first receive", "the final cleanup");
+                Check.NotPending(second, "the second receive", "the final cleanup");
+                Check.NotPending(third, "the third receive", "the final cleanup");
             }
         });
         var ender = Task.Run(h.Process.Terminate);
