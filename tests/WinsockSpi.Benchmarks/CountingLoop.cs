@@ -1,0 +1,49 @@
+namespace WinsockSpi.Benchmarks;
+
+/// <summary>
+/// Calls one row of <see cref="TargetBenchmarks"/> a given number of times outside BenchmarkDotNet, for an instruction
+/// count under <c>valgrind --tool=callgrind</c>: the difference between two counts of different lengths, divided by the
+/// difference in calls, is the instructions per call, repeatable on a machine too noisy for stable timings.
+/// </summary>
+internal static class CountingLoop
+{
+    public const string Switch = "--count";
+
+    /// <summary>Runs <c>--count ROW CALLS</c>; returns the process exit code.</summary>
+    public static int Run(string[] args)
+    {
+        if (args.Length != 3 || !int.TryParse(args[2], out int calls) || calls < 0)
+        {
+            Console.Error.WriteLine($"usage: {Switch} empty|lockdict|concurrentdict|socket|receive|send CALLS");
+            return 2;
+        }
+
+        var rows = new TargetBenchmarks();
+        Func<long>? row = args[1] switch
+        {
+            "empty" => () => 0, // the loop and delegate call alone, to subtract
+            "lockdict" => () => rows.LockedDictionaryPair() ? 1 : 0,
+            "concurrentdict" => () => rows.ConcurrentDictionaryPair() ? 1 : 0,
+            "socket" => () => (long)rows.SocketClosePair(),
+            "receive" => () => rows.ReceivePendComplete(),
+            "send" => () => rows.SendPendComplete(),
+            _ => null,
+        };
+        if (row is null)
+        {
+            Console.Error.WriteLine($"unknown row {args[1]}");
+            return 2;
+        }
+
+        rows.Setup();
+        long sum = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            sum += row();
+        }
+
+        rows.Teardown();
+        Console.WriteLine($"{args[1]}: {calls} calls, checksum {sum}");
+        return 0;
+    }
+}
