@@ -118,26 +118,37 @@ internal sealed class QuiescenceProbe
 {
     private readonly CountingUpcalls _upcalls;
     private readonly WsaEvent[] _events;
+    private readonly WsaOverlapped[]? _operations;
     private readonly int _notifications;
     private readonly int[] _setCounts;
 
-    private QuiescenceProbe(CountingUpcalls upcalls, WsaEvent[] events)
+    private QuiescenceProbe(CountingUpcalls upcalls, WsaOverlapped[]? operations, WsaEvent[] events)
     {
         _upcalls = upcalls;
+        _operations = operations;
         _events = events;
-        _notifications = upcalls.NotificationCount;
+        _notifications = Notifications();
         _setCounts = Array.ConvertAll(events, e => e.SetCount);
     }
 
     /// <summary>Records, at the moment a teardown returned, the notifications made and how often each event was set.</summary>
-    public static QuiescenceProbe Take(CountingUpcalls upcalls, params WsaEvent[] events) => new(upcalls, events);
+    public static QuiescenceProbe Take(CountingUpcalls upcalls, params WsaEvent[] events) => new(upcalls, null, events);
+
+    /// <summary>
+    /// Records, at the moment a close returned, the notifications of that socket's operations and their events: a close
+    /// promises quiescence for its own socket only (CLN-13), another socket's completions may still arrive.
+    /// </summary>
+    public static QuiescenceProbe TakeFor(CountingUpcalls upcalls, params WsaOverlapped[] operations)
+        => new(upcalls, operations, Array.ConvertAll(operations, o => o.Event!));
+
+    private int Notifications() => _operations is null ? _upcalls.NotificationCount : _operations.Sum(_upcalls.NotificationsOf);
 
     /// <summary>Asserts that no notification was made and no event was set since the probe was taken.</summary>
     public void AssertNothingSince(string teardown)
     {
         Check.That(
-            _upcalls.NotificationCount == _notifications,
-            $"CLN-13: {_upcalls.NotificationCount - _notifications} notification(s) delivered after {teardown} returned.");
+            Notifications() == _notifications,
+            $"CLN-13: {Notifications() - _notifications} notification(s) delivered after {teardown} returned.");
         for (int i = 0; i < _events.Length; i++)
         {
             Check.That(

@@ -32,7 +32,7 @@ public static class TeardownScenarios
         {
             if (h.Runtime.CloseSocket(s).IsSuccess)
             {
-                afterClose = QuiescenceProbe.Take(h.Upcalls, events[0], events[1]);
+                afterClose = QuiescenceProbe.TakeFor(h.Upcalls, first, second);
                 Check.NotPending(first, "the first receive", "close");
                 Check.NotPending(second, "the second receive", "close");
             }

@@ -177,17 +177,20 @@ public sealed partial class LayeredProvider
             }
 
             bool counted = entry == WspEntry.Socket || epoch.Sockets.ContainsKey(socket);
+            bool tracked = false;
             if (counted)
             {
                 Activate_NeedsTrackLock(epoch);
+
+                // Known before the lower call, whose notification may come before it returns. An object already
+                // tracked belongs to an operation still running (this call will get WSAEINVAL, OVL-7): it stays its own.
                 if (overlapped is not null && entry is WspEntry.Send or WspEntry.Receive)
                 {
-                    // Known before the lower call, whose notification may come before it returns.
-                    _pending[overlapped] = epoch;
+                    tracked = _pending.TryAdd(overlapped, epoch);
                 }
             }
 
-            return new Forwarding(call, WsaError.Success, epoch, counted);
+            return new Forwarding(call, WsaError.Success, epoch, counted, tracked);
         }
     }
 
@@ -211,7 +214,7 @@ public sealed partial class LayeredProvider
 
     private SpiResult<int> Done(in Forwarding f, SpiResult<int> result)
     {
-        if (f.Call.Overlapped is { } overlapped && result.Error != WsaError.IOPending && f.Counted)
+        if (f.Call.Overlapped is { } overlapped && result.Error != WsaError.IOPending && f.Tracked)
         {
             // Ended at once (its notification, if any, was already passed up) or never started.
             lock (_trackLock)
@@ -277,8 +280,11 @@ public sealed partial class LayeredProvider
     }
 
     /// <summary>One call through the layer, from <see cref="Begin"/> to the end of its <c>using</c>.</summary>
-    private readonly struct Forwarding(LayerCall call, WsaError refusal, Epoch? epoch, bool counted) : IDisposable
+    private readonly struct Forwarding(LayerCall call, WsaError refusal, Epoch? epoch, bool counted, bool tracked = false) : IDisposable
     {
+        /// <summary>Whether this call began tracking its overlapped object (so only this call may stop tracking it).</summary>
+        public readonly bool Tracked = tracked;
+
         public readonly LayerCall Call = call;
 
         public readonly WsaError Refusal = refusal;

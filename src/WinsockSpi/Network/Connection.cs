@@ -42,7 +42,11 @@ internal sealed class Connection
     /// WSAECONNRESET. The caller signals <c>by.Other</c> once it holds no lock.
     /// </summary>
     /// <returns>Whether this call reset it (false when it already was).</returns>
-    public bool ResetFrom(ConnectionEnd by)
+    /// <param name="by">The end that resets.</param>
+    /// <param name="keepArrived">Keep the bytes that already arrived at <paramref name="by"/> so its owner can still hand them
+    /// to receives it has pending (then drop them with <see cref="ConnectionEnd.DiscardArrived"/>): no write that
+    /// returned before the reset is lost to a receive that was waiting for it.</param>
+    public bool ResetFrom(ConnectionEnd by, bool keepArrived = false)
     {
         using (Gate.Enter())
         {
@@ -53,7 +57,11 @@ internal sealed class Connection
 
             IsReset = true;
             by.Inbound.Reset = by.Outbound.Reset = true;
-            by.Inbound.Discard();
+            if (!keepArrived)
+            {
+                by.Inbound.Discard();
+            }
+
             by.Outbound.Discard();
             by.ResetByOther = false;
             by.Other.ResetByOther = true;

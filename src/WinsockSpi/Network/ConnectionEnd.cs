@@ -87,6 +87,22 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// <returns>Whether this call reset it (false when it already was). The caller then signals <see cref="Other"/>.</returns>
     public bool Reset() => Connection.ResetFrom(this);
 
+    /// <summary>
+    /// Resets the connection from this end, keeping the bytes that already arrived here for the owner's pending receives
+    /// (<see cref="Receive"/> still reads them; writes now fail). The owner then calls <see cref="DiscardArrived"/>.
+    /// </summary>
+    /// <returns>Whether this call reset it. The caller then signals <see cref="Other"/>.</returns>
+    public bool ResetKeepingArrived() => Connection.ResetFrom(this, keepArrived: true);
+
+    /// <summary>Drops whatever of the arrived bytes no receive took (the end of <see cref="ResetKeepingArrived"/>).</summary>
+    public void DiscardArrived()
+    {
+        using (Connection.Gate.Enter())
+        {
+            Inbound.Discard();
+        }
+    }
+
     /// <summary>Queues a FIN behind the data this end already sent.</summary>
     /// <returns>Whether a FIN was queued. The caller then signals <see cref="Other"/>.</returns>
     public bool Fin() => Connection.FinFrom(this);

@@ -32,10 +32,10 @@ public sealed partial class ProviderRuntime
         _table.Clear();
         foreach (var s in released)
         {
+            resets += s.Abandon_NeedsLock(ref notifications) ? 1 : 0;
             var (a, i) = s.AbortAll_NeedsLock(silent: true, ref notifications);
             aborted += a;
             interrupted += i;
-            resets += s.Abandon_NeedsLock(ref notifications) ? 1 : 0;
             ReleaseSocket_NeedsLock(s);
         }
 

@@ -246,7 +246,10 @@ internal sealed partial class ProviderSocket
         return linger ? end : null;
     }
 
-    /// <summary>Resets the connection for the final cleanup or process death (CLN-6, PRC-2) and drops event select (CLN-9).</summary>
+    /// <summary>
+    /// Resets the connection for the final cleanup or process death (CLN-6, PRC-2) and drops event select (CLN-9). Runs
+    /// before the remaining operations are aborted (<see cref="AbortAll_NeedsLock"/>).
+    /// </summary>
     /// <returns>Whether this reset the connection.</returns>
     public bool Abandon_NeedsLock(ref Notifications notifications)
     {
@@ -255,10 +258,31 @@ internal sealed partial class ProviderSocket
         SelectMask = NetworkEvents.None;
         Recorded = NetworkEvents.None;
         bool reset = false;
-        if (End is { } end && end.Reset())
+        if (End is { } end)
         {
-            reset = true;
-            notifications.Kick(end.Other);
+            // What the network did before this teardown (the peer wrote, read or reset) is taken into account first, as a
+            // signal still on its way would have: those operations ended before the teardown and are notified as usual.
+            Pump_NeedsLock(ref notifications);
+
+            // The reset and the bytes that arrived before it are one step: a peer write that returned before the teardown
+            // reaches the receives that were waiting for it (they complete and are notified as usual); later writes fail.
+            reset = end.ResetKeepingArrived();
+            for (var op = Receives.Head; reset && op is not null; op = Receives.Head)
+            {
+                int n = end.Receive(op.ReceiveBuffer.Span, out _);
+                if (n <= 0 || !op.TryClaim())
+                {
+                    break;
+                }
+
+                Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, n, SocketFlags.None, ref notifications);
+            }
+
+            end.DiscardArrived();
+            if (reset)
+            {
+                notifications.Kick(end.Other);
+            }
         }
 
         ResetBacklog_NeedsLock(ref notifications);

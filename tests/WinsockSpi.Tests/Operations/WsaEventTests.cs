@@ -57,12 +57,12 @@ public sealed class WsaEventTests
     {
         using var ev = new WsaEvent();
 
-        var waiter = DataPathHarness.OnOtherThread(() => ev.Wait(timeout));
-        DataPathHarness.SpinUntil(() => ev.WaiterCount == 1 || waiter.IsCompleted, "the waiter waits");
+        var waiter = TestThreads.Start(() => ev.Wait(timeout));
+        TestThreads.SpinUntil(() => ev.WaiterCount == 1 || waiter.IsCompleted, "the waiter waits");
         Assert.False(waiter.IsCompleted, "The wait ended before the event was set.");
         ev.Set();
 
-        Assert.True(DataPathHarness.Join(waiter));
+        Assert.True(TestThreads.Join(waiter));
         Assert.Equal(0, ev.WaiterCount);
     }
 
@@ -80,13 +80,13 @@ public sealed class WsaEventTests
     {
         using var ev = new WsaEvent();
 
-        var first = DataPathHarness.OnOtherThread(() => ev.Wait(TimeSpan.FromDays(30)));
-        var second = DataPathHarness.OnOtherThread(() => ev.Wait(Timeout.InfiniteTimeSpan));
-        DataPathHarness.SpinUntil(() => ev.WaiterCount == 2, "both waiters wait");
+        var first = TestThreads.Start(() => ev.Wait(TimeSpan.FromDays(30)));
+        var second = TestThreads.Start(() => ev.Wait(Timeout.InfiniteTimeSpan));
+        TestThreads.SpinUntil(() => ev.WaiterCount == 2, "both waiters wait");
         ev.Set();
 
-        Assert.True(DataPathHarness.Join(first));
-        Assert.True(DataPathHarness.Join(second));
+        Assert.True(TestThreads.Join(first));
+        Assert.True(TestThreads.Join(second));
     }
 
     [Theory]

@@ -107,6 +107,16 @@ internal sealed class LinearState
         }
     }
 
+    /// <summary>The peer resets its connection; serialised with its writes and reads like every peer-side call.</summary>
+    public string PeerReset(int socket)
+    {
+        lock (_peerLock)
+        {
+            Peers[socket % Peers.Length].Reset();
+            return "ok";
+        }
+    }
+
     public string PeerRead(int socket, int length)
     {
         lock (_peerLock)

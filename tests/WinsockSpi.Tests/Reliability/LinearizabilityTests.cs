@@ -52,7 +52,7 @@ public sealed class LinearizabilityTests
         Gen.Int[1, 3].Operation<LinearState>(n => $"PeerWrite({n})", (s, n) => s.Call($"PeerWrite{n}", () => s.PeerWrite(0, n).ToString(System.Globalization.CultureInfo.InvariantCulture))),
         Gen.Int[1, 8].Operation<LinearState>(n => $"PeerRead({n})", (s, n) => s.Call($"PeerRead{n}", () => s.PeerRead(0, n))),
         Gen.Const(0).Operation<LinearState>(_ => "Cleanup", (s, _) => s.Call("Cleanup", () => s.Provider.Cleanup().Error.ToSymbol())),
-        Gen.Const(0).Operation<LinearState>(_ => "PeerReset", (s, _) => s.Call("PeerReset", () => { s.Peers[0].Reset(); return "ok"; })),
+        Gen.Const(0).Operation<LinearState>(_ => "PeerReset", (s, _) => s.Call("PeerReset", () => s.PeerReset(0))),
         Gen.Const(0).Operation<LinearState>(_ => "ProcessEnd", (s, _) => s.Call("ProcessEnd", () => { s.Rig.Process.Terminate(); return "ok"; })));
 
     private static string Outcome(SpiResult<int> result) => result.IsSuccess ? $"ok{result.Value}" : result.Error.ToSymbol();

@@ -56,12 +56,16 @@ public sealed class ThrowingCallbackTests
                 rig.Upcalls.BlockingHook = () => throw new InvalidOperationException("the user's hook failed");
 
                 // Defect 3 of issue 9: the receive stayed queued, the thread marked blocked, and the peer's next bytes
-                // went into the abandoned buffer. The failed hook ends the call as a cancellation instead (BLK-3).
+                // went into the abandoned buffer. The failed hook ends the call before it moved anything (docs/api.md:
+                // user code that throws during a blocking wait), so the stream stays whole and the bytes reach the next call.
                 Assert.Throws<InvalidOperationException>(() => rig.Runtime.Receive(s, new byte[4]));
                 Assert.Equal(0, rig.Runtime.Operations.BlockedCallCount);
                 Assert.Equal(0, rig.Runtime.Operations.PendingCount);
                 Assert.Equal(4, peer.Write("data"u8));
-                Assert.Equal(WsaError.ConnectionAborted, rig.Runtime.Receive(s, new byte[4]).Error);
+                rig.Upcalls.BlockingHook = null;
+                var received = new byte[4];
+                Assert.Equal(4, rig.Runtime.Receive(s, received).Value);
+                Assert.Equal("data"u8.ToArray(), received);
 
                 // The thread's next blocking call blocks (and is cancelled by its hook) instead of WSAEINPROGRESS.
                 rig.Upcalls.BlockingHook = () => false;
@@ -96,18 +100,13 @@ public sealed class ThrowingCallbackTests
                 Assert.Equal(WsaError.IOPending, provider.Receive(s, new byte[4], receive).Error);
                 time.Throw = true;
 
-                // Defect 8 of issue 9: the close threw from under the provider's lock and left the receive pending for ever.
-                try
-                {
-                    provider.CloseSocket(s);
-                }
-                catch (InvalidOperationException)
-                {
-                    // The user's clock failed; what matters is the state it leaves.
-                }
-
+                // Defect 8 of issue 9: the close threw from under the provider's lock after it had released the handle,
+                // and left the receive pending for ever. The timer is now made before the close changes anything: the
+                // close fails with the clock's exception and the socket is exactly as it was.
+                Assert.Throws<InvalidOperationException>(() => provider.CloseSocket(s));
                 time.Throw = false;
-                Assert.False(receive.IsPending, "the pending receive outlived the close");
+                Assert.True(receive.IsPending, "the failed close changed the socket");
+                Assert.True(provider.GetPeerName(s).IsSuccess);
                 Assert.True(provider.Cleanup().IsSuccess);
                 Assert.True(provider.IsUnloadReady);
                 Assert.Equal(WsaError.OperationAborted, receive.Error);
