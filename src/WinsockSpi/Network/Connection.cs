@@ -43,30 +43,28 @@ internal sealed class Connection
     /// </summary>
     /// <returns>Whether this call reset it (false when it already was).</returns>
     /// <param name="by">The end that resets.</param>
-    /// <param name="keepArrived">Keep the bytes that already arrived at <paramref name="by"/> so its owner can still hand them
-    /// to receives it has pending (then drop them with <see cref="ConnectionEnd.DiscardArrived"/>): no write that
-    /// returned before the reset is lost to a receive that was waiting for it.</param>
-    public bool ResetFrom(ConnectionEnd by, bool keepArrived = false)
+    public bool ResetFrom(ConnectionEnd by)
     {
         using (Gate.Enter())
         {
-            if (IsReset)
-            {
-                return false;
-            }
+            return Reset_NeedsGate(by);
+        }
+    }
 
-            IsReset = true;
-            by.Inbound.Reset = by.Outbound.Reset = true;
-            if (!keepArrived)
-            {
-                by.Inbound.Discard();
-            }
-
-            by.Outbound.Discard();
-            by.ResetByOther = false;
-            by.Other.ResetByOther = true;
+    /// <summary>The reset of <see cref="ResetFrom"/>, with the gate held.</summary>
+    internal bool Reset_NeedsGate(ConnectionEnd by)
+    {
+        if (IsReset)
+        {
+            return false;
         }
 
+        IsReset = true;
+        by.Inbound.Reset = by.Outbound.Reset = true;
+        by.Inbound.Discard();
+        by.Outbound.Discard();
+        by.ResetByOther = false;
+        by.Other.ResetByOther = true;
         return true;
     }
 
@@ -76,13 +74,19 @@ internal sealed class Connection
     {
         using (Gate.Enter())
         {
-            if (IsReset || by.Outbound.Fin)
-            {
-                return false;
-            }
-
-            by.Outbound.Fin = true;
-            return true;
+            return FinFrom_NeedsGate(by);
         }
+    }
+
+    /// <summary>The FIN of <see cref="FinFrom"/>, with the gate held.</summary>
+    internal bool FinFrom_NeedsGate(ConnectionEnd by)
+    {
+        if (IsReset || by.Outbound.Fin)
+        {
+            return false;
+        }
+
+        by.Outbound.Fin = true;
+        return true;
     }
 }

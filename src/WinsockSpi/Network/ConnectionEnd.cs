@@ -63,14 +63,48 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// <returns>The bytes received (0 at end of stream), or -1 when the receive cannot complete now.</returns>
     public int Receive(Span<byte> buffer, out EndState after)
     {
+        // Nothing waiting and no FIN (read without the gate): the receive must pend, and no state is needed. Data, a FIN
+        // or a reset that arrives meanwhile is signalled to this end afterwards, so nothing is missed.
+        if (Volatile.Read(ref Inbound.CountField) == 0 && !Inbound.Fin && !Connection.IsReset)
+        {
+            after = default;
+            return -1;
+        }
+
         using (Connection.Gate.Enter())
         {
-            int n = Inbound.Count > 0 ? Inbound.Read(buffer)
-                : Inbound.IsEndOfStream ? 0
-                : -1;
-            after = Snapshot_NeedsGate();
-            return n;
+            return Receive_NeedsGate(buffer, out after);
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="catchUp"/> with the connection's gate held (no other party can move bytes or reset meanwhile),
+    /// then resets the connection from this end, in one step: what the socket took into account is exactly what the
+    /// network had when it was reset. Runs nothing and returns false when the connection was already reset by this end
+    /// or when <paramref name="skip"/> says so for a reset the other end made.
+    /// </summary>
+    /// <returns>Whether this call reset the connection. The caller then signals <see cref="Other"/>.</returns>
+    public bool ResetAfter<TState>(TState state, Func<ConnectionEnd, bool> skip, CatchUp<TState> catchUp)
+    {
+        using (Connection.Gate.Enter())
+        {
+            if (Connection.IsReset && (!ResetByOther || skip(Other)))
+            {
+                return false;
+            }
+
+            catchUp(state, new HeldAccess(this));
+            return Connection.Reset_NeedsGate(this);
+        }
+    }
+
+    internal int Receive_NeedsGate(Span<byte> buffer, out EndState after)
+    {
+        int n = Inbound.Count > 0 ? Inbound.Read(buffer)
+            : Inbound.IsEndOfStream ? 0
+            : -1;
+        after = Snapshot_NeedsGate();
+        return n;
     }
 
     /// <summary>Reads the end's state in one pass under the gate.</summary>
@@ -87,22 +121,6 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// <returns>Whether this call reset it (false when it already was). The caller then signals <see cref="Other"/>.</returns>
     public bool Reset() => Connection.ResetFrom(this);
 
-    /// <summary>
-    /// Resets the connection from this end, keeping the bytes that already arrived here for the owner's pending receives
-    /// (<see cref="Receive"/> still reads them; writes now fail). The owner then calls <see cref="DiscardArrived"/>.
-    /// </summary>
-    /// <returns>Whether this call reset it. The caller then signals <see cref="Other"/>.</returns>
-    public bool ResetKeepingArrived() => Connection.ResetFrom(this, keepArrived: true);
-
-    /// <summary>Drops whatever of the arrived bytes no receive took (the end of <see cref="ResetKeepingArrived"/>).</summary>
-    public void DiscardArrived()
-    {
-        using (Connection.Gate.Enter())
-        {
-            Inbound.Discard();
-        }
-    }
-
     /// <summary>Queues a FIN behind the data this end already sent.</summary>
     /// <returns>Whether a FIN was queued. The caller then signals <see cref="Other"/>.</returns>
     public bool Fin() => Connection.FinFrom(this);
@@ -117,6 +135,11 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// exception is rethrown once the queue is empty.</remarks>
     public void Signal()
     {
+        if (_listener is null && !t_signalling)
+        {
+            return; // nobody to tell, and no deferred signal can be waiting on this thread
+        }
+
         if (t_signalling)
         {
             (t_deferred ??= new Queue<ConnectionEnd>()).Enqueue(this);
@@ -155,7 +178,7 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         failure?.Throw();
     }
 
-    private EndState Snapshot_NeedsGate() => new(
+    internal EndState Snapshot_NeedsGate() => new(
         Connection.IsReset,
         ResetByOther,
         Inbound.Count,
@@ -164,6 +187,12 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         Connection.IsReset ? 0 : Outbound.Count,
         Outbound.Fin);
 }
+
+/// <summary>A catch-up run with the connection's gate held (<see cref="ConnectionEnd.ResetAfter{TState}"/>).</summary>
+/// <typeparam name="TState">The caller's state.</typeparam>
+/// <param name="state">The caller's state.</param>
+/// <param name="access">Moves on the end, without taking the gate again.</param>
+internal delegate void CatchUp<TState>(TState state, HeldAccess access);
 
 /// <summary>What one end of a connection looks like at one moment (read under the connection's gate).</summary>
 /// <param name="IsReset">The connection was reset.</param>

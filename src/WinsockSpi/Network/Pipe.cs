@@ -12,8 +12,15 @@ internal sealed class Pipe(int capacity)
     /// <summary>Gets the most bytes the pipe holds (the sender's buffer size: flow control, OVL-9).</summary>
     public int Capacity { get; } = capacity;
 
+    /// <summary>The bytes written and not read yet (a field, so that a lock-free look can read it volatile).</summary>
+    internal int CountField;
+
     /// <summary>Gets the bytes written and not read yet.</summary>
-    public int Count { get; private set; }
+    public int Count
+    {
+        get => CountField;
+        private set => CountField = value;
+    }
 
     /// <summary>Gets or sets whether the writer closed gracefully: the reader gets end-of-stream after the data.</summary>
     public bool Fin { get; set; }

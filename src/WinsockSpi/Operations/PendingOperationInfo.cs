@@ -1,4 +1,3 @@
-using WinsockSpi.Sockets;
 
 namespace WinsockSpi.Operations;
 

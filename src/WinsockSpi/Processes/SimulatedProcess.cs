@@ -24,6 +24,9 @@ public sealed class SimulatedProcess : IDisposable
     private readonly Dictionary<WsaThreadId, ApcQueue> _queues = [];
     private readonly List<IProcessMember> _members = [];
     private volatile bool _terminated;
+    private readonly object _terminationGate = new();
+    private bool _terminationDone;
+    private WsaThreadId? _terminator;
 
     /// <summary>Creates a process attached to <paramref name="network"/>.</summary>
     /// <param name="network">The network the process's providers use; a new private one when <see langword="null"/>.</param>
@@ -143,34 +146,67 @@ public sealed class SimulatedProcess : IDisposable
     /// <summary>
     /// Ends the process without any cleanup (PRC-2): every provider loaded in it releases its sockets
     /// (resetting their connections), pending operations and reference count without notification,
-    /// queued calls are discarded, and alertable waits return. Idempotent.
+    /// queued calls are discarded, and alertable waits return. Idempotent: a call made while another thread is tearing the
+    /// process down returns once that teardown is done.
     /// </summary>
     public void Terminate()
     {
         IProcessMember[] members;
         ApcQueue[] queues;
+        bool already;
         lock (_lock)
         {
-            if (_terminated)
+            already = _terminated;
+            if (!already)
             {
-                return;
+                _terminated = true;
+                _terminator = WsaThreadId.Current;
+                members = [.. _members];
+                queues = [.. _queues.Values];
+                _members.Clear();
+                _queues.Clear();
+            }
+            else
+            {
+                members = [];
+                queues = [];
+            }
+        }
+
+        if (already)
+        {
+            // Another thread may still be tearing the process down: wait for it, so that every Terminate returns with the
+            // process gone (not from inside that teardown, which would wait for itself).
+            lock (_terminationGate)
+            {
+                while (!_terminationDone && _terminator != WsaThreadId.Current)
+                {
+                    Monitor.Wait(_terminationGate);
+                }
             }
 
-            _terminated = true;
-            members = [.. _members];
-            queues = [.. _queues.Values];
-            _members.Clear();
-            _queues.Clear();
+            return;
         }
 
-        foreach (var member in members)
+        try
         {
-            member.OnProcessTerminated();
-        }
+            foreach (var member in members)
+            {
+                member.OnProcessTerminated();
+            }
 
-        foreach (var queue in queues)
+            foreach (var queue in queues)
+            {
+                queue.Abandon();
+            }
+        }
+        finally
         {
-            queue.Abandon();
+            lock (_terminationGate)
+            {
+                _terminationDone = true;
+                Monitor.PulseAll(_terminationGate);
+            }
         }
     }
 

@@ -51,13 +51,20 @@ internal sealed class DeliveryScope
         return scope;
     }
 
-    /// <summary>Counts this thread's deliveries still to come for <paramref name="provider"/> (of <paramref name="socket"/>, or all when null).</summary>
+    /// <summary>
+    /// Counts what this thread still has to deliver for <paramref name="provider"/>: the deliveries of
+    /// <paramref name="socket"/>, or, when null, the batches (each counted once on the provider while it is delivered).
+    /// </summary>
     public static int Undelivered(ProviderRuntime provider, ProviderSocket? socket)
     {
         int n = 0;
         for (var scope = t_top; scope is not null; scope = scope._outer)
         {
-            if (scope.Provider == provider)
+            if (scope.Provider == provider && socket is null)
+            {
+                n++;
+            }
+            else if (scope.Provider == provider)
             {
                 n += scope.Current is { } current && (socket is null || current == socket) ? 1 : 0;
                 n += scope.Batch.Undelivered(scope.NextOperation, scope.NextEvent, socket);

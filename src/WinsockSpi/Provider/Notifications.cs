@@ -21,6 +21,7 @@ internal struct Notifications
     private HashSet<ConnectionEnd>? _kickSet;
     private (WsaEvent Event, ProviderSocket Socket) _event;
     private List<(WsaEvent Event, ProviderSocket Socket)>? _events;
+    private ProviderRuntime? _provider;
 
     public readonly bool IsEmpty => _head is null && _kick is null && _event.Event is null;
 
@@ -33,7 +34,7 @@ internal struct Notifications
     /// <summary>Lists an ended operation of <paramref name="socket"/> for notification, counting the delivery (CLN-13).</summary>
     public void Add(OperationRecord op, ProviderSocket socket)
     {
-        socket.AddDelivery_NeedsLock();
+        Count(socket);
         op.DeliveringFor = socket;
         op.NotifyNext = null;
         if (_tail is null)
@@ -53,7 +54,7 @@ internal struct Notifications
     {
         if (_event.Event is null)
         {
-            socket.AddDelivery_NeedsLock();
+            Count(socket);
             _event = (ev, socket);
             return;
         }
@@ -63,8 +64,25 @@ internal struct Notifications
             return;
         }
 
-        socket.AddDelivery_NeedsLock();
+        Count(socket);
         (_events ??= []).Add((ev, socket));
+    }
+
+    /// <summary>Gets the provider whose in-flight batches count this one (set by its first delivery).</summary>
+    public readonly ProviderRuntime? CountedBy => _provider;
+
+    /// <summary>
+    /// Counts a delivery on its socket, and the batch once on the provider (the final cleanup waits for batches, a close
+    /// for its socket's deliveries): one interlocked step per delivery and one per batch.
+    /// </summary>
+    private void Count(ProviderSocket socket)
+    {
+        socket.AddDelivery_NeedsLock();
+        if (_provider is null)
+        {
+            _provider = socket.Runtime;
+            _provider.AddBatch_NeedsLock();
+        }
     }
 
     /// <summary>Lists a connection end to signal (not a notification of this provider: the end belongs to the network).</summary>

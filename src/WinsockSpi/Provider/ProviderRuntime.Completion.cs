@@ -156,6 +156,7 @@ public sealed partial class ProviderRuntime
             finally
             {
                 scope.Exit();
+                notifications.CountedBy!.RemoveBatch();
             }
         }
 

@@ -32,7 +32,13 @@ public sealed partial class ProviderRuntime
         _table.Clear();
         foreach (var s in released)
         {
-            resets += s.Abandon_NeedsLock(ref notifications) ? 1 : 0;
+            s.CatchUp_NeedsLock(ref notifications);
+        }
+
+        var resetByTeardown = new HashSet<ConnectionEnd>(ReferenceEqualityComparer.Instance);
+        foreach (var s in released)
+        {
+            resets += s.Abandon_NeedsLock(resetByTeardown, ref notifications) ? 1 : 0;
             var (a, i) = s.AbortAll_NeedsLock(silent: true, ref notifications);
             aborted += a;
             interrupted += i;

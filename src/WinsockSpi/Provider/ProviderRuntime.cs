@@ -316,17 +316,23 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     /// <summary>Gets how many threads wait in a close or cleanup for deliveries of other threads (for tests of CLN-13).</summary>
     internal int QuiescenceWaiters => Volatile.Read(ref _quiescenceWaiters);
 
-    /// <summary>Counts a notification decided under the lock and not yet delivered (CLN-13).</summary>
-    internal void AddDelivery_NeedsLock()
+    /// <summary>Counts a batch of notifications decided under the lock and not yet delivered (CLN-13).</summary>
+    internal void AddBatch_NeedsLock()
     {
         AssertLockHeld();
         Interlocked.Increment(ref _deliveries);
     }
 
-    /// <summary>Counts a delivery as made, and wakes a close or cleanup waiting for deliveries.</summary>
-    internal void RemoveDelivery()
+    /// <summary>Counts a batch as delivered, and wakes a cleanup waiting for batches.</summary>
+    internal void RemoveBatch()
     {
         Interlocked.Decrement(ref _deliveries);
+        WakeQuiescenceWaiters();
+    }
+
+    /// <summary>Wakes the closes and cleanups waiting for deliveries, if any, to re-check their counts.</summary>
+    internal void WakeQuiescenceWaiters()
+    {
         if (Volatile.Read(ref _quiescenceWaiters) > 0)
         {
             lock (_quiescence)
@@ -337,7 +343,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     }
 
     /// <summary>
-    /// Waits until every notification already decided for <paramref name="socket"/> (every one of the provider when null)
+    /// Waits until every notification already decided for <paramref name="socket"/> (every batch of the provider when null)
     /// has been delivered by whichever thread decided it, except those the calling thread is itself delivering: a close or
     /// cleanup called from inside a notification does not wait for it (CLN-12, CLN-13). Called with no lock held.
     /// </summary>

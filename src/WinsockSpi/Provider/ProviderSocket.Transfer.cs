@@ -66,10 +66,14 @@ internal sealed partial class ProviderSocket
     /// Moves data between the queues and the connection: completes receives in posting order while data or end of stream
     /// is there, completes sends as room opens, sends a deferred FIN, fails everything after a reset, records events.
     /// </summary>
-    public void Pump_NeedsLock(ref Notifications notifications)
+    public void Pump_NeedsLock(ref Notifications notifications) => Pump_NeedsLock(new GatedAccess(End!), ref notifications);
+
+    /// <summary>The pump, on either kind of access to the end (each move gated, or the gate held by a teardown).</summary>
+    private void Pump_NeedsLock<TAccess>(TAccess end, ref Notifications notifications)
+        where TAccess : struct, IEndAccess
     {
         AssertLock();
-        var end = End!;
+        var other = End!.Other;
         bool moved = false;
         for (var op = Receives.Head; op is not null; op = Receives.Head)
         {
@@ -110,7 +114,7 @@ internal sealed partial class ProviderSocket
 
         if (moved)
         {
-            notifications.Kick(end.Other);
+            notifications.Kick(other);
         }
 
         var state = end.Snapshot();
@@ -119,7 +123,7 @@ internal sealed partial class ProviderSocket
             Shutdown &= ~ShutdownState.FinAfterSends;
             if (end.Fin())
             {
-                notifications.Kick(end.Other);
+                notifications.Kick(other);
             }
         }
 
@@ -247,11 +251,27 @@ internal sealed partial class ProviderSocket
     }
 
     /// <summary>
+    /// Takes into account what the network did before a teardown (the peer wrote, read or reset), as a signal still on
+    /// its way would have: those operations ended before the teardown and are notified as usual. The teardown calls it
+    /// for every socket before it resets any, so no socket sees the teardown's own resets here.
+    /// </summary>
+    public void CatchUp_NeedsLock(ref Notifications notifications)
+    {
+        if (End is not null && Phase is SocketPhase.Connected or SocketPhase.Broken)
+        {
+            Pump_NeedsLock(ref notifications);
+        }
+    }
+
+    /// <summary>
     /// Resets the connection for the final cleanup or process death (CLN-6, PRC-2) and drops event select (CLN-9). Runs
-    /// before the remaining operations are aborted (<see cref="AbortAll_NeedsLock"/>).
+    /// before the remaining operations are aborted (<see cref="AbortAll_NeedsLock"/>). The last catch-up and the reset are
+    /// one step under the connection's gate, so a peer call that returned before the reset is seen by the socket, and one
+    /// after it finds the connection reset; a reset made by another socket of the same teardown is not taken as the
+    /// peer's (<paramref name="resetByTeardown"/>).
     /// </summary>
     /// <returns>Whether this reset the connection.</returns>
-    public bool Abandon_NeedsLock(ref Notifications notifications)
+    public bool Abandon_NeedsLock(HashSet<ConnectionEnd> resetByTeardown, ref Notifications notifications)
     {
         AssertLock();
         SelectEvent = null;
@@ -260,27 +280,12 @@ internal sealed partial class ProviderSocket
         bool reset = false;
         if (End is { } end)
         {
-            // What the network did before this teardown (the peer wrote, read or reset) is taken into account first, as a
-            // signal still on its way would have: those operations ended before the teardown and are notified as usual.
-            Pump_NeedsLock(ref notifications);
-
-            // The reset and the bytes that arrived before it are one step: a peer write that returned before the teardown
-            // reaches the receives that were waiting for it (they complete and are notified as usual); later writes fail.
-            reset = end.ResetKeepingArrived();
-            for (var op = Receives.Head; reset && op is not null; op = Receives.Head)
-            {
-                int n = end.Receive(op.ReceiveBuffer.Span, out _);
-                if (n <= 0 || !op.TryClaim())
-                {
-                    break;
-                }
-
-                Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, n, SocketFlags.None, ref notifications);
-            }
-
-            end.DiscardArrived();
+            var batch = new AbandonBatch(this, notifications);
+            reset = end.ResetAfter(batch, resetByTeardown.Contains, static (b, access) => b.Socket.CatchUpHeld(access, b));
+            notifications = batch.Notifications;
             if (reset)
             {
+                resetByTeardown.Add(end);
                 notifications.Kick(end.Other);
             }
         }
@@ -288,6 +293,22 @@ internal sealed partial class ProviderSocket
         ResetBacklog_NeedsLock(ref notifications);
         HandleCount = 0;
         return reset;
+    }
+
+    private void CatchUpHeld(HeldAccess access, AbandonBatch batch)
+    {
+        if (Phase is SocketPhase.Connected or SocketPhase.Broken)
+        {
+            Pump_NeedsLock(access, ref batch.Notifications);
+        }
+    }
+
+    /// <summary>Carries the notifications through the gated catch-up (a lambda cannot capture a ref).</summary>
+    private sealed class AbandonBatch(ProviderSocket socket, Notifications notifications)
+    {
+        public ProviderSocket Socket { get; } = socket;
+
+        public Notifications Notifications = notifications;
     }
 
     private void RecordCloseOnce_NeedsLock(WsaError error, ref Notifications notifications)

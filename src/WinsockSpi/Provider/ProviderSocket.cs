@@ -150,14 +150,13 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
     {
         AssertLock();
         Interlocked.Increment(ref _deliveries);
-        Runtime.AddDelivery_NeedsLock();
     }
 
-    /// <summary>Counts a delivery as made (no lock needed), waking a close or cleanup that waits for it.</summary>
+    /// <summary>Counts a delivery as made (no lock needed), waking a close that waits for it.</summary>
     public void RemoveDelivery()
     {
         Interlocked.Decrement(ref _deliveries);
-        Runtime.RemoveDelivery();
+        Runtime.WakeQuiescenceWaiters();
     }
 
     /// <summary>
