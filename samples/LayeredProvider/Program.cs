@@ -160,16 +160,24 @@ internal sealed class Chain
 }
 
 /// <summary>The app's upcall table (what ws2_32 supplies), counting the completions that reach it.</summary>
-internal sealed class CountingUpcalls(SimulatedProcess process) : ProcessUpcalls(process)
+internal sealed class CountingUpcalls(SimulatedProcess process) : IUpcalls
 {
+    private readonly ProcessUpcalls _inner = new(process);
+
+    /// <inheritdoc/>
+    public BlockingCallback? QueryBlockingCallback() => _inner.QueryBlockingCallback();
+
+    /// <inheritdoc/>
+    public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context) => _inner.QueueApc(thread, routine, context);
+
     private int _completions;
 
     public int Completions => Volatile.Read(ref _completions);
 
-    public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
+    public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         Interlocked.Increment(ref _completions);
-        return base.CompleteOverlappedRequest(in completion);
+        return _inner.CompleteOverlappedRequest(in completion);
     }
 }
 

@@ -55,8 +55,13 @@ internal sealed class ScenarioHarness
 }
 
 /// <summary>The process's upcall table, counting every notification the provider makes through it, per operation too.</summary>
-internal sealed class CountingUpcalls(SimulatedProcess process) : ProcessUpcalls(process)
+internal sealed class CountingUpcalls(SimulatedProcess process) : IUpcalls
 {
+    private readonly ProcessUpcalls _inner = new(process);
+
+    /// <inheritdoc/>
+    public BlockingCallback? QueryBlockingCallback() => _inner.QueryBlockingCallback();
+
     private readonly object _gate = new();
     private readonly Dictionary<WsaOverlapped, int> _perOperation = new(ReferenceEqualityComparer.Instance);
     private int _notifications;
@@ -83,18 +88,18 @@ internal sealed class CountingUpcalls(SimulatedProcess process) : ProcessUpcalls
     }
 
     /// <inheritdoc/>
-    public override WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
+    public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
     {
         Count(context as WsaOverlapped);
-        return base.QueueApc(thread, routine, context);
+        return _inner.QueueApc(thread, routine, context);
     }
 
     /// <inheritdoc/>
-    public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
+    public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         // Counted on entry: a notification still on its way when a teardown returns is one the teardown let escape.
         Count(completion.Overlapped);
-        return base.CompleteOverlappedRequest(completion);
+        return _inner.CompleteOverlappedRequest(completion);
     }
 
     private void Count(WsaOverlapped? overlapped)

@@ -9,7 +9,7 @@ namespace WinsockSpi.Provider;
 /// whatever <see cref="BlockingHook"/> holds.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
-public class ProcessUpcalls : IUpcalls
+public sealed class ProcessUpcalls : IUpcalls
 {
     /// <summary>Creates the table for <paramref name="process"/>.</summary>
     /// <param name="process">The client process.</param>
@@ -27,14 +27,14 @@ public class ProcessUpcalls : IUpcalls
     public BlockingCallback? BlockingHook { get; set; }
 
     /// <inheritdoc/>
-    public virtual BlockingCallback? QueryBlockingCallback() => BlockingHook;
+    public BlockingCallback? QueryBlockingCallback() => BlockingHook;
 
     /// <inheritdoc/>
-    public virtual WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
+    public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
         => Process.QueueApc(thread, routine, context);
 
     /// <inheritdoc/>
-    public virtual WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
+    public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion.Overlapped);
         completion.Event?.Set();

@@ -4,8 +4,13 @@ using WinsockSpi.Operations;
 namespace WinsockSpi.Tests.Reliability;
 
 /// <summary>The process's upcall table, counting every notification the provider makes, per operation and in all.</summary>
-internal sealed class CountingUpcalls(SimulatedProcess process) : ProcessUpcalls(process)
+internal sealed class CountingUpcalls(SimulatedProcess process) : IUpcalls
 {
+    private readonly ProcessUpcalls _inner = new(process);
+
+    /// <inheritdoc/>
+    public BlockingCallback? QueryBlockingCallback() => _inner.QueryBlockingCallback();
+
     private readonly ConcurrentDictionary<WsaOverlapped, int> _perOperation = new(ReferenceEqualityComparer.Instance);
     private int _total;
 
@@ -15,20 +20,20 @@ internal sealed class CountingUpcalls(SimulatedProcess process) : ProcessUpcalls
     /// <summary>Gets how many notifications one operation received.</summary>
     public int Of(WsaOverlapped overlapped) => _perOperation.GetValueOrDefault(overlapped);
 
-    public override WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
+    public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context)
     {
         if (context is WsaOverlapped overlapped)
         {
             Count(overlapped);
         }
 
-        return base.QueueApc(thread, routine, context);
+        return _inner.QueueApc(thread, routine, context);
     }
 
-    public override WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
+    public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         Count(completion.Overlapped);
-        return base.CompleteOverlappedRequest(completion);
+        return _inner.CompleteOverlappedRequest(completion);
     }
 
     private void Count(WsaOverlapped overlapped)
