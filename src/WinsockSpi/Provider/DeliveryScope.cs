@@ -60,15 +60,13 @@ internal sealed class DeliveryScope
         int n = 0;
         for (var scope = t_top; scope is not null; scope = scope._outer)
         {
-            if (scope.Provider == provider && socket is null)
+            if (scope.Provider != provider)
             {
-                n++;
+                continue;
             }
-            else if (scope.Provider == provider)
-            {
-                n += scope.Current is { } current && (socket is null || current == socket) ? 1 : 0;
-                n += scope.Batch.Undelivered(scope.NextOperation, scope.NextEvent, socket);
-            }
+
+            n += socket is null ? 1
+                : (scope.Current == socket ? 1 : 0) + scope.Batch.Undelivered(scope.NextOperation, scope.NextEvent, socket);
         }
 
         return n;

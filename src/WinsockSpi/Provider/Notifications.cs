@@ -114,19 +114,19 @@ internal struct Notifications
         }
     }
 
-    /// <summary>Counts, for a close or cleanup called from inside this batch's delivery, the deliveries of <paramref name="socket"/> (or all, when null) not yet made.</summary>
-    public readonly int Undelivered(OperationRecord? fromOperation, int fromEvent, ProviderSocket? socket)
+    /// <summary>Counts, for a close called from inside this batch's delivery, the deliveries of <paramref name="socket"/> not yet made.</summary>
+    public readonly int Undelivered(OperationRecord? fromOperation, int fromEvent, ProviderSocket socket)
     {
         int n = 0;
         for (var op = fromOperation; op is not null; op = op.NotifyNext)
         {
-            n += socket is null || op.DeliveringFor == socket ? 1 : 0;
+            n += op.DeliveringFor == socket ? 1 : 0;
         }
 
         for (int i = fromEvent; i <= (_events?.Count ?? 0); i++)
         {
             var entry = i == 0 ? _event : _events![i - 1];
-            n += entry.Event is not null && (socket is null || entry.Socket == socket) ? 1 : 0;
+            n += entry.Event is not null && entry.Socket == socket ? 1 : 0;
         }
 
         return n;
@@ -175,8 +175,9 @@ internal struct Notifications
             failure ??= ExceptionDispatchInfo.Capture(ex);
         }
 
-        foreach (var end in _kicks ?? (IEnumerable<ConnectionEnd>)[])
+        for (int i = 0; i < (_kicks?.Count ?? 0); i++)
         {
+            var end = _kicks![i];
             try
             {
                 end.Signal();

@@ -36,9 +36,10 @@ public sealed partial class ProviderRuntime
         }
 
         var resetByTeardown = new HashSet<ConnectionEnd>(ReferenceEqualityComparer.Instance);
+        Func<ConnectionEnd, bool> isOwnReset = resetByTeardown.Contains;
         foreach (var s in released)
         {
-            resets += s.Abandon_NeedsLock(resetByTeardown, ref notifications) ? 1 : 0;
+            resets += s.Abandon_NeedsLock(resetByTeardown, isOwnReset, ref notifications) ? 1 : 0;
             var (a, i) = s.AbortAll_NeedsLock(silent: true, ref notifications);
             aborted += a;
             interrupted += i;

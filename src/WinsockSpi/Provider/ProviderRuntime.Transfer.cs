@@ -161,7 +161,7 @@ public sealed partial class ProviderRuntime
             return WsaError.InvalidArgument; // OVL-7: in use by a pending operation or a routine not run yet.
         }
 
-        if (overlapped is null && s!.Blocking && t_blocking is { } state && (state.InHook || state.Operation.Status == OperationStatus.Pending))
+        if (overlapped is null && s!.Blocking && CheckBlockingAllowed() != WsaError.Success)
         {
             // A blocking call from inside the blocking hook, or while one runs on this thread, fails before it moves any
             // data (STA-6, OVL-3).

@@ -271,7 +271,10 @@ internal sealed partial class ProviderSocket
     /// peer's (<paramref name="resetByTeardown"/>).
     /// </summary>
     /// <returns>Whether this reset the connection.</returns>
-    public bool Abandon_NeedsLock(HashSet<ConnectionEnd> resetByTeardown, ref Notifications notifications)
+    /// <param name="resetByTeardown">The ends this teardown has reset so far; this socket's is added when it resets.</param>
+    /// <param name="isOwnReset">Whether an end is in <paramref name="resetByTeardown"/> (made once per teardown).</param>
+    /// <param name="notifications">Receives what must be made known.</param>
+    public bool Abandon_NeedsLock(HashSet<ConnectionEnd> resetByTeardown, Func<ConnectionEnd, bool> isOwnReset, ref Notifications notifications)
     {
         AssertLock();
         SelectEvent = null;
@@ -281,7 +284,7 @@ internal sealed partial class ProviderSocket
         if (End is { } end)
         {
             var batch = new AbandonBatch(this, notifications);
-            reset = end.ResetAfter(batch, resetByTeardown.Contains, static (b, access) => b.Socket.CatchUpHeld(access, b));
+            reset = end.ResetAfter(batch, isOwnReset, static (b, access) => b.Socket.CatchUpHeld(access, b));
             notifications = batch.Notifications;
             if (reset)
             {

@@ -127,22 +127,16 @@ public sealed class CompletionPathRegressionTests
         using var ev1 = new WsaEvent();
         using var ev2 = new WsaEvent();
         var ov = new WsaOverlapped(ev1);
-        var process = new ProcessUpcalls(h.Runtime.Process);
-        var table = Substitute.For<IUpcalls>();
         SpiResult<int> second = default;
-        table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
+        StartWithCompletionHook(h, before: completion =>
         {
-            var completion = call.Arg<OverlappedCompletion>();
             if (completion.Event == ev1)
             {
                 Assert.True(ov.IsCompleted);
                 ov.Event = ev2;
                 second = h.Runtime.Receive(s, new byte[4], ov);
             }
-
-            return process.CompleteOverlappedRequest(completion);
         });
-        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov).Error);
 
         peer.Write("1234"u8);
@@ -168,25 +162,20 @@ public sealed class CompletionPathRegressionTests
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
-        var process = new ProcessUpcalls(h.Runtime.Process);
         using var inside = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var table = Substitute.For<IUpcalls>();
-        table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
-        {
-            var completion = call.Arg<OverlappedCompletion>();
-            if (completion.Overlapped == first)
+        StartWithCompletionHook(
+            h,
+            before: completion =>
             {
-                inside.Set();
-                Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
-            }
-
-            var result = process.CompleteOverlappedRequest(completion);
-            order.Enqueue(completion.Overlapped == first ? "first notified" : "second notified");
-            return result;
-        });
-        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
+                if (completion.Overlapped == first)
+                {
+                    inside.Set();
+                    Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                }
+            },
+            after: completion => order.Enqueue(completion.Overlapped == first ? "first notified" : "second notified"));
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], first).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], second).Error);
 
@@ -220,19 +209,15 @@ public sealed class CompletionPathRegressionTests
         var (s, peer) = h.Connect();
         var (other, otherPeer) = h.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
-        var process = new ProcessUpcalls(h.Runtime.Process);
         using var inside = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var table = Substitute.For<IUpcalls>();
-        table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
+        StartWithCompletionHook(h, before: _ =>
         {
             inside.Set();
             Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
             order.Enqueue("notified");
-            return process.CompleteOverlappedRequest(call.Arg<OverlappedCompletion>());
         });
-        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], ov).Error);
 
         var writer = Start(() => peer.Write("1"u8));
@@ -264,21 +249,15 @@ public sealed class CompletionPathRegressionTests
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
-        var process = new ProcessUpcalls(h.Runtime.Process);
         SpiResult cleanup = default;
-        var table = Substitute.For<IUpcalls>();
-        table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
+        StartWithCompletionHook(h, before: completion =>
         {
-            var completion = call.Arg<OverlappedCompletion>();
             if (completion.Overlapped == first)
             {
                 h.Runtime.Cleanup().ThrowIfFailed();
                 cleanup = h.Runtime.Cleanup(); // final, from inside this thread's own delivery
             }
-
-            return process.CompleteOverlappedRequest(completion);
         });
-        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], first).Error);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], second).Error);
 
@@ -387,5 +366,25 @@ public sealed class CompletionPathRegressionTests
 
         Assert.Equal("abc"u8.ToArray(), firstBuffer);
         Assert.Equal("def"u8.ToArray(), secondBuffer);
+    }
+
+    /// <summary>
+    /// Starts the provider once more with an upcall table whose completion upcall runs <paramref name="before"/>, makes the
+    /// completion known as the process's table does, then runs <paramref name="after"/>: a place to hold or probe a
+    /// delivery while other threads act.
+    /// </summary>
+    private static void StartWithCompletionHook(ProviderHarness h, Action<OverlappedCompletion> before, Action<OverlappedCompletion>? after = null)
+    {
+        var process = new ProcessUpcalls(h.Runtime.Process);
+        var table = Substitute.For<IUpcalls>();
+        table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
+        {
+            var completion = call.Arg<OverlappedCompletion>();
+            before(completion);
+            var result = process.CompleteOverlappedRequest(completion);
+            after?.Invoke(completion);
+            return result;
+        });
+        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
     }
 }
