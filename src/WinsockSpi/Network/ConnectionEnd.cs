@@ -10,11 +10,9 @@ namespace WinsockSpi.Network;
 /// </summary>
 internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe outbound, EndPoint local, EndPoint remote)
 {
+    /// <summary>This thread's signal trampoline: one thread-local read per <see cref="Signal"/>.</summary>
     [ThreadStatic]
-    private static Queue<ConnectionEnd>? t_deferred;
-
-    [ThreadStatic]
-    private static bool t_signalling;
+    private static SignalTrampoline? t_trampoline;
 
     private volatile IConnectionListener? _listener;
 
@@ -135,18 +133,19 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// exception is rethrown once the queue is empty.</remarks>
     public void Signal()
     {
-        if (_listener is null && !t_signalling)
+        if (_listener is null)
         {
-            return; // nobody to tell, and no deferred signal can be waiting on this thread
+            return; // nobody to tell (a listener attached later catches up on its own)
         }
 
-        if (t_signalling)
+        var trampoline = t_trampoline ??= new SignalTrampoline();
+        if (trampoline.Running)
         {
-            (t_deferred ??= new Queue<ConnectionEnd>()).Enqueue(this);
+            trampoline.Deferred.Enqueue(this);
             return;
         }
 
-        t_signalling = true;
+        trampoline.Running = true;
         ExceptionDispatchInfo? failure = null;
         try
         {
@@ -162,17 +161,15 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
                     failure ??= ExceptionDispatchInfo.Capture(ex);
                 }
 
-                if (t_deferred is not { Count: > 0 } deferred)
+                if (!trampoline.Deferred.TryDequeue(out end))
                 {
                     break;
                 }
-
-                end = deferred.Dequeue();
             }
         }
         finally
         {
-            t_signalling = false;
+            trampoline.Running = false;
         }
 
         failure?.Throw();
@@ -185,7 +182,18 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         Inbound.IsEndOfStream,
         Outbound.Room,
         Connection.IsReset ? 0 : Outbound.Count,
-        Outbound.Fin);
+        Outbound.Fin,
+        Known: true);
+}
+
+/// <summary>One thread's signal trampoline (<see cref="ConnectionEnd.Signal"/>).</summary>
+internal sealed class SignalTrampoline
+{
+    /// <summary>Gets the ends signalled while this thread was already delivering a signal, in order.</summary>
+    public Queue<ConnectionEnd> Deferred { get; } = new();
+
+    /// <summary>Gets or sets whether this thread is delivering a signal.</summary>
+    public bool Running { get; set; }
 }
 
 /// <summary>A catch-up run with the connection's gate held (<see cref="ConnectionEnd.ResetAfter{TState}"/>).</summary>
@@ -202,4 +210,5 @@ internal delegate void CatchUp<TState>(TState state, HeldAccess access);
 /// <param name="Room">Bytes this end may still write.</param>
 /// <param name="Unsent">Bytes this end wrote that the other end has not read (0 after a reset).</param>
 /// <param name="FinSent">This end has queued its FIN.</param>
-internal readonly record struct EndState(bool IsReset, bool ResetByOther, int Available, bool EndOfStream, int Room, int Unsent, bool FinSent);
+/// <param name="Known">The state was read under the gate (false for <c>default</c>: a receive that pended without it).</param>
+internal readonly record struct EndState(bool IsReset, bool ResetByOther, int Available, bool EndOfStream, int Room, int Unsent, bool FinSent, bool Known);

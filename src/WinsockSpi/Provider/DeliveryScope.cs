@@ -8,17 +8,19 @@ namespace WinsockSpi.Provider;
 /// <remarks>Pooled per thread: no allocation per batch once a thread has delivered at a given depth.</remarks>
 internal sealed class DeliveryScope
 {
+    /// <summary>This thread's stack of scopes: one thread-local read per <see cref="Enter"/>, none per <see cref="Exit"/>.</summary>
     [ThreadStatic]
-    private static DeliveryScope? t_top;
+    private static ScopeStack? t_stack;
 
-    [ThreadStatic]
-    private static DeliveryScope? t_free;
+    private ScopeStack _stack = null!;
 
     private DeliveryScope? _outer;
 
     public ProviderRuntime? Provider { get; private set; }
 
-    public Notifications Batch;
+    /// <summary>The batch's events (what <see cref="Notifications.Undelivered"/> needs of it; its operations are
+    /// reached from <see cref="NextOperation"/>). Copying the whole batch would pay a write barrier per reference.</summary>
+    public NotificationEvents Events;
 
     /// <summary>The socket whose notification is being delivered right now (by this thread), if any.</summary>
     public ProviderSocket? Current;
@@ -31,23 +33,28 @@ internal sealed class DeliveryScope
 
     public static DeliveryScope Enter(ProviderRuntime provider, in Notifications batch)
     {
-        var scope = t_free;
+        var stack = t_stack ??= new ScopeStack();
+        var scope = stack.Free;
         if (scope is null)
         {
-            scope = new DeliveryScope();
+            scope = new DeliveryScope { _stack = stack };
         }
         else
         {
-            t_free = scope._outer;
+            stack.Free = scope._outer;
         }
 
         scope.Provider = provider;
-        scope.Batch = batch;
+        if (batch.HasEvents)
+        {
+            scope.Events = batch.Events;
+        }
+
         scope.NextOperation = batch.FirstOperation;
         scope.NextEvent = 0;
         scope.Current = null;
-        scope._outer = t_top;
-        t_top = scope;
+        scope._outer = stack.Top;
+        stack.Top = scope;
         return scope;
     }
 
@@ -58,7 +65,7 @@ internal sealed class DeliveryScope
     public static int Undelivered(ProviderRuntime provider, ProviderSocket? socket)
     {
         int n = 0;
-        for (var scope = t_top; scope is not null; scope = scope._outer)
+        for (var scope = t_stack?.Top; scope is not null; scope = scope._outer)
         {
             if (scope.Provider != provider)
             {
@@ -66,7 +73,7 @@ internal sealed class DeliveryScope
             }
 
             n += socket is null ? 1
-                : (scope.Current == socket ? 1 : 0) + scope.Batch.Undelivered(scope.NextOperation, scope.NextEvent, socket);
+                : (scope.Current == socket ? 1 : 0) + Notifications.Undelivered(scope.NextOperation, scope.Events, scope.NextEvent, socket);
         }
 
         return n;
@@ -74,12 +81,24 @@ internal sealed class DeliveryScope
 
     public void Exit()
     {
-        t_top = _outer;
+        _stack.Top = _outer;
         Provider = null;
-        Batch = default;
+        if (Events.First.Event is not null)
+        {
+            Events = default;
+        }
+
         Current = null;
         NextOperation = null;
-        _outer = t_free;
-        t_free = this;
+        _outer = _stack.Free;
+        _stack.Free = this;
+    }
+
+    /// <summary>One thread's scopes: the innermost one running and the ones kept for reuse.</summary>
+    private sealed class ScopeStack
+    {
+        public DeliveryScope? Top;
+
+        public DeliveryScope? Free;
     }
 }

@@ -19,17 +19,22 @@ internal struct Notifications
     private ConnectionEnd? _kick;
     private List<ConnectionEnd>? _kicks;
     private HashSet<ConnectionEnd>? _kickSet;
-    private (WsaEvent Event, ProviderSocket Socket) _event;
-    private List<(WsaEvent Event, ProviderSocket Socket)>? _events;
+    private NotificationEvents _ev;
     private ProviderRuntime? _provider;
 
-    public readonly bool IsEmpty => _head is null && _kick is null && _event.Event is null;
+    public readonly bool IsEmpty => _head is null && _kick is null && _ev.First.Event is null;
 
     /// <summary>Gets whether there are operations or events to deliver (counted deliveries), not only ends to signal.</summary>
-    public readonly bool HasDeliveries => _head is not null || _event.Event is not null;
+    public readonly bool HasDeliveries => _head is not null || _ev.First.Event is not null;
 
     /// <summary>Gets the first operation to notify; the rest follow through <see cref="OperationRecord.NotifyNext"/>.</summary>
     public readonly OperationRecord? FirstOperation => _head;
+
+    /// <summary>Gets whether the batch sets an event object.</summary>
+    public readonly bool HasEvents => _ev.First.Event is not null;
+
+    /// <summary>Gets the event objects the batch sets.</summary>
+    public readonly NotificationEvents Events => _ev;
 
     /// <summary>Lists an ended operation of <paramref name="socket"/> for notification, counting the delivery (CLN-13).</summary>
     public void Add(OperationRecord op, ProviderSocket socket)
@@ -52,20 +57,20 @@ internal struct Notifications
     /// <summary>Lists an event-select event of <paramref name="socket"/> to set, once per batch, counting the delivery (CLN-13).</summary>
     public void SetEvent(WsaEvent ev, ProviderSocket socket)
     {
-        if (_event.Event is null)
+        if (_ev.First.Event is null)
         {
             Count(socket);
-            _event = (ev, socket);
+            _ev.First = (ev, socket);
             return;
         }
 
-        if (_event == (ev, socket) || (_events?.Contains((ev, socket)) ?? false))
+        if (_ev.First == (ev, socket) || (_ev.More?.Contains((ev, socket)) ?? false))
         {
             return;
         }
 
         Count(socket);
-        (_events ??= []).Add((ev, socket));
+        (_ev.More ??= []).Add((ev, socket));
     }
 
     /// <summary>Gets the provider whose in-flight batches count this one (set by its first delivery).</summary>
@@ -115,7 +120,7 @@ internal struct Notifications
     }
 
     /// <summary>Counts, for a close called from inside this batch's delivery, the deliveries of <paramref name="socket"/> not yet made.</summary>
-    public readonly int Undelivered(OperationRecord? fromOperation, int fromEvent, ProviderSocket socket)
+    public static int Undelivered(OperationRecord? fromOperation, in NotificationEvents events, int fromEvent, ProviderSocket socket)
     {
         int n = 0;
         for (var op = fromOperation; op is not null; op = op.NotifyNext)
@@ -123,21 +128,20 @@ internal struct Notifications
             n += op.DeliveringFor == socket ? 1 : 0;
         }
 
-        for (int i = fromEvent; i <= (_events?.Count ?? 0); i++)
+        for (int i = fromEvent; i <= (events.More?.Count ?? 0); i++)
         {
-            var entry = i == 0 ? _event : _events![i - 1];
+            var entry = i == 0 ? events.First : events.More![i - 1];
             n += entry.Event is not null && entry.Socket == socket ? 1 : 0;
         }
 
         return n;
     }
 
-    /// <summary>Sets the events, each counted off its socket once set; a throwing event does not stop the others.</summary>
     public readonly void SetEvents(DeliveryScope scope, ref ExceptionDispatchInfo? failure)
     {
-        for (int i = 0; i <= (_events?.Count ?? 0); i++)
+        for (int i = 0; i <= (_ev.More?.Count ?? 0); i++)
         {
-            var (ev, socket) = i == 0 ? _event : _events![i - 1];
+            var (ev, socket) = i == 0 ? _ev.First : _ev.More![i - 1];
             if (ev is null)
             {
                 continue;
@@ -188,4 +192,14 @@ internal struct Notifications
             }
         }
     }
+}
+
+/// <summary>The event objects a batch sets, each with the socket it is counted for, in order, without duplicates.</summary>
+internal struct NotificationEvents
+{
+    /// <summary>The first one (most batches set at most one).</summary>
+    public (WsaEvent Event, ProviderSocket Socket) First;
+
+    /// <summary>The others, or null.</summary>
+    public List<(WsaEvent Event, ProviderSocket Socket)>? More;
 }

@@ -81,8 +81,10 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>Fills the record for a new operation. The caller reserved it and holds its provider's lock.</summary>
     public void Begin(ProviderRuntime owner, ProviderSocket socket, SocketHandle handle, OperationKind kind, bool blocking, CompletionRoutine? routine)
     {
-        Owner = owner;
-        Socket = socket;
+        // A reused overlapped object usually starts on the same provider, socket and thread as last time: a reference
+        // written only when it changes skips the GC write barrier.
+        SetIfChanged(ref Owner, owner);
+        SetIfChanged(ref Socket, socket);
         DeliveringFor = null;
         Handle = handle;
         Kind = kind;
@@ -90,14 +92,23 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         ReceiveBuffer = default;
         SendBuffer = default;
         Progress = 0;
-        Routine = routine;
-        Event = Overlapped?.Event;
-        Thread = Processes.WsaThreadId.Current;
+        SetIfChanged(ref Routine, routine);
+        SetIfChanged(ref Event, Overlapped?.Event);
+        SetIfChanged(ref Thread, Processes.WsaThreadId.Current);
         Port = null;
         CompletionKey = 0;
         AcceptedHandle = default;
         Next = Prev = NotifyNext = null;
         Silent = false;
         InQueue = false;
+    }
+
+    private static void SetIfChanged<T>(ref T? field, T? value)
+        where T : class
+    {
+        if (!ReferenceEquals(field, value))
+        {
+            field = value;
+        }
     }
 }

@@ -75,9 +75,10 @@ internal sealed partial class ProviderSocket
         AssertLock();
         var other = End!.Other;
         bool moved = false;
+        var state = default(EndState); // the state after the last gated move, reused below when nothing moved since
         for (var op = Receives.Head; op is not null; op = Receives.Head)
         {
-            int n = end.Receive(op.ReceiveBuffer.Span, out _);
+            int n = end.Receive(op.ReceiveBuffer.Span, out state);
             if (n < 0)
             {
                 break;
@@ -96,6 +97,7 @@ internal sealed partial class ProviderSocket
         for (var op = Sends.Head; op is not null; op = Sends.Head)
         {
             int w = end.Send(op.SendBuffer.Span[op.Progress..]);
+            state = default; // a send changes the state: read it again below
             op.Progress += w;
             moved |= w > 0;
             if (op.Progress < op.SendBuffer.Length)
@@ -117,7 +119,11 @@ internal sealed partial class ProviderSocket
             notifications.Kick(other);
         }
 
-        var state = end.Snapshot();
+        if (!state.Known)
+        {
+            state = end.Snapshot();
+        }
+
         if ((Shutdown & ShutdownState.FinAfterSends) != 0 && Sends.Count == 0 && !state.IsReset)
         {
             Shutdown &= ~ShutdownState.FinAfterSends;
