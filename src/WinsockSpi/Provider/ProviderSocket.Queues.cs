@@ -47,6 +47,11 @@ internal sealed partial class ProviderSocket
     {
         AssertLock();
         int aborted = 0, interrupted = 0;
+        if (Receives.Head is null && Sends.Head is null && Accepts.Head is null)
+        {
+            return (0, 0); // the usual close: nothing pending
+        }
+
         AbortQueue_NeedsLock(ref Receives, silent, ref notifications, ref aborted, ref interrupted);
         AbortQueue_NeedsLock(ref Sends, silent, ref notifications, ref aborted, ref interrupted);
         AbortQueue_NeedsLock(ref Accepts, silent, ref notifications, ref aborted, ref interrupted);
