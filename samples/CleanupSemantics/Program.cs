@@ -1,5 +1,5 @@
-// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4, CLN-6, CLN-7).
-// Five connections, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
+// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4..7, SLT-2).
+// Six connections, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
 // socket, then, prepared afresh, by the final WSPCleanup. The table at the end sets the outcomes side by side:
 // what was notified, the operation's status, what the peer saw, and what reached the peer.
 // Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
@@ -21,6 +21,7 @@ string[] situations =
     "3. 1 MiB sent, closed gracefully",
     "4. 4 KiB unread, linger {1,0}",
     "5. duplicated, 1 of 2 handles closed",
+    "6. select waiting on another thread",
 ];
 
 Console.WriteLine("Set 1: each socket is closed with WSPCloseSocket");
@@ -43,7 +44,9 @@ Console.WriteLine("closesocket aborts what is pending on the socket and tells th
 Console.WriteLine("SO_LINGER: a graceful close still delivers the buffered data (CLS-4), linger {1,0} resets (CLS-5).");
 Console.WriteLine("Closing one of two handles does nothing to the socket (DUP-1). The final WSPCleanup aborts with 995");
 Console.WriteLine("but notifies nothing at all (CLN-4), resets every socket still open (CLN-6), and leaves alone the");
-Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7).");
+Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7). A select waiting");
+Console.WriteLine("on another thread sees a socket of its sets closed as readable (its handle is then no socket); the");
+Console.WriteLine("final cleanup ends the select itself with WSAEINTR, as every blocking call (SLT-2, CLN-5).");
 Console.WriteLine();
 return Claims.Report();
 
@@ -99,6 +102,15 @@ return Claims.Report();
     Pending(runtime.Receive(dupSocket, dupBuffer, dupOv));
     Close("5", dupSocket, "one of two handles: the socket stays open");
 
+    // 6. Another thread waits in select for the socket to become readable, with no timeout: a blocking call (SLT-2).
+    var (selectSocket, selectPeer) = Connect();
+    List<SocketHandle> readSet = [selectSocket];
+    var selector = Task.Run(() => runtime.Select(readSet, null, null, timeout: null));
+    if (!SpinWait.SpinUntil(() => runtime.Operations.BlockedCallCount == 1, TimeSpan.FromSeconds(20)))
+    {
+        throw new InvalidOperationException("The select did not block.");
+    }
+
     // The teardown: the only difference between the two sets.
     if (finalCleanup)
     {
@@ -111,7 +123,17 @@ return Claims.Report();
         Close("1", recvSocket, "its pending receive is aborted");
         Close("2", sendSocket, "its pending send is aborted");
         Close("4", hardSocket, "abortive: linger {1,0}");
+        Close("6", selectSocket, "the select on the other thread wakes");
     }
+
+    if (!selector.Wait(TimeSpan.FromSeconds(20)))
+    {
+        throw new InvalidOperationException("The select did not return.");
+    }
+
+    var selected = selector.Result;
+    calls.Add("Select(6) on the other thread", selected.IsSuccess ? selected.Value : "SOCKET_ERROR", selected.Error.ToSymbol(),
+        selected.IsSuccess ? $"read set now {string.Join(", ", readSet)}" : "read set unchanged");
 
     // A routine queued by the teardown is waiting for this thread; a wait of 0 runs it, or returns at once if none is.
     int ran = runtime.Process.AlertableWait(TimeSpan.Zero);
@@ -119,7 +141,7 @@ return Claims.Report();
     Console.WriteLine($"  the calls ({set}):");
     calls.Print();
 
-    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[5];
+    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[6];
 
     // 1. Event and port: both notified by closesocket (the packet has 0 bytes), neither by the final cleanup.
     bool packet = port.TryDequeue(out var p);
@@ -172,6 +194,20 @@ return Claims.Report();
         : $"peer.Write({written} B) -> receive completes, {dupOv.BytesTransferred} B, event {(dupEvent.IsSet ? "set" : "not set")}");
     Claims.Check(finalCleanup ? written == 0 : dupOv.IsCompleted && dupOv.BytesTransferred == 4 && dupEvent.IsSet && dupBuffer[0] == (byte)'p',
         $"5/{set}: " + (finalCleanup ? "the connection is gone" : "the other handle's socket still receives"));
+
+    // 6. closesocket wakes the select, which reports the closed socket readable; a later call on it finds no socket.
+    //    The final cleanup interrupts the select instead (and, the count being 0, later calls are not initialised).
+    var after = runtime.Receive(selectSocket, new byte[4]);
+    outcomes[5] = (
+        selected.IsSuccess ? $"select returned {selected.Value}, the socket in its read set" : $"select returned SOCKET_ERROR",
+        selected.IsSuccess ? "-" : $"{(int)selected.Error} {selected.Error.ToSymbol()}",
+        PeerSaw(selectPeer),
+        $"nothing was sent; a later recv gives {after.Error.ToSymbol()}");
+    Claims.Check(finalCleanup
+        ? selected.Error == WsaError.Interrupted && readSet.SequenceEqual([selectSocket]) && after.Error == WsaError.NotInitialized
+        : selected.IsSuccess && selected.Value == 1 && readSet.SequenceEqual([selectSocket]) && after.Error == WsaError.NotSocket,
+        $"6/{set}: " + (finalCleanup ? "the select ends with WSAEINTR, its set unchanged (CLN-5)" : "the closed socket is reported readable, then is no socket (SLT-2)"));
+    CheckPeer(selectPeer, reset: finalCleanup, $"6/{set}");
 
     if (!finalCleanup)
     {

@@ -74,6 +74,10 @@ internal static partial class Log
         Message = "WSPConnect to {Remote} refused: nothing listens there")]
     private static partial void ConnectRefusedCore(ILogger logger, string remote);
 
+    [LoggerMessage(EventId = 2200, EventName = "SelectWaitEnded", Level = LogLevel.Debug,
+        Message = "WSPSelect over {Entries} entries waited and ended with {Ready} ready (timed out: {TimedOut})")]
+    public static partial void SelectEnded(ILogger logger, int entries, int ready, bool timedOut);
+
     public static void StartupFailed(ILogger logger, WinsockVersion requested, WsaError error, int count)
     {
         if (logger.IsEnabled(LogLevel.Debug))

@@ -153,6 +153,20 @@ public sealed partial class LayeredProvider
         return f.Lower is { } lower ? Done(in f, lower.GetPeerName(socket)) : Refused(in f);
     }
 
+    /// <inheritdoc cref="ProviderRuntime.Select"/>
+    /// <remarks>
+    /// Forwarded to the lower provider with the same sets (the layer hands out the lower handles unchanged). The
+    /// interceptor sees the first handle of the first non-empty set, the one ws2_32 picks the provider by, and the ready count.
+    /// </remarks>
+    public SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout)
+    {
+        using var f = Begin(WspEntry.Select, FirstHandle(checkRead, checkWrite, checkError));
+        return f.Lower is { } lower ? Done(in f, lower.Select(checkRead, checkWrite, checkError, timeout)) : Refused(in f);
+    }
+
+    private static SocketHandle FirstHandle(IList<SocketHandle>? read, IList<SocketHandle>? write, IList<SocketHandle>? except)
+        => read is { Count: > 0 } ? read[0] : write is { Count: > 0 } ? write[0] : except is { Count: > 0 } ? except[0] : default;
+
     /// <summary>
     /// Lets the interceptor see the call, then gives the lower provider; none, with the reason, when the call is refused:
     /// the interceptor's code, or WSANOTINITIALISED while the layer's count is 0 (STA-8). A call on a socket created

@@ -65,4 +65,7 @@ public enum WspEntry
 
     /// <summary>lpWSPGetPeerName.</summary>
     GetPeerName,
+
+    /// <summary>lpWSPSelect.</summary>
+    Select,
 }

@@ -14,4 +14,7 @@ public enum OperationKind
 
     /// <summary>A close waiting for its linger time (WSPCloseSocket with SO_LINGER).</summary>
     LingeringClose = 4,
+
+    /// <summary>A select waiting for a socket of its sets to become ready (WSPSelect, SLT-2); inspection shows it with the first handle of its sets.</summary>
+    Select = 16,
 }

@@ -134,4 +134,13 @@ public interface IWspProvider
     /// <param name="socket">The handle.</param>
     /// <returns>The remote endpoint or the error.</returns>
     SpiResult<EndPoint> GetPeerName(SocketHandle socket);
+
+    /// <summary>WSPSelect (SLT-1..3): leaves only the ready handles in the sets and returns how many entries are ready.</summary>
+    /// <param name="checkRead">Handles to check for readability, or <see langword="null"/>.</param>
+    /// <param name="checkWrite">Handles to check for writability, or <see langword="null"/>.</param>
+    /// <param name="checkError">Handles to check for errors, or <see langword="null"/>.</param>
+    /// <param name="timeout">Zero polls; <see langword="null"/> waits until a socket is ready.</param>
+    /// <returns>The ready count (0 at the timeout) or the error.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716", Justification = "The entry keeps the name of WSPSelect, as every other entry keeps its SPI name.")]
+    SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout);
 }

@@ -79,7 +79,7 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     }
 
     /// <summary>Fills the record for a new operation. The caller reserved it and holds its provider's lock.</summary>
-    public void Begin(ProviderRuntime owner, ProviderSocket socket, SocketHandle handle, OperationKind kind, bool blocking, CompletionRoutine? routine)
+    public void Begin(ProviderRuntime owner, ProviderSocket? socket, SocketHandle handle, OperationKind kind, bool blocking, CompletionRoutine? routine)
     {
         // A reused overlapped object usually starts on the same provider, socket and thread as last time: a reference
         // written only when it changes skips the GC write barrier.

@@ -67,6 +67,11 @@ public sealed partial class ProviderRuntime
     private bool EndBlocking_NeedsLock(OperationRecord op, bool breakStream)
     {
         AssertLockHeld();
+        if (op.Kind == OperationKind.Select && op.Status == OperationStatus.Pending)
+        {
+            return EndSelect_NeedsLock(op, WsaError.Interrupted); // a select has no socket of its own (SLT-2)
+        }
+
         if (op.Status != OperationStatus.Pending || op.Socket is not { } s || !op.TryClaim())
         {
             return false;

@@ -162,8 +162,9 @@ public sealed partial class ProviderRuntime
     /// <param name="remoteEndPoint">The listener's endpoint.</param>
     /// <returns>
     /// Success; WSAEWOULDBLOCK for a non-blocking socket (the connection is nevertheless made, and FD_CONNECT and
-    /// FD_WRITE are recorded as Windows would once it completes); WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT,
-    /// WSAEAFNOSUPPORT, WSAEINVAL (listening), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAECONNREFUSED.
+    /// FD_WRITE are recorded as Windows would once it completes; or, when refused, select reports the socket in its
+    /// except set until the next connect, SLT-1); WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT, WSAEAFNOSUPPORT, WSAEINVAL
+    /// (listening), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAECONNREFUSED (a blocking socket).
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="remoteEndPoint"/> is <see langword="null"/>.</exception>
     public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)
@@ -204,6 +205,7 @@ public sealed partial class ProviderRuntime
                     return WsaError.IsConnected;
             }
 
+            s.ConnectError = WsaError.Success; // a new attempt forgets the failure of the last one (SLT-1)
             target = Network.FindListener(ip);
             if (target is not null)
             {
@@ -226,6 +228,13 @@ public sealed partial class ProviderRuntime
             else
             {
                 connection = null!;
+                if (!s.Blocking)
+                {
+                    // A non-blocking connect reports its failure later, as Windows does: the call returns WSAEWOULDBLOCK
+                    // and select shows the socket in its except set (SLT-1).
+                    s.ConnectError = WsaError.ConnectionRefused;
+                    WakeSelects_NeedsLock();
+                }
             }
 
             blocking = s.Blocking;
@@ -234,7 +243,7 @@ public sealed partial class ProviderRuntime
         if (target is null)
         {
             Log.ConnectRefused(_logger, remoteEndPoint);
-            return WsaError.ConnectionRefused;
+            return blocking ? WsaError.ConnectionRefused : WsaError.WouldBlock;
         }
 
         // The listener is called with no provider lock held: it may be a socket of this very provider.
@@ -254,6 +263,10 @@ public sealed partial class ProviderRuntime
                 if (!accepted)
                 {
                     s.Detach_NeedsLock();
+                    if (!blocking)
+                    {
+                        s.ConnectError = WsaError.ConnectionRefused; // reported by select's except set (SLT-1)
+                    }
                 }
                 else
                 {
@@ -266,6 +279,8 @@ public sealed partial class ProviderRuntime
                         s.Latches |= EventLatch.ConnectOwed;
                     }
                 }
+
+                WakeSelects_NeedsLock();
             }
         }
 
@@ -273,7 +288,7 @@ public sealed partial class ProviderRuntime
         if (!accepted)
         {
             Log.ConnectRefused(_logger, remoteEndPoint);
-            return WsaError.ConnectionRefused;
+            return blocking ? WsaError.ConnectionRefused : WsaError.WouldBlock;
         }
 
         return blocking ? SpiResult.Success : WsaError.WouldBlock;
@@ -389,6 +404,7 @@ public sealed partial class ProviderRuntime
             else
             {
                 listener.RecordEvent_NeedsLock(NetworkEvents.Accept, WsaError.Success, ref notifications);
+                WakeSelects_NeedsLock(); // the listener is readable (SLT-1)
             }
         }
 
@@ -439,6 +455,7 @@ public sealed partial class ProviderRuntime
             }
 
             s.Pump_NeedsLock(ref notifications);
+            WakeSelects_NeedsLock(); // data, room, a close or a reset may make a socket of a waiting select ready
         }
 
         Dispatch(ref notifications);

@@ -123,6 +123,12 @@ public sealed partial class ProviderRuntime
                     AddLinger(list);
                 }
 
+                foreach (var wait in runtime._selects)
+                {
+                    // A select waits on no one socket: it is shown with the first handle of its sets.
+                    list.Add(new PendingOperationInfo(wait.Sets.Handles[0], OperationKind.Select, 0, 0, wait.Operation!.Thread?.ManagedThreadId ?? 0, NotificationKind.BlockingCall, null));
+                }
+
                 return list;
             }
         }

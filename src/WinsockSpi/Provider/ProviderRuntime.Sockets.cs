@@ -134,6 +134,7 @@ public sealed partial class ProviderRuntime
             linger = last ? PrepareLinger_NeedsLock(s) : null;
             _table.Remove(socket);
             remaining = --s.HandleCount;
+            WakeSelects_NeedsLock(); // a select holding this handle reports it ready (SLT-2)
             if (!last)
             {
                 return SpiResult.Success;

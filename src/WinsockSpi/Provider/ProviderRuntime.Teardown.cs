@@ -53,6 +53,7 @@ public sealed partial class ProviderRuntime
         }
 
         _lingering.Clear();
+        interrupted += InterruptSelects_NeedsLock();
         _blockedCount = 0;
         _pendingCount = 0;
         if (counted)

@@ -442,6 +442,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             }
         }
 
+        blocked += _selects.Count;
         if (pending != _pendingCount || blocked + _lingering.Count != _blockedCount)
         {
             throw new InvalidOperationException($"Counted {pending} pending and {blocked + _lingering.Count} blocked, recorded {_pendingCount} and {_blockedCount}.");

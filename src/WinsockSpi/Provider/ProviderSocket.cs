@@ -202,6 +202,7 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         SelectMask = NetworkEvents.None;
         Recorded = NetworkEvents.None;
         CloseError = WsaError.Success;
+        ConnectError = WsaError.Success;
         Port = null;
         CompletionKey = 0;
         return Deliveries == 0;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace WinsockSpi.Ws2;
 
 /// <summary>
-/// The log messages of the Ws2 API layer (category "WinsockSpi.Ws2"). Event ids are stable: 7000-7099.
+/// The log messages of the Ws2 API layer (category "WinsockSpi.Ws2"). Event ids are stable: 7000-7099, and 7150-7199 for select.
 /// Expected Winsock errors are Debug, never Error.
 /// </summary>
 // The public wrappers below check IsEnabled before formatting, which CA1873 does not see through.
@@ -41,6 +41,18 @@ internal static partial class Ws2Log
     [LoggerMessage(EventId = 7008, EventName = "NamespaceStartupFailed", Level = LogLevel.Debug,
         Message = "NSPStartup of namespace provider {ProviderId} failed with {Error}; it is skipped until the next lookup")]
     private static partial void NamespaceStartupFailedCore(ILogger logger, Guid providerId, string error);
+
+    [LoggerMessage(EventId = 7150, EventName = "SelectFailed", Level = LogLevel.Debug,
+        Message = "select failed with {Error}")]
+    private static partial void SelectFailedCore(ILogger logger, string error);
+
+    public static void SelectFailed(ILogger logger, WsaError error)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            SelectFailedCore(logger, error.ToSymbol());
+        }
+    }
 
     public static void StartupFailed(ILogger logger, WinsockVersion requested, WsaError error)
     {

@@ -83,6 +83,13 @@ public sealed partial class LogEventTests
             Assert.Equal(0, h.Process.AlertableWait(TimeSpan.Zero));
             Assert.Equal(0, routine.Calls);
         }),
+        [2200] = () => WithProvider(h =>
+        {
+            var s = h.Connect(out _);
+            var selector = h.StartBlocked(() => h.Runtime.Select([s], null, null, TimeSpan.FromSeconds(1)));
+            h.Time.Advance(TimeSpan.FromSeconds(1));
+            Assert.Equal(0, TestThreads.Join(selector).Value);
+        }),
         [4002] = () => WithProvider(h => Assert.Equal(WsaError.ConnectionRefused, h.Runtime.Connect(h.NewSocket(), new IPEndPoint(IPAddress.Loopback, 1)).Error)),
         [6001] = () => WithLayer(h => new LayeredProvider(h.Runtime, h.LayerOptions()), layer => Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _))),
         [6002] = () => WithLayer(
@@ -111,6 +118,12 @@ public sealed partial class LogEventTests
             Assert.True(nsp.Cleanup(s_namespaceId).IsSuccess);
         }),
         [6103] = () => WithNamespace(nsp => Assert.Equal(WsaError.NotInitialized, nsp.Cleanup(s_namespaceId).Error)),
+        [7150] = () => WithWs2(ws2 =>
+        {
+            Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
+            Assert.Equal(SOCKET_ERROR, ws2.select(0, new FdSet(), null, null, null));
+            Assert.Equal((int)WsaError.InvalidArgument, ws2.WSAGetLastError());
+        }),
         [7001] = () => WithWs2(ws2 => Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _))),
         [7002] = () => WithWs2(ws2 => Assert.Equal((int)WsaError.VersionNotSupported, ws2.WSAStartup(MAKEWORD(0, 0), out _))),
         [7003] = () => WithWs2(ws2 =>

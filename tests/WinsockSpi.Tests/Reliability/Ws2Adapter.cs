@@ -98,6 +98,54 @@ internal sealed class Ws2Adapter(Ws2Api api) : IWspProvider
     public SpiResult<EndPoint> GetPeerName(SocketHandle socket) =>
         Api.getpeername(socket.Value, out var name) == 0 ? name! : LastError();
 
+    public SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout)
+    {
+        var read = ToFdSet(checkRead);
+        var write = ToFdSet(checkWrite);
+        var except = ToFdSet(checkError);
+        TimeVal? tv = timeout is { } t ? new TimeVal((int)t.TotalSeconds, t.Microseconds) : null;
+        int n = Api.select(0, read, write, except, tv);
+        if (n == SOCKET_ERROR)
+        {
+            return LastError();
+        }
+
+        FromFdSet(read, checkRead);
+        FromFdSet(write, checkWrite);
+        FromFdSet(except, checkError);
+        return n;
+    }
+
+    private static FdSet? ToFdSet(IList<SocketHandle>? set)
+    {
+        if (set is null)
+        {
+            return null;
+        }
+
+        var fd = new FdSet(Math.Max(1, set.Count));
+        foreach (var s in set)
+        {
+            FD_SET(s.Value, fd);
+        }
+
+        return fd;
+    }
+
+    private static void FromFdSet(FdSet? fd, IList<SocketHandle>? set)
+    {
+        if (fd is null || set is null)
+        {
+            return;
+        }
+
+        set.Clear();
+        for (int i = 0; i < fd.fd_count; i++)
+        {
+            set.Add(new SocketHandle(fd[i]));
+        }
+    }
+
     private WsaError LastError()
     {
         var error = (WsaError)Api.WSAGetLastError();

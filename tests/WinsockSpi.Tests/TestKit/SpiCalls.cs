@@ -33,6 +33,7 @@ internal static class SpiCalls
         yield return runtime.Shutdown(handle, SocketShutdown.Both).Error;
         yield return TestThreads.RunBounded(() => runtime.Accept(handle), "a blocking accept on a closed handle").Error;
         yield return runtime.GetOverlappedResult(handle, new WsaOverlapped(), wait: false).Error;
+        yield return TestThreads.RunBounded(() => runtime.Select([handle], [handle], [handle], timeout: null), "a select waiting forever on a closed handle").Error;
         yield return runtime.CloseSocket(handle).Error;
     }
 }

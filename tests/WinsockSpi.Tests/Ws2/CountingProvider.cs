@@ -91,4 +91,7 @@ internal sealed class CountingProvider(ProviderRuntime inner) : IWspProvider, ID
     public SpiResult<EndPoint> GetSockName(SocketHandle socket) => Inner.GetSockName(socket);
 
     public SpiResult<EndPoint> GetPeerName(SocketHandle socket) => Inner.GetPeerName(socket);
+
+    public SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout)
+        => Inner.Select(checkRead, checkWrite, checkError, timeout);
 }

@@ -1,0 +1,57 @@
+namespace WinsockSpi.Provider;
+
+internal sealed partial class ProviderSocket
+{
+    /// <summary>
+    /// The error of the last non-blocking connect that failed after it returned WSAEWOULDBLOCK (WSAECONNREFUSED), until
+    /// the next connect: what select reports in the except set (SLT-1). <see cref="WsaError.Success"/> otherwise.
+    /// </summary>
+    public WsaError ConnectError;
+
+    /// <summary>
+    /// Whether a receive (or an accept) would complete without blocking: a connection waits in the backlog of a listening
+    /// socket; data is queued; the peer closed gracefully or reset the connection; or a cancelled call broke the stream
+    /// (the call then fails at once). Takes the connection's gate once (SLT-1).
+    /// </summary>
+    public bool IsReadable_NeedsLock()
+    {
+        AssertLock();
+        switch (Phase)
+        {
+            case SocketPhase.Listening:
+                return Backlog!.Count > 0;
+            case SocketPhase.Reset or SocketPhase.Broken:
+                return true;
+            case SocketPhase.Connected when End is { } end:
+                var state = end.Snapshot();
+                return state.Available > 0 || state.EndOfStream || state.IsReset;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether a send would complete without blocking: a connected stream whose send direction is open, with room in the
+    /// connection's buffer and no send queued ahead (SLT-1). A connect that succeeded (blocking or not) leaves the socket
+    /// connected, so this is also "the non-blocking connect succeeded". Datagram sockets are always writable.
+    /// </summary>
+    public bool IsWritable_NeedsLock()
+    {
+        AssertLock();
+        if (!IsStream)
+        {
+            return true;
+        }
+
+        if (Phase != SocketPhase.Connected || End is not { } end || (Shutdown & ShutdownState.Send) != 0 || Sends.Count > 0)
+        {
+            return false;
+        }
+
+        var state = end.Snapshot();
+        return state.Room > 0 && !state.IsReset;
+    }
+
+    /// <summary>Whether the socket is in the except state: a non-blocking connect failed (SLT-1). Out-of-band data is not simulated.</summary>
+    public bool IsExceptional_NeedsLock() => ConnectError != WsaError.Success;
+}
