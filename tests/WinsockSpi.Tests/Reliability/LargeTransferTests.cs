@@ -21,7 +21,7 @@ public sealed class LargeTransferTests
     [Trait("Suite", "Stress")]
     public async Task ProviderToPeer_LargeTransferThrough1KBBuffers_ArrivesInOrderAndComplete()
     {
-        await ModelBasedTests.Bounded(() =>
+        await SuiteLog.Bounded(() =>
         {
             using var rig = new ReliabilityRig(sendBufferSize: 1024, peerBufferSize: 1024);
             Assert.Equal(WsaError.Success, rig.Runtime.Startup(WinsockVersion.V2_2, out _, rig.Upcalls));
@@ -55,7 +55,7 @@ public sealed class LargeTransferTests
     [Trait("Suite", "Stress")]
     public async Task PeerToProvider_LargeTransferThrough1KBReceives_ArrivesInOrderAndComplete()
     {
-        await ModelBasedTests.Bounded(() =>
+        await SuiteLog.Bounded(() =>
         {
             using var rig = new ReliabilityRig(sendBufferSize: 1024, peerBufferSize: 1024);
             Assert.Equal(WsaError.Success, rig.Runtime.Startup(WinsockVersion.V2_2, out _, rig.Upcalls));

@@ -61,7 +61,7 @@ public sealed class LinearizabilityTests
     {
         try
         {
-            await ModelBasedTests.Bounded(
+            await SuiteLog.Bounded(
                 () =>
                 {
                     Check.SampleParallel(

@@ -20,7 +20,7 @@ public sealed class ModelBasedTests
     public async Task ProviderRuntime_RandomSequences_AgreeWithTheModel()
     {
         var tally = new ModelTally();
-        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/provider", 11, s_sequences, s => ProviderModel.Run(s, layered: false, tally: tally), Print, MinimumSteps, FreshSeeds));
+        var (steps, _) = await SuiteLog.Bounded(() => ModelSeeds.Run("model/provider", 11, s_sequences, s => ProviderModel.Run(s, layered: false, tally: tally), Print, MinimumSteps, FreshSeeds));
         SuiteLog.Write($"model/provider: {tally}");
         Assert.True(steps >= MinimumSteps);
     }
@@ -30,7 +30,7 @@ public sealed class ModelBasedTests
     public async Task LayeredProvider_RandomSequences_AgreeWithTheModel()
     {
         var tally = new ModelTally();
-        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/layered", 12, s_sequences, s => ProviderModel.Run(s, layered: true, tally: tally), Print, MinimumSteps / 2, FreshSeeds / 2));
+        var (steps, _) = await SuiteLog.Bounded(() => ModelSeeds.Run("model/layered", 12, s_sequences, s => ProviderModel.Run(s, layered: true, tally: tally), Print, MinimumSteps / 2, FreshSeeds / 2));
         SuiteLog.Write($"model/layered: {tally}");
         Assert.True(steps >= MinimumSteps / 2);
     }
@@ -41,7 +41,7 @@ public sealed class ModelBasedTests
     {
         // Another client keeps the lower provider started: the layer's final cleanup must still tear down what was
         // created through it (CLN-4, CLN-6, CLN-10, LSP-1).
-        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/layered-shared", 13, s_sequences, s => ProviderModel.Run(s, layered: true, sharedLower: true), Print, MinimumSteps / 4, FreshSeeds / 4));
+        var (steps, _) = await SuiteLog.Bounded(() => ModelSeeds.Run("model/layered-shared", 13, s_sequences, s => ProviderModel.Run(s, layered: true, sharedLower: true), Print, MinimumSteps / 4, FreshSeeds / 4));
         Assert.True(steps >= MinimumSteps / 4);
     }
 
@@ -50,17 +50,10 @@ public sealed class ModelBasedTests
     public async Task Ws2Api_RandomSequences_AgreeWithTheModel()
     {
         var tally = new ModelTally();
-        var (steps, _) = await Bounded(() => ModelSeeds.Run("model/ws2", 14, s_sequences, s => ProviderModel.Run(s, layered: false, ws2: true, tally: tally), Print, MinimumSteps / 2, FreshSeeds / 2));
+        var (steps, _) = await SuiteLog.Bounded(() => ModelSeeds.Run("model/ws2", 14, s_sequences, s => ProviderModel.Run(s, layered: false, ws2: true, tally: tally), Print, MinimumSteps / 2, FreshSeeds / 2));
         SuiteLog.Write($"model/ws2: {tally}");
         Assert.True(steps >= MinimumSteps / 2);
     }
 
     internal static string Print(ModelCommand[] steps) => $"{steps.Length} steps: " + string.Join(" ", steps);
-
-    /// <summary>Runs a suite body on its own thread with a bound, so a hang in the simulator fails the test instead of the run.</summary>
-    internal static Task<T> Bounded<T>(Func<T> body, int seconds = 0)
-    {
-        var limit = TimeSpan.FromSeconds(seconds > 0 ? seconds : SuiteLog.Long ? 3_600 : 60);
-        return Task.Factory.StartNew(body, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(limit, TestContext.Current.CancellationToken);
-    }
 }

@@ -23,7 +23,7 @@ public sealed class SharedOverlappedRaceTests
     [Trait("Suite", "Stress")]
     public async Task OneOverlapped_StartedOnTwoProvidersAtOnce_IsAcceptedByOneOnly()
     {
-        var failures = await ModelBasedTests.Bounded(() =>
+        var failures = await SuiteLog.Bounded(() =>
         {
             var network = new SimulatedNetwork();
             var time = new FakeTimeProvider();

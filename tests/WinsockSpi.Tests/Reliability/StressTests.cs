@@ -23,7 +23,7 @@ public sealed class StressTests
     [Trait("Suite", "Stress")]
     public async Task EveryEndingRacingEveryOther_EachOperationEndsOnce_WithTheAllowedNotifications()
     {
-        var failures = await ModelBasedTests.Bounded(() =>
+        var failures = await SuiteLog.Bounded(() =>
         {
             var found = new List<string>();
             int rounds = 0, operations = 0;
@@ -52,7 +52,7 @@ public sealed class StressTests
     [Trait("Suite", "Stress")]
     public async Task ManyPendingOperations_EndedByTheFinalCleanup_AllAbortedSilently()
     {
-        await ModelBasedTests.Bounded(() =>
+        await SuiteLog.Bounded(() =>
         {
             using var rig = new ReliabilityRig(sendBufferSize: 1024, peerBufferSize: 1024);
             var upcalls = new CountingUpcalls(rig.Process);
@@ -86,7 +86,7 @@ public sealed class StressTests
     [Trait("Suite", "Stress")]
     public async Task ManyPendingOperations_CompletedByData_InPostingOrder_EachNotifiedOnce()
     {
-        await ModelBasedTests.Bounded(() =>
+        await SuiteLog.Bounded(() =>
         {
             using var rig = new ReliabilityRig(sendBufferSize: 1024, peerBufferSize: 1024);
             var upcalls = new CountingUpcalls(rig.Process);

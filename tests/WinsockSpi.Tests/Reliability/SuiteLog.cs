@@ -24,4 +24,11 @@ internal static class SuiteLog
         context.SendDiagnosticMessage(text);
         Console.Out.WriteLine(text);
     }
+
+    /// <summary>Runs a suite body on its own thread with a bound, so a hang in the simulator fails the test instead of the run.</summary>
+    public static Task<T> Bounded<T>(Func<T> body, int seconds = 0)
+    {
+        var limit = TimeSpan.FromSeconds(seconds > 0 ? seconds : Long ? 3_600 : 60);
+        return Task.Factory.StartNew(body, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).WaitAsync(limit, TestContext.Current.CancellationToken);
+    }
 }

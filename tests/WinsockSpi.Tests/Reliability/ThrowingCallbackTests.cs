@@ -45,7 +45,7 @@ public sealed class ThrowingCallbackTests
     [Trait("Suite", "BadInput")]
     public async Task ABlockingHookThatThrows_EndsTheCallAsCancelled_LeavingNothingQueuedOrBlocked()
     {
-        await ModelBasedTests.Bounded(
+        await SuiteLog.Bounded(
             () =>
             {
                 using var rig = new ReliabilityRig(sendBufferSize: 1024, peerBufferSize: 1024);
@@ -81,7 +81,7 @@ public sealed class ThrowingCallbackTests
     [Trait("Suite", "BadInput")]
     public async Task ALingeringCloseWhoseTimerThrows_StrandsNothing_AndReleasesThePort()
     {
-        await ModelBasedTests.Bounded(
+        await SuiteLog.Bounded(
             () =>
             {
                 var network = new SimulatedNetwork();
