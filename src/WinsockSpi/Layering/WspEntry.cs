@@ -65,4 +65,10 @@ public enum WspEntry
 
     /// <summary>lpWSPGetPeerName.</summary>
     GetPeerName,
+
+    /// <summary>lpWSPSendTo.</summary>
+    SendTo,
+
+    /// <summary>lpWSPRecvFrom.</summary>
+    ReceiveFrom,
 }

@@ -14,4 +14,10 @@ public enum OperationKind
 
     /// <summary>A close waiting for its linger time (WSPCloseSocket with SO_LINGER).</summary>
     LingeringClose = 4,
+
+    /// <summary>A datagram send (WSPSendTo).</summary>
+    SendTo = 5,
+
+    /// <summary>A datagram receive (WSPRecvFrom).</summary>
+    ReceiveFrom = 6,
 }

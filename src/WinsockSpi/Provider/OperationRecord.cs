@@ -34,6 +34,9 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     public Memory<byte> ReceiveBuffer;
     public ReadOnlyMemory<byte> SendBuffer;
 
+    /// <summary>Where a datagram receive writes the source of its message (lpFrom of WSPRecvFrom), until it ends.</summary>
+    public Sockets.SourceAddress? From;
+
     /// <summary>Bytes of a send already handed to the connection.</summary>
     public int Progress;
 
@@ -90,6 +93,7 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         ReceiveBuffer = default;
         SendBuffer = default;
         Progress = 0;
+        From = null;
         Routine = routine;
         Event = Overlapped?.Event;
         Thread = Processes.WsaThreadId.Current;
