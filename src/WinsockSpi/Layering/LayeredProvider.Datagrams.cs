@@ -10,10 +10,10 @@ public sealed partial class LayeredProvider
 {
     /// <inheritdoc cref="ProviderRuntime.SendTo"/>
     /// <remarks>Forwarded to the lower provider with the same address, overlapped object and routine; the interceptor sees the byte count.</remarks>
-    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? to, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         using var f = Begin(WspEntry.SendTo, socket, data.Length, overlapped);
-        return f.Lower is { } lower ? Done(in f, lower.SendTo(socket, data, to, overlapped, routine)) : Refused(in f);
+        return f.Lower is { } lower ? Done(in f, lower.SendTo(socket, data, destination, overlapped, routine)) : Refused(in f);
     }
 
     /// <inheritdoc cref="ProviderRuntime.ReceiveFrom"/>

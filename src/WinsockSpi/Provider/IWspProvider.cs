@@ -138,11 +138,11 @@ public interface IWspProvider
     /// <summary>WSPSendTo (DGM-1, DGM-3..5).</summary>
     /// <param name="socket">The handle.</param>
     /// <param name="data">The message.</param>
-    /// <param name="to">The destination, or <see langword="null"/> for the connected address.</param>
+    /// <param name="destination">The destination, or <see langword="null"/> for the connected address.</param>
     /// <param name="overlapped">The overlapped object, if any.</param>
     /// <param name="routine">The completion routine, if any.</param>
     /// <returns>The bytes sent, or the error.</returns>
-    SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? to, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+    SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
 
     /// <summary>WSPRecvFrom (DGM-1, DGM-2, DGM-5).</summary>
     /// <param name="socket">The handle.</param>

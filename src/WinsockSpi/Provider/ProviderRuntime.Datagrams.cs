@@ -20,7 +20,7 @@ public sealed partial class ProviderRuntime
     /// </summary>
     /// <param name="socket">The handle.</param>
     /// <param name="data">The message (may be empty). For an overlapped send the memory must stay untouched until the operation ends.</param>
-    /// <param name="to">The destination; <see langword="null"/> sends to the connected address. Ignored on a connected datagram socket.</param>
+    /// <param name="destination">The destination; <see langword="null"/> sends to the connected address. Ignored on a connected datagram socket.</param>
     /// <param name="overlapped">The overlapped object, for an overlapped send.</param>
     /// <param name="routine">The completion routine, queued to this thread when the send ends (OVL-4).</param>
     /// <returns>
@@ -30,10 +30,10 @@ public sealed partial class ProviderRuntime
     /// address), WSAEMSGSIZE (longer than a UDP datagram), WSAESHUTDOWN (sending shut down), WSAENOBUFS (no ephemeral port
     /// left). A call that fails started nothing and is never notified (OVL-3).
     /// </returns>
-    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? to, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
-        DatagramEndpoint? target = null;
+        DatagramEndpoint? receiver = null;
         bool stream = false;
         lock (_lock)
         {
@@ -50,7 +50,7 @@ public sealed partial class ProviderRuntime
             }
             else
             {
-                error = DestinationOf_NeedsLock(s, to, out var destination);
+                error = DestinationOf_NeedsLock(s, destination, out var address);
                 if (error == WsaError.Success && data.Length > DatagramEndpoint.MaxMessageSize(s.Family))
                 {
                     error = WsaError.MessageSize;
@@ -77,7 +77,7 @@ public sealed partial class ProviderRuntime
                 }
 
                 // Port 0 is no socket's address: the message goes nowhere and nothing fails (as Windows does).
-                target = destination!.Port == 0 ? null : Network.SendDatagram(s.Datagram!, destination, data.Span);
+                receiver = address!.Port == 0 ? null : Network.SendDatagram(s.Datagram!, address, data.Span);
                 if (record is not null)
                 {
                     // OVL-1: completed at once, and still notified.
@@ -100,7 +100,7 @@ public sealed partial class ProviderRuntime
         }
         finally
         {
-            target?.Signal(); // the receiver completes its queued receives under its own provider's lock
+            receiver?.Signal(); // the receiver completes its queued receives under its own provider's lock
         }
 
         return data.Length;

@@ -92,7 +92,7 @@ public sealed partial class ProviderRuntime
         return EndTransfer(ref notifications, blockingOp, result);
 
     Datagram:
-        return SendTo(socket, data, to: null, overlapped, routine);
+        return SendTo(socket, data, destination: null, overlapped, routine);
     }
 
     /// <summary>

@@ -31,6 +31,8 @@ internal static class SpiCallCatalog
         "EnumNetworkEvents",
         "GetSockName",
         "GetPeerName",
+        "SendTo",
+        "ReceiveFrom",
     ];
 
     /// <summary>The calls that take no handle (besides Startup).</summary>
@@ -61,6 +63,8 @@ internal static class SpiCallCatalog
         "EnumNetworkEvents" => runtime.EnumNetworkEvents(handle).Error,
         "GetSockName" => runtime.GetSockName(handle).Error,
         "GetPeerName" => runtime.GetPeerName(handle).Error,
+        "SendTo" => runtime.SendTo(handle, new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Loopback, 7)).Error,
+        "ReceiveFrom" => runtime.ReceiveFrom(handle, new byte[16], new SourceAddress()).Error,
         _ => throw new ArgumentOutOfRangeException(nameof(call), call, "Unknown provider call."),
     };
 }

@@ -92,8 +92,8 @@ internal sealed class CountingProvider(ProviderRuntime inner) : IWspProvider, ID
 
     public SpiResult<EndPoint> GetPeerName(SocketHandle socket) => Inner.GetPeerName(socket);
 
-    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? to, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-        => Inner.SendTo(socket, data, to, overlapped, routine);
+    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.SendTo(socket, data, destination, overlapped, routine);
 
     public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => Inner.ReceiveFrom(socket, buffer, from, overlapped, routine);
