@@ -9,6 +9,8 @@ public sealed partial class SimulatedNetwork
     // The wildcard bindings again, by family and port: a message to a concrete address finds them without allocating.
     private readonly Dictionary<(System.Net.Sockets.AddressFamily Family, int Port), DatagramEndpoint> _wildcardDatagrams = [];
     private int _nextDatagramPort = FirstEphemeralPort;
+    private readonly List<DatagramEndpoint> _heldSenders = [];
+    private bool _holdDatagrams;
     private long _datagramsDelivered;
     private long _datagramsDropped;
 
@@ -20,6 +22,45 @@ public sealed partial class SimulatedNetwork
     /// a connected datagram socket from another address (DGM-3). The sender never sees a drop.
     /// </summary>
     public long DatagramsDropped => Interlocked.Read(ref _datagramsDropped);
+
+    /// <summary>
+    /// Gets or sets whether the network holds datagram sends back, as a busy interface does: while true, a send from a
+    /// simulated socket waits in its socket's send queue (overlapped: WSA_IO_PENDING; blocking: it blocks; non-blocking:
+    /// WSAEWOULDBLOCK). Setting it false lets every waiting send go, in order. This is how a test reaches a pending
+    /// WSPSendTo (DGM-5). Harness peers are never held.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>: a datagram send completes at once.</value>
+    public bool HoldDatagrams
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _holdDatagrams;
+            }
+        }
+
+        set
+        {
+            DatagramEndpoint[] released;
+            lock (_lock)
+            {
+                _holdDatagrams = value;
+                if (value || _heldSenders.Count == 0)
+                {
+                    return;
+                }
+
+                released = [.. _heldSenders];
+                _heldSenders.Clear();
+            }
+
+            foreach (var sender in released)
+            {
+                sender.Signal(); // its socket sends what waits, under its own provider's lock
+            }
+        }
+    }
 
     /// <summary>
     /// Binds a harness datagram peer: simulated datagram sockets send to it and it sends to them (DGM-1..3). Datagram
@@ -79,6 +120,28 @@ public sealed partial class SimulatedNetwork
         }
     }
 
+    /// <summary>
+    /// Registers <paramref name="sender"/> to be signalled when the network lets datagrams go, if it holds them now.
+    /// </summary>
+    /// <returns>Whether the network holds datagrams (the send must wait).</returns>
+    internal bool TryHoldSender(DatagramEndpoint sender)
+    {
+        lock (_lock)
+        {
+            if (!_holdDatagrams)
+            {
+                return false;
+            }
+
+            if (!_heldSenders.Contains(sender))
+            {
+                _heldSenders.Add(sender);
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Releases a datagram address at once: its queued messages are discarded and the address is free (DGM-4).</summary>
     internal void UnbindDatagram(DatagramEndpoint endpoint)
     {
@@ -87,6 +150,7 @@ public sealed partial class SimulatedNetwork
             if (_datagrams.TryGetValue(endpoint.LocalEndPoint, out var current) && current == endpoint)
             {
                 _datagrams.Remove(endpoint.LocalEndPoint);
+                _heldSenders.Remove(endpoint);
                 if (IsWildcard(endpoint.LocalEndPoint.Address))
                 {
                     _wildcardDatagrams.Remove((endpoint.LocalEndPoint.AddressFamily, endpoint.LocalEndPoint.Port));

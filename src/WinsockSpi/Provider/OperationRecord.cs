@@ -37,6 +37,9 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>Where a datagram receive writes the source of its message (lpFrom of WSPRecvFrom), until it ends.</summary>
     public Sockets.SourceAddress? From;
 
+    /// <summary>Where a datagram send held back by the network goes once it may leave (WSPSendTo), until it ends.</summary>
+    public System.Net.IPEndPoint? Destination;
+
     /// <summary>Bytes of a send already handed to the connection.</summary>
     public int Progress;
 
@@ -94,6 +97,7 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         SendBuffer = default;
         Progress = 0;
         From = null;
+        Destination = null;
         Routine = routine;
         Event = Overlapped?.Event;
         Thread = Processes.WsaThreadId.Current;

@@ -111,6 +111,7 @@ public sealed partial class ProviderRuntime
         op.ReceiveBuffer = default;
         op.SendBuffer = default;
         op.From = null;
+        op.Destination = null;
         op.Socket = null;
         if (op.IsBlocking || op.Silent)
         {

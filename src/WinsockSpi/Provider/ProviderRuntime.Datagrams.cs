@@ -34,6 +34,8 @@ public sealed partial class ProviderRuntime
     {
         var notifications = default(Notifications);
         DatagramEndpoint? receiver = null;
+        OperationRecord? blockingOp = null;
+        int result = -1;
         bool stream = false;
         lock (_lock)
         {
@@ -76,14 +78,39 @@ public sealed partial class ProviderRuntime
                     return WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile.
                 }
 
-                // Port 0 is no socket's address: the message goes nowhere and nothing fails (as Windows does).
-                receiver = address!.Port == 0 ? null : Network.SendDatagram(s.Datagram!, address, data.Span);
-                if (record is not null)
+                if (s.Sends.Count == 0 && !Network.TryHoldSender(s.Datagram!))
                 {
-                    // OVL-1: completed at once, and still notified.
+                    // Port 0 is no socket's address: the message goes nowhere and nothing fails (as Windows does).
+                    receiver = address!.Port == 0 ? null : Network.SendDatagram(s.Datagram!, address, data.Span);
+                    result = data.Length;
+                    if (record is not null)
+                    {
+                        // OVL-1: completed at once, and still notified.
+                        record.Begin(this, s, socket, OperationKind.SendTo, blocking: false, routine);
+                        record.TryClaim();
+                        s.Finish_NeedsLock(record, OperationStatus.Completed, WsaError.Success, data.Length, SocketFlags.None, ref notifications);
+                    }
+                }
+                else if (record is not null)
+                {
+                    // Held back by the network, or behind sends that are (OVL-5 order): pending until it lets them go.
                     record.Begin(this, s, socket, OperationKind.SendTo, blocking: false, routine);
-                    record.TryClaim();
-                    s.Finish_NeedsLock(record, OperationStatus.Completed, WsaError.Success, data.Length, SocketFlags.None, ref notifications);
+                    record.SendBuffer = data;
+                    record.Destination = address;
+                    s.Enqueue_NeedsLock(record);
+                    _pendingCount++;
+                }
+                else if (!s.Blocking)
+                {
+                    s.Latches |= EventLatch.WriteOwed;
+                    return WsaError.WouldBlock;
+                }
+                else
+                {
+                    blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.SendTo);
+                    blockingOp.SendBuffer = data;
+                    blockingOp.Destination = address;
+                    s.Enqueue_NeedsLock(blockingOp);
                 }
             }
         }
@@ -96,14 +123,12 @@ public sealed partial class ProviderRuntime
 
         try
         {
-            Dispatch(ref notifications);
+            return EndTransfer(ref notifications, blockingOp, result);
         }
         finally
         {
             receiver?.Signal(); // the receiver completes its queued receives under its own provider's lock
         }
-
-        return data.Length;
     }
 
     /// <summary>
@@ -208,10 +233,14 @@ public sealed partial class ProviderRuntime
         return outcome == WsaError.Success ? transferred : outcome;
     }
 
-    /// <summary>Called (with no lock held) when a message arrived at the datagram address of one of this provider's sockets.</summary>
+    /// <summary>
+    /// Called (with no lock held) when a message arrived at the datagram address of one of this provider's sockets, or
+    /// when the network lets its held sends go: completes what can complete, then signals the sockets its sends reached.
+    /// </summary>
     internal void OnDatagramArrived(ProviderSocket s, DatagramEndpoint endpoint)
     {
         var notifications = default(Notifications);
+        List<DatagramEndpoint>? receivers = null;
         lock (_lock)
         {
             if (s.Datagram != endpoint || s.HandleCount == 0)
@@ -220,9 +249,23 @@ public sealed partial class ProviderRuntime
             }
 
             s.PumpDatagrams_NeedsLock(ref notifications);
+            s.PumpDatagramSends_NeedsLock(ref notifications, ref receivers);
         }
 
-        Dispatch(ref notifications);
+        try
+        {
+            Dispatch(ref notifications);
+        }
+        finally
+        {
+            if (receivers is not null)
+            {
+                foreach (var receiver in receivers)
+                {
+                    receiver.Signal();
+                }
+            }
+        }
     }
 
     /// <summary>

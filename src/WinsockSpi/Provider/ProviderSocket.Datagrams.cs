@@ -97,6 +97,49 @@ internal sealed partial class ProviderSocket : IDatagramListener
         }
     }
 
+    /// <summary>
+    /// Sends the datagrams queued while the network held them back (DGM-5), in order, until it holds them again;
+    /// records FD_WRITE once the queue is empty after a send that would have blocked.
+    /// </summary>
+    /// <param name="notifications">Receives what must be made known.</param>
+    /// <param name="receivers">Receives the endpoints the messages reached, to signal once the lock is released.</param>
+    public void PumpDatagramSends_NeedsLock(ref Notifications notifications, ref List<DatagramEndpoint>? receivers)
+    {
+        AssertLock();
+        if (Datagram is not { } endpoint)
+        {
+            return;
+        }
+
+        for (var op = Sends.Head; op is not null; op = Sends.Head)
+        {
+            if (Runtime.Network.TryHoldSender(endpoint))
+            {
+                break; // held again: signalled at the next release
+            }
+
+            int length = op.SendBuffer.Length;
+            if (op.Destination!.Port != 0 && Runtime.Network.SendDatagram(endpoint, op.Destination, op.SendBuffer.Span) is { } receiver)
+            {
+                (receivers ??= []).Add(receiver);
+            }
+
+            if (!op.TryClaim())
+            {
+                Debug.Fail("A queued operation was already claimed.");
+                break;
+            }
+
+            Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, length, SocketFlags.None, ref notifications);
+        }
+
+        if (Sends.Count == 0 && (Latches & EventLatch.WriteOwed) != 0)
+        {
+            Latches &= ~EventLatch.WriteOwed;
+            RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+        }
+    }
+
     /// <summary>Records what is already true of a datagram socket when event select starts: it can send, and messages may wait (SEL-1).</summary>
     public void RecordDatagramConditions_NeedsLock(ref Notifications notifications)
     {
