@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Sockets;
@@ -34,6 +35,7 @@ public sealed partial class ProviderRuntime
     {
         var notifications = default(Notifications);
         DatagramEndpoint? receiver = null;
+        EndPoint? implicitBind = null;
         OperationRecord? blockingOp = null;
         int result = -1;
         bool stream = false;
@@ -63,9 +65,10 @@ public sealed partial class ProviderRuntime
                     error = WsaError.Shutdown;
                 }
 
-                if (error == WsaError.Success)
+                if (error == WsaError.Success && s.Datagram is null)
                 {
                     error = s.EnsureDatagramBound_NeedsLock();
+                    implicitBind = s.LocalEndPoint;
                 }
 
                 if (error != WsaError.Success)
@@ -119,6 +122,11 @@ public sealed partial class ProviderRuntime
         {
             // A stream socket: the address is ignored and the call is a send (the reference page of WSPSendTo).
             return Send(socket, data, overlapped, routine);
+        }
+
+        if (implicitBind is not null)
+        {
+            Log.DatagramImplicitBind(_logger, socket, implicitBind);
         }
 
         try
@@ -229,6 +237,11 @@ public sealed partial class ProviderRuntime
             return Receive(socket, buffer, overlapped, routine);
         }
 
+        if (outcome == WsaError.MessageSize)
+        {
+            Log.DatagramTruncated(_logger, socket, 1);
+        }
+
         var transferred = EndTransfer(ref notifications, blockingOp, result);
         return outcome == WsaError.Success ? transferred : outcome;
     }
@@ -241,6 +254,8 @@ public sealed partial class ProviderRuntime
     {
         var notifications = default(Notifications);
         List<DatagramEndpoint>? receivers = null;
+        int truncated;
+        SocketHandle handle;
         lock (_lock)
         {
             if (s.Datagram != endpoint || s.HandleCount == 0)
@@ -248,8 +263,13 @@ public sealed partial class ProviderRuntime
                 return; // A stale signal for a socket object that has been closed or reused.
             }
 
-            s.PumpDatagrams_NeedsLock(ref notifications);
+            truncated = s.PumpDatagrams_NeedsLock(ref notifications, out handle);
             s.PumpDatagramSends_NeedsLock(ref notifications, ref receivers);
+        }
+
+        if (truncated > 0)
+        {
+            Log.DatagramTruncated(_logger, handle, truncated);
         }
 
         try

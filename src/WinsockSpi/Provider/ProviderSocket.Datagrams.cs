@@ -62,12 +62,17 @@ internal sealed partial class ProviderSocket : IDatagramListener
     /// source, and a message longer than the buffer completes it with WSAEMSGSIZE and the bytes copied (DGM-2). Records
     /// FD_READ while messages remain.
     /// </summary>
-    public void PumpDatagrams_NeedsLock(ref Notifications notifications)
+    /// <param name="notifications">Receives what must be made known.</param>
+    /// <param name="truncatedOn">The handle of the last receive a message was truncated for (for the log).</param>
+    /// <returns>How many messages were truncated (DGM-2).</returns>
+    public int PumpDatagrams_NeedsLock(ref Notifications notifications, out SocketHandle truncatedOn)
     {
         AssertLock();
+        truncatedOn = default;
+        int truncations = 0;
         if (Datagram is not { } endpoint)
         {
-            return;
+            return 0;
         }
 
         for (var op = Receives.Head; op is not null; op = Receives.Head)
@@ -80,6 +85,12 @@ internal sealed partial class ProviderSocket : IDatagramListener
             if (op.From is { } from)
             {
                 from.EndPoint = source;
+            }
+
+            if (truncated)
+            {
+                truncations++;
+                truncatedOn = op.Handle;
             }
 
             if (!op.TryClaim())
@@ -95,6 +106,8 @@ internal sealed partial class ProviderSocket : IDatagramListener
         {
             RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
         }
+
+        return truncations;
     }
 
     /// <summary>

@@ -268,7 +268,7 @@ internal sealed partial class ProviderSocket
         }
         else
         {
-            PumpDatagrams_NeedsLock(ref notifications); // messages that arrived before the teardown complete their receives
+            PumpDatagrams_NeedsLock(ref notifications, out _); // messages that arrived before the teardown complete their receives
         }
     }
 
