@@ -73,6 +73,9 @@ public enum WsaError
     /// <summary>WSAEDESTADDRREQ (10039): a destination address is required.</summary>
     DestinationAddressRequired = 10039,
 
+    /// <summary>WSAEMSGSIZE (10040): a datagram was larger than the buffer (the rest was discarded) or than the protocol allows.</summary>
+    MessageSize = 10040,
+
     /// <summary>WSAENOPROTOOPT (10042): an unknown, invalid or unsupported socket option or level.</summary>
     ProtocolOption = 10042,
 
@@ -123,6 +126,9 @@ public enum WsaError
 
     /// <summary>WSAECONNREFUSED (10061): nothing listens at the remote endpoint.</summary>
     ConnectionRefused = 10061,
+
+    /// <summary>WSAEHOSTUNREACH (10065): no route to the remote host.</summary>
+    HostUnreachable = 10065,
 
     /// <summary>WSAEPROCLIM (10067): the provider's limit on client processes is reached.</summary>
     ProcessLimit = 10067,

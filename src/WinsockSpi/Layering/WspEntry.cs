@@ -68,4 +68,10 @@ public enum WspEntry
 
     /// <summary>lpWSPSelect.</summary>
     Select,
+
+    /// <summary>lpWSPSendTo.</summary>
+    SendTo,
+
+    /// <summary>lpWSPRecvFrom.</summary>
+    ReceiveFrom,
 }

@@ -17,4 +17,10 @@ public enum OperationKind
 
     /// <summary>A select waiting for a socket of its sets to become ready (WSPSelect, SLT-2); inspection shows it with the first handle of its sets.</summary>
     Select = 16,
+
+    /// <summary>A datagram send (WSPSendTo).</summary>
+    SendTo = 5,
+
+    /// <summary>A datagram receive (WSPRecvFrom).</summary>
+    ReceiveFrom = 6,
 }

@@ -143,4 +143,22 @@ public interface IWspProvider
     /// <returns>The ready count (0 at the timeout) or the error.</returns>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716", Justification = "The entry keeps the name of WSPSelect, as every other entry keeps its SPI name.")]
     SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout);
+
+    /// <summary>WSPSendTo (DGM-1, DGM-3..5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="data">The message.</param>
+    /// <param name="destination">The destination, or <see langword="null"/> for the connected address.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes sent, or the error.</returns>
+    SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPRecvFrom (DGM-1, DGM-2, DGM-5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffer">Where the message goes.</param>
+    /// <param name="from">Where the source address is written, if anywhere.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes received, WSA_IO_PENDING, or the error.</returns>
+    SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
 }

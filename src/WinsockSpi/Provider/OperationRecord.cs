@@ -34,6 +34,12 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     public Memory<byte> ReceiveBuffer;
     public ReadOnlyMemory<byte> SendBuffer;
 
+    /// <summary>Where a datagram receive writes the source of its message (lpFrom of WSPRecvFrom), until it ends.</summary>
+    public Sockets.SourceAddress? From;
+
+    /// <summary>Where a datagram send held back by the network goes once it may leave (WSPSendTo), until it ends.</summary>
+    public System.Net.IPEndPoint? Destination;
+
     /// <summary>Bytes of a send already handed to the connection.</summary>
     public int Progress;
 
@@ -92,6 +98,8 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         ReceiveBuffer = default;
         SendBuffer = default;
         Progress = 0;
+        From = null;
+        Destination = null;
         SetIfChanged(ref Routine, routine);
         SetIfChanged(ref Event, Overlapped?.Event);
         SetIfChanged(ref Thread, Processes.WsaThreadId.Current);

@@ -47,6 +47,10 @@ public sealed class ProviderOptions
     /// <value>The default is 65,536 bytes.</value>
     public int SendBufferSize { get; set; } = 64 * 1024;
 
+    /// <summary>Gets or sets the receive queue of each datagram socket (SO_RCVBUF): a message that does not fit is dropped (DGM-3).</summary>
+    /// <value>The default is 65,536 bytes.</value>
+    public int DatagramReceiveBufferSize { get; set; } = 64 * 1024;
+
     /// <summary>Gets or sets how often the blocking hook is called while a call blocks (BLK-2); it is also called once when the call starts blocking.</summary>
     /// <value>The default is 100 milliseconds of <see cref="TimeProvider"/> time. It must be positive and at most
     /// <see cref="MaxBlockingHookInterval"/> (the longest period a timer accepts); the constructor refuses anything else.</value>
@@ -77,6 +81,7 @@ public sealed class ProviderOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxSockets, 1 << 20, nameof(MaxSockets));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxProcesses, nameof(MaxProcesses));
         ArgumentOutOfRangeException.ThrowIfLessThan(SendBufferSize, 1, nameof(SendBufferSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(DatagramReceiveBufferSize, 1, nameof(DatagramReceiveBufferSize));
         if (BlockingHookInterval <= TimeSpan.Zero || BlockingHookInterval > MaxBlockingHookInterval)
         {
             throw new ArgumentOutOfRangeException(nameof(BlockingHookInterval), BlockingHookInterval, $"The blocking hook interval must be positive and at most {MaxBlockingHookInterval}.");

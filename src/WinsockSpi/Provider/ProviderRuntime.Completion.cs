@@ -110,6 +110,8 @@ public sealed partial class ProviderRuntime
         // The operation no longer needs the caller's buffers or the socket object: do not keep them alive.
         op.ReceiveBuffer = default;
         op.SendBuffer = default;
+        op.From = null;
+        op.Destination = null;
         op.Socket = null;
         if (op.IsBlocking || op.Silent)
         {

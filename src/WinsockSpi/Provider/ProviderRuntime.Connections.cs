@@ -40,6 +40,11 @@ public sealed partial class ProviderRuntime
                 return WsaError.InvalidArgument;
             }
 
+            if (!s.IsStream)
+            {
+                return s.BindDatagram_NeedsLock(ip); // datagram addresses are a port space of their own (DGM-4)
+            }
+
             error = Network.TryBind(ip, out var bound);
             if (error != WsaError.Success)
             {
@@ -118,7 +123,12 @@ public sealed partial class ProviderRuntime
                 return error;
             }
 
-            if (s!.Phase != SocketPhase.Listening)
+            if (!s!.IsStream)
+            {
+                return WsaError.OperationNotSupported; // a datagram socket has no connections to accept (WSPAccept)
+            }
+
+            if (s.Phase != SocketPhase.Listening)
             {
                 return WsaError.InvalidArgument;
             }
@@ -194,7 +204,7 @@ public sealed partial class ProviderRuntime
 
             if (!s.IsStream)
             {
-                return WsaError.OperationNotSupported;
+                return ConnectDatagram_NeedsLock(s, ip); // the default destination and source filter (DGM-1, DGM-3)
             }
 
             switch (s.Phase)

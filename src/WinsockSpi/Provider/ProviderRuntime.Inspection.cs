@@ -142,8 +142,8 @@ public sealed partial class ProviderRuntime
             {
                 int requested = op.Kind switch
                 {
-                    OperationKind.Send => op.SendBuffer.Length,
-                    OperationKind.Receive => op.ReceiveBuffer.Length,
+                    OperationKind.Send or OperationKind.SendTo => op.SendBuffer.Length,
+                    OperationKind.Receive or OperationKind.ReceiveFrom => op.ReceiveBuffer.Length,
                     _ => 0,
                 };
                 list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op, s), op.Overlapped));

@@ -30,6 +30,18 @@ public sealed partial class ProviderRuntime
         {
             AssertInvariants_NeedsLock();
             var error = CheckTransfer_NeedsLock(socket, overlapped, send: true, out var s, out var op);
+            if (error == WsaError.OperationNotSupported && s is { IsStream: false })
+            {
+                // A datagram socket sends to its connected address (WSAENOTCONN when it has none): WSPSendTo's path, once
+                // this lock is released.
+                if (s.Phase != SocketPhase.Connected)
+                {
+                    return WsaError.NotConnected;
+                }
+
+                goto Datagram;
+            }
+
             if (error != WsaError.Success)
             {
                 return error;
@@ -78,6 +90,9 @@ public sealed partial class ProviderRuntime
         }
 
         return EndTransfer(ref notifications, blockingOp, result);
+
+    Datagram:
+        return SendTo(socket, data, destination: null, overlapped, routine);
     }
 
     /// <summary>
@@ -101,6 +116,11 @@ public sealed partial class ProviderRuntime
         {
             AssertInvariants_NeedsLock();
             var error = CheckTransfer_NeedsLock(socket, overlapped, send: false, out var s, out var op);
+            if (error == WsaError.OperationNotSupported && s is { IsStream: false })
+            {
+                goto Datagram; // a datagram socket receives any message: WSPRecvFrom's path, once this lock is released (it may block)
+            }
+
             if (error != WsaError.Success)
             {
                 return error;
@@ -140,6 +160,9 @@ public sealed partial class ProviderRuntime
         }
 
         return EndTransfer(ref notifications, blockingOp, result);
+
+    Datagram:
+        return ReceiveFrom(socket, buffer, from: null, overlapped, routine);
     }
 
     /// <summary>

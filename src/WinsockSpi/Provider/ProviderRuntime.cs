@@ -60,6 +60,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         ProviderId = options.ProviderId;
         TimeProvider = options.TimeProvider;
         SendBufferSize = options.SendBufferSize;
+        DatagramReceiveBufferSize = options.DatagramReceiveBufferSize;
         _lowest = options.LowestVersion;
         _highest = options.HighestVersion;
         _description = options.Description.Length > Winsock.DescriptionMaxLength

@@ -80,9 +80,9 @@ internal sealed partial class ProviderSocket
     {
         switch (kind)
         {
-            case OperationKind.Receive:
+            case OperationKind.Receive or OperationKind.ReceiveFrom:
                 return ref Receives;
-            case OperationKind.Send:
+            case OperationKind.Send or OperationKind.SendTo:
                 return ref Sends;
             default:
                 return ref Accepts;

@@ -195,6 +195,11 @@ internal sealed partial class ProviderSocket
 
         if (End is not { } end)
         {
+            if (!IsStream)
+            {
+                RecordDatagramConditions_NeedsLock(ref notifications);
+            }
+
             return;
         }
 
@@ -266,6 +271,10 @@ internal sealed partial class ProviderSocket
         if (End is not null && Phase is SocketPhase.Connected or SocketPhase.Broken)
         {
             Pump_NeedsLock(ref notifications);
+        }
+        else
+        {
+            PumpDatagrams_NeedsLock(ref notifications, out _); // messages that arrived before the teardown complete their receives
         }
     }
 

@@ -136,9 +136,9 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
                 // The FIN follows the data of the sends still queued (OVL-5: they still complete).
                 Shutdown |= ShutdownState.FinAfterSends;
             }
-            else if (End!.Fin())
+            else if (End is { } end && end.Fin())
             {
-                return End.Other;
+                return end.Other; // a datagram socket has no connection: shutting its send side only stops its sends
             }
         }
 
@@ -174,6 +174,8 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         {
             Runtime.Network.Unbind(LocalEndPoint);
         }
+
+        ReleaseDatagram_NeedsLock();
 
         if (End is { } end && end.Listener == this)
         {

@@ -58,6 +58,9 @@ public static partial class Ws2Constants
     /// <summary>WSAEDESTADDRREQ (10039): a destination address is required; <see cref="WsaError.DestinationAddressRequired"/>.</summary>
     public const int WSAEDESTADDRREQ = (int)WsaError.DestinationAddressRequired;
 
+    /// <summary>WSAEMSGSIZE (10040): a datagram did not fit the buffer or the protocol; <see cref="WsaError.MessageSize"/>.</summary>
+    public const int WSAEMSGSIZE = (int)WsaError.MessageSize;
+
     /// <summary>WSAEPROTONOSUPPORT (10043): the protocol is not supported; <see cref="WsaError.ProtocolNotSupported"/>.</summary>
     public const int WSAEPROTONOSUPPORT = (int)WsaError.ProtocolNotSupported;
 
@@ -105,6 +108,9 @@ public static partial class Ws2Constants
 
     /// <summary>WSAECONNREFUSED (10061): nothing listens at the remote endpoint; <see cref="WsaError.ConnectionRefused"/>.</summary>
     public const int WSAECONNREFUSED = (int)WsaError.ConnectionRefused;
+
+    /// <summary>WSAEHOSTUNREACH (10065): no route to the remote host; <see cref="WsaError.HostUnreachable"/>.</summary>
+    public const int WSAEHOSTUNREACH = (int)WsaError.HostUnreachable;
 
     /// <summary>WSAEPROCLIM (10067): the provider's limit on client processes is reached; <see cref="WsaError.ProcessLimit"/>.</summary>
     public const int WSAEPROCLIM = (int)WsaError.ProcessLimit;

@@ -32,6 +32,8 @@ internal static class SpiCallCatalog
         "GetSockName",
         "GetPeerName",
         "Select",
+        "SendTo",
+        "ReceiveFrom",
     ];
 
     /// <summary>The calls that take no handle (besides Startup).</summary>
@@ -63,6 +65,8 @@ internal static class SpiCallCatalog
         "GetSockName" => runtime.GetSockName(handle).Error,
         "GetPeerName" => runtime.GetPeerName(handle).Error,
         "Select" => runtime.Select([handle], null, null, TimeSpan.Zero).Error,
+        "SendTo" => runtime.SendTo(handle, new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Loopback, 7)).Error,
+        "ReceiveFrom" => runtime.ReceiveFrom(handle, new byte[16], new SourceAddress()).Error,
         _ => throw new ArgumentOutOfRangeException(nameof(call), call, "Unknown provider call."),
     };
 }

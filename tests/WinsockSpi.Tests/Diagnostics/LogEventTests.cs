@@ -56,6 +56,18 @@ public sealed partial class LogEventTests
             Assert.True(TestThreads.Join(closer).IsSuccess);
             Assert.Equal(PeerState.Reset, peer.State);
         }),
+        [2100] = () => WithProvider(h =>
+        {
+            using var peer = h.Network.BindDatagram(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            Assert.Equal(1, h.Runtime.SendTo(Datagrams.Socket(h), new byte[1], peer.LocalEndPoint).Value);
+        }),
+        [2101] = () => WithProvider(h =>
+        {
+            using var peer = h.Network.BindDatagram(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            var s = Datagrams.Bound(h, out var address);
+            Assert.True(peer.SendTo(new byte[8], address));
+            Assert.Equal(WsaError.MessageSize, h.Runtime.ReceiveFrom(s, new byte[2], null).Error);
+        }),
         [3001] = () => WithProvider(h =>
         {
             var s = h.Connect(out _);

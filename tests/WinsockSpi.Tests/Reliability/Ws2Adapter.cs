@@ -78,6 +78,18 @@ internal sealed class Ws2Adapter(Ws2Api api) : IWspProvider
         return Api.WSARecv(socket.Value, buffer, ref bytes, ref flags, overlapped, routine) == 0 ? bytes : LastError();
     }
 
+    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        int bytes = 0;
+        return Api.WSASendTo(socket.Value, data, ref bytes, 0, destination, overlapped, routine) == 0 ? bytes : LastError();
+    }
+
+    public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        int bytes = 0, flags = 0;
+        return Api.WSARecvFrom(socket.Value, buffer, ref bytes, ref flags, from, overlapped, routine) == 0 ? bytes : LastError();
+    }
+
     public SpiResult<int> GetOverlappedResult(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
     {
         int bytes = 0, flags = 0;

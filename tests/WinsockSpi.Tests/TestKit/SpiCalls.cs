@@ -23,6 +23,9 @@ internal static class SpiCalls
         yield return TestThreads.RunBounded(() => runtime.Receive(handle, new byte[4]), "a blocking receive on a closed handle").Error;
         yield return runtime.Send(handle, "x"u8.ToArray(), new WsaOverlapped()).Error;
         yield return runtime.Receive(handle, new byte[4], new WsaOverlapped()).Error;
+        yield return runtime.SendTo(handle, "x"u8.ToArray(), new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 7)).Error;
+        yield return TestThreads.RunBounded(() => runtime.ReceiveFrom(handle, new byte[4], null), "a blocking receive-from on a closed handle").Error;
+        yield return runtime.ReceiveFrom(handle, new byte[4], null, new WsaOverlapped()).Error;
         yield return runtime.SetLinger(handle, true, 0).Error;
         yield return runtime.SetBlocking(handle, false).Error;
         yield return runtime.EventSelect(handle, new WsaEvent(), NetworkEvents.Read).Error;

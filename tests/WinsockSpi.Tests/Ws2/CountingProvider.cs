@@ -94,4 +94,10 @@ internal sealed class CountingProvider(ProviderRuntime inner) : IWspProvider, ID
 
     public SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout)
         => Inner.Select(checkRead, checkWrite, checkError, timeout);
+
+    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.SendTo(socket, data, destination, overlapped, routine);
+
+    public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.ReceiveFrom(socket, buffer, from, overlapped, routine);
 }

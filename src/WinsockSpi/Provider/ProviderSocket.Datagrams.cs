@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+
+namespace WinsockSpi.Provider;
+
+/// <summary>The datagram side of the socket (DGM-1..5): its bound address on the network and its queued receives.</summary>
+internal sealed partial class ProviderSocket : IDatagramListener
+{
+    /// <summary>The socket's datagram address on the network, from its bind (explicit, or implicit at its first send or connect).</summary>
+    public DatagramEndpoint? Datagram;
+
+    /// <summary>Binds the datagram socket to <paramref name="requested"/> (port 0 picks one): WSAEADDRINUSE when taken (DGM-4).</summary>
+    public WsaError BindDatagram_NeedsLock(IPEndPoint requested)
+    {
+        AssertLock();
+        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, out var endpoint);
+        if (error != WsaError.Success)
+        {
+            return error;
+        }
+
+        Datagram = endpoint;
+        LocalEndPoint = endpoint!.LocalEndPoint;
+        Phase = SocketPhase.Bound;
+        return WsaError.Success;
+    }
+
+    /// <summary>Binds an unbound datagram socket to the wildcard address and an ephemeral port, as a send or connect does first (DGM-4).</summary>
+    public WsaError EnsureDatagramBound_NeedsLock()
+        => Datagram is not null ? WsaError.Success
+            : BindDatagram_NeedsLock(new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+
+    /// <summary>
+    /// Takes the oldest waiting message into <paramref name="buffer"/> when no receive is queued ahead (OVL-5 order), and
+    /// re-records FD_READ while more messages wait.
+    /// </summary>
+    /// <returns>Whether a message was taken.</returns>
+    public bool ReceiveDatagramNow_NeedsLock(Span<byte> buffer, out int copied, out bool truncated, out IPEndPoint? source, ref Notifications notifications)
+    {
+        AssertLock();
+        if (Receives.Count > 0 || !Datagram!.TryReceive(buffer, out copied, out truncated, out source, out int remaining))
+        {
+            copied = 0;
+            truncated = false;
+            source = null;
+            return false;
+        }
+
+        if (remaining > 0)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Completes queued datagram receives in posting order while messages wait: each takes one whole message and its
+    /// source, and a message longer than the buffer completes it with WSAEMSGSIZE and the bytes copied (DGM-2). Records
+    /// FD_READ while messages remain.
+    /// </summary>
+    /// <param name="notifications">Receives what must be made known.</param>
+    /// <param name="truncatedOn">The handle of the last receive a message was truncated for (for the log).</param>
+    /// <returns>How many messages were truncated (DGM-2).</returns>
+    public int PumpDatagrams_NeedsLock(ref Notifications notifications, out SocketHandle truncatedOn)
+    {
+        AssertLock();
+        truncatedOn = default;
+        int truncations = 0;
+        if (Datagram is not { } endpoint)
+        {
+            return 0;
+        }
+
+        for (var op = Receives.Head; op is not null; op = Receives.Head)
+        {
+            if (!endpoint.TryReceive(op.ReceiveBuffer.Span, out int copied, out bool truncated, out var source, out _))
+            {
+                break;
+            }
+
+            if (op.From is { } from)
+            {
+                from.EndPoint = source;
+            }
+
+            if (truncated)
+            {
+                truncations++;
+                truncatedOn = op.Handle;
+            }
+
+            if (!op.TryClaim())
+            {
+                Debug.Fail("A queued operation was already claimed."); // every claim of a queued operation is made under this lock
+                break;
+            }
+
+            Finish_NeedsLock(op, truncated ? OperationStatus.Failed : OperationStatus.Completed, truncated ? WsaError.MessageSize : WsaError.Success, copied, SocketFlags.None, ref notifications);
+        }
+
+        if (endpoint.Count > 0)
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
+        }
+
+        return truncations;
+    }
+
+    /// <summary>
+    /// Sends the datagrams queued while the network held them back (DGM-5), in order, until it holds them again;
+    /// records FD_WRITE once the queue is empty after a send that would have blocked.
+    /// </summary>
+    /// <param name="notifications">Receives what must be made known.</param>
+    /// <param name="receivers">Receives the endpoints the messages reached, to signal once the lock is released.</param>
+    public void PumpDatagramSends_NeedsLock(ref Notifications notifications, ref List<DatagramEndpoint>? receivers)
+    {
+        AssertLock();
+        if (Datagram is not { } endpoint)
+        {
+            return;
+        }
+
+        for (var op = Sends.Head; op is not null; op = Sends.Head)
+        {
+            if (Runtime.Network.TryHoldSender(endpoint))
+            {
+                break; // held again: signalled at the next release
+            }
+
+            int length = op.SendBuffer.Length;
+            if (op.Destination!.Port != 0 && Runtime.Network.SendDatagram(endpoint, op.Destination, op.SendBuffer.Span) is { } receiver)
+            {
+                (receivers ??= []).Add(receiver);
+            }
+
+            if (!op.TryClaim())
+            {
+                Debug.Fail("A queued operation was already claimed.");
+                break;
+            }
+
+            Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, length, SocketFlags.None, ref notifications);
+        }
+
+        if (Sends.Count == 0 && (Latches & EventLatch.WriteOwed) != 0)
+        {
+            Latches &= ~EventLatch.WriteOwed;
+            RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+        }
+    }
+
+    /// <summary>Records what is already true of a datagram socket when event select starts: it can send, and messages may wait (SEL-1).</summary>
+    public void RecordDatagramConditions_NeedsLock(ref Notifications notifications)
+    {
+        AssertLock();
+        if (Datagram is { Count: > 0 })
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
+        }
+
+        RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+    }
+
+    /// <summary>Releases the datagram address at once (close, final cleanup, process death: DGM-4); queued messages are discarded.</summary>
+    public void ReleaseDatagram_NeedsLock()
+    {
+        AssertLock();
+        if (Datagram is { } endpoint)
+        {
+            Datagram = null;
+            Runtime.Network.UnbindDatagram(endpoint);
+        }
+    }
+
+    void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint) => Runtime.OnDatagramArrived(this, endpoint);
+}
