@@ -373,7 +373,7 @@ public sealed class CompletionPathRegressionTests
     /// completion known as the process's table does, then runs <paramref name="after"/>: a place to hold or probe a
     /// delivery while other threads act.
     /// </summary>
-    private static void StartWithCompletionHook(ProviderHarness h, Action<OverlappedCompletion> before, Action<OverlappedCompletion>? after = null)
+    internal static void StartWithCompletionHook(ProviderHarness h, Action<OverlappedCompletion> before, Action<OverlappedCompletion>? after = null)
     {
         var process = new ProcessUpcalls(h.Runtime.Process);
         var table = Substitute.For<IUpcalls>();
