@@ -221,6 +221,47 @@ public sealed partial class SelectConformanceTests
         Assert.Equal(1, Join(first).Value);
     }
 
+    [Fact]
+    [Trait("Rule", "SLT-2")]
+    [Trait("Rule", "BLK-2")]
+    public void SLT2_AHookThatThrows_EndsTheSelectFirst_NothingStaysBlocked_TheThreadSelectsAgain()
+    {
+        using var h = new ProviderHarness();
+        var (s, peer) = h.Connect();
+        h.BlockingHook = () => throw new InvalidOperationException("the user's hook failed");
+
+        RunBounded(
+            () =>
+            {
+                Assert.Throws<InvalidOperationException>(() => h.Runtime.Select([s], null, null, timeout: null));
+                Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+                h.BlockingHook = null;
+                peer.Write("x"u8);
+                return h.Runtime.Select([s], null, null, timeout: null).Value; // not WSAEINPROGRESS: the thread is free
+            },
+            "a select whose hook throws, then another");
+        h.ValidateInvariants();
+    }
+
+    [Fact]
+    [Trait("Rule", "SLT-2")]
+    public void SLT2_AClockThatCannotMakeTheTimer_ThrowsBeforeTheSelectWaits_SetsUnchanged()
+    {
+        var clock = new Reliability.ThrowingTimeProvider();
+        using var h = new ProviderHarness(configure: o => o.TimeProvider = clock);
+        var (s, _) = h.Connect();
+        List<SocketHandle> read = [s];
+        clock.Throw = true;
+
+        Assert.Throws<InvalidOperationException>(() => h.Runtime.Select(read, null, null, TimeSpan.FromSeconds(1)));
+
+        clock.Throw = false;
+        Assert.Equal([s], read);
+        Assert.Equal(0, h.Runtime.Operations.BlockedCallCount);
+        Assert.Equal(0, h.Runtime.Select(read, null, null, TimeSpan.Zero).Value);
+        h.ValidateInvariants();
+    }
+
     // ---------------------------------------------------------------- SLT-3: bad input
 
     [Fact]
