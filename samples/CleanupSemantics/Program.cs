@@ -1,5 +1,5 @@
-// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4, CLN-6, CLN-7).
-// Five connections, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
+// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4, CLN-6, CLN-7, DGM-4, DGM-5).
+// Five connections and a datagram socket, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
 // socket, then, prepared afresh, by the final WSPCleanup. The table at the end sets the outcomes side by side:
 // what was notified, the operation's status, what the peer saw, and what reached the peer.
 // Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
@@ -21,6 +21,7 @@ string[] situations =
     "3. 1 MiB sent, closed gracefully",
     "4. 4 KiB unread, linger {1,0}",
     "5. duplicated, 1 of 2 handles closed",
+    "6. datagram receive pending (event)",
 ];
 
 Console.WriteLine("Set 1: each socket is closed with WSPCloseSocket");
@@ -43,7 +44,8 @@ Console.WriteLine("closesocket aborts what is pending on the socket and tells th
 Console.WriteLine("SO_LINGER: a graceful close still delivers the buffered data (CLS-4), linger {1,0} resets (CLS-5).");
 Console.WriteLine("Closing one of two handles does nothing to the socket (DUP-1). The final WSPCleanup aborts with 995");
 Console.WriteLine("but notifies nothing at all (CLN-4), resets every socket still open (CLN-6), and leaves alone the");
-Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7).");
+Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7). A datagram receive");
+Console.WriteLine("is aborted the same two ways (DGM-5), and both release the socket's address at once (DGM-4).");
 Console.WriteLine();
 return Claims.Report();
 
@@ -99,6 +101,16 @@ return Claims.Report();
     Pending(runtime.Receive(dupSocket, dupBuffer, dupOv));
     Close("5", dupSocket, "one of two handles: the socket stays open");
 
+    // 6. A datagram socket bound to an address, a receive-from pending with an event; a datagram peer sends later.
+    using var datagramPeer = runtime.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+    var dgramSocket = runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
+    runtime.Bind(dgramSocket, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+    var dgramAddress = runtime.GetSockName(dgramSocket).ThrowIfFailed();
+    using var dgramEvent = new WsaEvent();
+    var dgramOv = new WsaOverlapped(dgramEvent);
+    var dgramFrom = new SourceAddress();
+    Pending(runtime.ReceiveFrom(dgramSocket, new byte[64], dgramFrom, dgramOv));
+
     // The teardown: the only difference between the two sets.
     if (finalCleanup)
     {
@@ -111,6 +123,7 @@ return Claims.Report();
         Close("1", recvSocket, "its pending receive is aborted");
         Close("2", sendSocket, "its pending send is aborted");
         Close("4", hardSocket, "abortive: linger {1,0}");
+        Close("6", dgramSocket, "its pending receive-from is aborted");
     }
 
     // A routine queued by the teardown is waiting for this thread; a wait of 0 runs it, or returns at once if none is.
@@ -119,7 +132,7 @@ return Claims.Report();
     Console.WriteLine($"  the calls ({set}):");
     calls.Print();
 
-    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[5];
+    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[situations.Length];
 
     // 1. Event and port: both notified by closesocket (the packet has 0 bytes), neither by the final cleanup.
     bool packet = port.TryDequeue(out var p);
@@ -172,6 +185,19 @@ return Claims.Report();
         : $"peer.Write({written} B) -> receive completes, {dupOv.BytesTransferred} B, event {(dupEvent.IsSet ? "set" : "not set")}");
     Claims.Check(finalCleanup ? written == 0 : dupOv.IsCompleted && dupOv.BytesTransferred == 4 && dupEvent.IsSet && dupBuffer[0] == (byte)'p',
         $"5/{set}: " + (finalCleanup ? "the connection is gone" : "the other handle's socket still receives"));
+
+    // 6. A datagram receive is aborted like a stream receive: notified by closesocket, silently by the final cleanup.
+    //    Both release the address at once: a message the peer sends afterwards finds nothing bound and is dropped.
+    bool arrived = datagramPeer.SendTo("late"u8, dgramAddress);
+    outcomes[5] = (
+        $"event {(dgramEvent.IsSet ? "set" : "not set")}",
+        Status(dgramOv),
+        "no connection",
+        arrived ? "a later message is queued: still bound" : "a later message is dropped: address released");
+    Claims.Check(dgramOv.Error == WsaError.OperationAborted && dgramEvent.IsSet == !finalCleanup,
+        $"6/{set}: the receive-from ends with 995, " + (finalCleanup ? "no event (CLN-4)" : "its event set (CLS-2)"));
+    Claims.Check(!arrived && dgramFrom.EndPoint is null && runtime.Network.DatagramsDropped == 1,
+        $"6/{set}: the bound address is released at once (DGM-4)");
 
     if (!finalCleanup)
     {
