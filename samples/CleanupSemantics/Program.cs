@@ -1,5 +1,5 @@
-// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4..7, SLT-2).
-// Six connections, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
+// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4..7, SLT-2, DGM-4, DGM-5).
+// Six connections and a datagram socket, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
 // socket, then, prepared afresh, by the final WSPCleanup. The table at the end sets the outcomes side by side:
 // what was notified, the operation's status, what the peer saw, and what reached the peer.
 // Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
@@ -22,6 +22,7 @@ string[] situations =
     "4. 4 KiB unread, linger {1,0}",
     "5. duplicated, 1 of 2 handles closed",
     "6. select waiting on another thread",
+    "7. datagram receive pending (event)",
 ];
 
 Console.WriteLine("Set 1: each socket is closed with WSPCloseSocket");
@@ -47,10 +48,12 @@ Console.WriteLine("but notifies nothing at all (CLN-4), resets every socket stil
 Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7). A select waiting");
 Console.WriteLine("on another thread sees a socket of its sets closed as readable (its handle is then no socket); the");
 Console.WriteLine("final cleanup ends the select itself with WSAEINTR, as every blocking call (SLT-2, CLN-5).");
+Console.WriteLine("A datagram receive is aborted the same two ways (DGM-5), and both release the socket's address at");
+Console.WriteLine("once (DGM-4).");
 Console.WriteLine();
 return Claims.Report();
 
-// Prepares the five situations on a new provider, tears them down by closesocket or by the final cleanup, and
+// Prepares the seven situations on a new provider, tears them down by closesocket or by the final cleanup, and
 // describes what happened to each. The two sets differ only in the teardown.
 (string Notified, string Status, string Peer, string Delivered)[] RunSet(bool finalCleanup)
 {
@@ -111,6 +114,16 @@ return Claims.Report();
         throw new InvalidOperationException("The select did not block.");
     }
 
+    // 7. A datagram socket bound to an address, a receive-from pending with an event; a datagram peer sends later.
+    using var datagramPeer = runtime.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+    var dgramSocket = runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
+    runtime.Bind(dgramSocket, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+    var dgramAddress = runtime.GetSockName(dgramSocket).ThrowIfFailed();
+    using var dgramEvent = new WsaEvent();
+    var dgramOv = new WsaOverlapped(dgramEvent);
+    var dgramFrom = new SourceAddress();
+    Pending(runtime.ReceiveFrom(dgramSocket, new byte[64], dgramFrom, dgramOv));
+
     // The teardown: the only difference between the two sets.
     if (finalCleanup)
     {
@@ -124,6 +137,7 @@ return Claims.Report();
         Close("2", sendSocket, "its pending send is aborted");
         Close("4", hardSocket, "abortive: linger {1,0}");
         Close("6", selectSocket, "the select on the other thread wakes");
+        Close("7", dgramSocket, "its pending receive-from is aborted");
     }
 
     if (!selector.Wait(TimeSpan.FromSeconds(20)))
@@ -141,7 +155,7 @@ return Claims.Report();
     Console.WriteLine($"  the calls ({set}):");
     calls.Print();
 
-    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[6];
+    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[situations.Length];
 
     // 1. Event and port: both notified by closesocket (the packet has 0 bytes), neither by the final cleanup.
     bool packet = port.TryDequeue(out var p);
@@ -208,6 +222,19 @@ return Claims.Report();
         : selected.IsSuccess && selected.Value == 1 && readSet.SequenceEqual([selectSocket]) && after.Error == WsaError.NotSocket,
         $"6/{set}: " + (finalCleanup ? "the select ends with WSAEINTR, its set unchanged (CLN-5)" : "the closed socket is reported readable, then is no socket (SLT-2)"));
     CheckPeer(selectPeer, reset: finalCleanup, $"6/{set}");
+
+    // 7. A datagram receive is aborted like a stream receive: notified by closesocket, silently by the final cleanup.
+    //    Both release the address at once: a message the peer sends afterwards finds nothing bound and is dropped.
+    bool arrived = datagramPeer.SendTo("late"u8, dgramAddress);
+    outcomes[6] = (
+        $"event {(dgramEvent.IsSet ? "set" : "not set")}",
+        Status(dgramOv),
+        "no connection",
+        arrived ? "a later message is queued: still bound" : "a later message is dropped: address released");
+    Claims.Check(dgramOv.Error == WsaError.OperationAborted && dgramEvent.IsSet == !finalCleanup,
+        $"7/{set}: the receive-from ends with 995, " + (finalCleanup ? "no event (CLN-4)" : "its event set (CLS-2)"));
+    Claims.Check(!arrived && dgramFrom.EndPoint is null && runtime.Network.DatagramsDropped == 1,
+        $"7/{set}: the bound address is released at once (DGM-4)");
 
     if (!finalCleanup)
     {

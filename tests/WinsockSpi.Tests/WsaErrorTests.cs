@@ -11,7 +11,7 @@ public class WsaErrorTests
     }
 
     [Theory]
-    [InlineData(10040)]
+    [InlineData(10041)]
     [InlineData(12345)]
     [InlineData(-7)]
     public void ToSymbol_UndefinedValue_IsItsDecimalNumber(int value)
@@ -37,12 +37,12 @@ public class WsaErrorTests
     [Fact]
     public void ToSocketError_UndefinedWsaValueThatDotNetDefines_StillConverts()
     {
-        // WSAEMSGSIZE is not a WsaError member, but the conversion is by value and loses nothing.
-        var error = SocketError.MessageSize.ToWsaError();
+        // WSAEPROTOTYPE is not a WsaError member, but the conversion is by value and loses nothing.
+        var error = SocketError.ProtocolType.ToWsaError();
 
         Assert.False(error.IsDefined());
-        Assert.Equal(10040, (int)error);
-        Assert.Equal(SocketError.MessageSize, error.ToSocketError());
+        Assert.Equal(10041, (int)error);
+        Assert.Equal(SocketError.ProtocolType, error.ToSocketError());
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed partial class SimulatedNetwork
     private readonly Dictionary<(System.Net.Sockets.AddressFamily Family, int Port), DatagramEndpoint> _wildcardDatagrams = [];
     private int _nextDatagramPort = FirstEphemeralPort;
     private readonly List<DatagramEndpoint> _heldSenders = [];
-    private bool _holdDatagrams;
+    private volatile bool _holdDatagrams;
     private long _datagramsDelivered;
     private long _datagramsDropped;
 
@@ -126,6 +126,12 @@ public sealed partial class SimulatedNetwork
     /// <returns>Whether the network holds datagrams (the send must wait).</returns>
     internal bool TryHoldSender(DatagramEndpoint sender)
     {
+        if (!_holdDatagrams)
+        {
+            // Not holding (read without the lock: every send asks): a hold set meanwhile applies from the next send on.
+            return false;
+        }
+
         lock (_lock)
         {
             if (!_holdDatagrams)

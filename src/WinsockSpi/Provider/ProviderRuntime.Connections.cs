@@ -9,7 +9,7 @@ namespace WinsockSpi.Provider;
 
 public sealed partial class ProviderRuntime
 {
-    /// <summary>WSPBind: gives the socket a local endpoint; port 0 picks a free one.</summary>
+    /// <summary>WSPBind: gives the socket a local endpoint; port 0 picks a free one. Datagram addresses are a port space of their own (DGM-4).</summary>
     /// <param name="socket">The handle.</param>
     /// <param name="localEndPoint">An <see cref="IPEndPoint"/> of the socket's family.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT (not an IP endpoint), WSAEAFNOSUPPORT, WSAEINVAL (already bound), WSAEADDRINUSE.</returns>
@@ -105,7 +105,7 @@ public sealed partial class ProviderRuntime
     /// <summary>WSPAccept: takes the oldest waiting connection as a new socket.</summary>
     /// <param name="socket">A listening handle.</param>
     /// <returns>
-    /// The new handle; or WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (not listening), WSAEWOULDBLOCK (non-blocking, none
+    /// The new handle; or WSANOTINITIALISED, WSAENOTSOCK, WSAEOPNOTSUPP (a datagram socket), WSAEINVAL (not listening), WSAEWOULDBLOCK (non-blocking, none
     /// waiting), WSAEMFILE, WSAEINTR (a blocking accept cancelled, or the socket closed, or the final cleanup).
     /// </returns>
     /// <remarks>A blocking accept waits for a connection, calling the blocking hook (BLK-1, BLK-2).</remarks>
@@ -174,7 +174,8 @@ public sealed partial class ProviderRuntime
     /// Success; WSAEWOULDBLOCK for a non-blocking socket (the connection is nevertheless made, and FD_CONNECT and
     /// FD_WRITE are recorded as Windows would once it completes; or, when refused, select reports the socket in its
     /// except set until the next connect, SLT-1); WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT, WSAEAFNOSUPPORT, WSAEINVAL
-    /// (listening), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAECONNREFUSED (a blocking socket).
+    /// (listening), WSAEISCONN, WSAECONNREFUSED (a blocking socket). On a datagram socket it sets the default
+    /// destination and the only accepted source at once (DGM-1, DGM-3): WSAEADDRNOTAVAIL for the wildcard address or port 0.
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="remoteEndPoint"/> is <see langword="null"/>.</exception>
     public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)

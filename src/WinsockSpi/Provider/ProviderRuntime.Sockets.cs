@@ -10,7 +10,7 @@ public sealed partial class ProviderRuntime
 {
     /// <summary>WSPSocket: creates a socket (SOC-1, SOC-2).</summary>
     /// <param name="family">InterNetwork or InterNetworkV6.</param>
-    /// <param name="type">Stream (data path, TCP) or Dgram (lifecycle only: its data calls give WSAEOPNOTSUPP).</param>
+    /// <param name="type">Stream (TCP) or Dgram (UDP: messages, <see cref="SendTo"/> and <see cref="ReceiveFrom"/>, DGM-1..5).</param>
     /// <param name="protocol">Tcp or Udp to match the type; Unspecified picks it.</param>
     /// <returns>
     /// The handle; or WSANOTINITIALISED, WSAEAFNOSUPPORT, WSAESOCKTNOSUPPORT, WSAEPROTONOSUPPORT, or WSAEMFILE when the

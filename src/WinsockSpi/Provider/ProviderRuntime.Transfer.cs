@@ -17,9 +17,10 @@ public sealed partial class ProviderRuntime
     /// WSA_IO_PENDING while the buffer is full (OVL-2). Non-blocking: the bytes that fitted, or WSAEWOULDBLOCK.
     /// Blocking: waits for room. Errors: WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (overlapped object in use by any
     /// provider, OVL-7, OVL-11), WSAENOTCONN, WSAESHUTDOWN, WSAECONNRESET, WSAECONNABORTED (a cancelled call broke the
-    /// stream, BLK-3), WSAEOPNOTSUPP (datagram), WSAEINTR (blocking call cancelled), WSAEINPROGRESS (from a blocking hook,
+    /// stream, BLK-3), WSAEINTR (blocking call cancelled), WSAEINPROGRESS (from a blocking hook,
     /// or with a blocking call already running on the thread). A call that fails at once started nothing and is never
-    /// notified (OVL-3).
+    /// notified (OVL-3). On a datagram socket it is <see cref="SendTo"/> to the connected address (WSAENOTCONN when not
+    /// connected).
     /// </returns>
     public SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
@@ -105,7 +106,8 @@ public sealed partial class ProviderRuntime
     /// <returns>
     /// The bytes received (fewer than asked when less is waiting; 0 at end of stream after a graceful close, OVL-8).
     /// Overlapped: WSA_IO_PENDING until the peer writes (OVL-2). Non-blocking: WSAEWOULDBLOCK when nothing waits.
-    /// Errors: as <see cref="Send"/>, plus WSAECONNRESET after a reset by the peer (OVL-8).
+    /// Errors: as <see cref="Send"/>, plus WSAECONNRESET after a reset by the peer (OVL-8). On a datagram socket it is
+    /// <see cref="ReceiveFrom"/> without a source buffer.
     /// </returns>
     public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {

@@ -308,8 +308,9 @@ public sealed class OverlappedConformanceTests
                 expected = WsaError.ConnectionReset;
                 break;
             case ImmediateFailure.Datagram:
+                // A datagram socket neither connected nor bound: a send has no destination, a receive no address.
                 s = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
-                expected = WsaError.OperationNotSupported;
+                expected = send ? WsaError.NotConnected : WsaError.InvalidArgument;
                 break;
             default:
                 s = h.NewSocket();

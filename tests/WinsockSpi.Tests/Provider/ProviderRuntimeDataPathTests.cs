@@ -192,13 +192,13 @@ public sealed class ProviderRuntimeDataPathTests
     }
 
     [Fact]
-    public void DatagramSocket_DataCallsFailWithOperationNotSupported()
+    public void DatagramSocket_NeitherConnectedNorBound_SendGivesNotConnReceiveGivesInvalListenGivesOpNotSupp()
     {
         using var h = new ProviderHarness();
         var s = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
 
-        Assert.Equal(WsaError.OperationNotSupported, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give OperationNotSupported at once").Error);
-        Assert.Equal(WsaError.OperationNotSupported, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give OperationNotSupported at once").Error);
+        Assert.Equal(WsaError.NotConnected, RunBounded(() => h.Runtime.Send(s, new byte[1]), "a blocking send that should give NotConnected at once").Error);
+        Assert.Equal(WsaError.InvalidArgument, RunBounded(() => h.Runtime.Receive(s, new byte[1]), "a blocking receive that should give InvalidArgument at once").Error);
         Assert.Equal(WsaError.OperationNotSupported, h.Runtime.Listen(s, 1).Error);
     }
 
