@@ -65,4 +65,7 @@ public enum WspEntry
 
     /// <summary>lpWSPGetPeerName.</summary>
     GetPeerName,
+
+    /// <summary>lpWSPAsyncSelect.</summary>
+    AsyncSelect,
 }

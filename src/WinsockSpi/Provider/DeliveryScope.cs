@@ -29,6 +29,9 @@ internal sealed class DeliveryScope
     /// <summary>The index of the first event of the batch not set yet (0 is the first; <see cref="int.MaxValue"/>: all set).</summary>
     public int NextEvent;
 
+    /// <summary>The index of the first window message of the batch not posted yet (<see cref="int.MaxValue"/>: all posted).</summary>
+    public int NextMessage;
+
     public static DeliveryScope Enter(ProviderRuntime provider, in Notifications batch)
     {
         var scope = t_free;
@@ -45,6 +48,7 @@ internal sealed class DeliveryScope
         scope.Batch = batch;
         scope.NextOperation = batch.FirstOperation;
         scope.NextEvent = 0;
+        scope.NextMessage = 0;
         scope.Current = null;
         scope._outer = t_top;
         t_top = scope;
@@ -66,7 +70,8 @@ internal sealed class DeliveryScope
             }
 
             n += socket is null ? 1
-                : (scope.Current == socket ? 1 : 0) + scope.Batch.Undelivered(scope.NextOperation, scope.NextEvent, socket);
+                : (scope.Current == socket ? 1 : 0) + scope.Batch.Undelivered(scope.NextOperation, scope.NextEvent, socket)
+                    + scope.Batch.UndeliveredMessages(scope.NextMessage, socket);
         }
 
         return n;

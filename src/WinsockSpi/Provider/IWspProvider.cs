@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 using WinsockSpi.Sockets;
 
 namespace WinsockSpi.Provider;
@@ -134,4 +135,12 @@ public interface IWspProvider
     /// <param name="socket">The handle.</param>
     /// <returns>The remote endpoint or the error.</returns>
     SpiResult<EndPoint> GetPeerName(SocketHandle socket);
+
+    /// <summary>WSPAsyncSelect (ASY-1..3).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="window">The window the messages go to.</param>
+    /// <param name="message">The message number.</param>
+    /// <param name="events">The events.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult AsyncSelect(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events);
 }

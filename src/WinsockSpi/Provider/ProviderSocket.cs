@@ -204,6 +204,8 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         CloseError = WsaError.Success;
         Port = null;
         CompletionKey = 0;
+        AsyncWindow = null;
+        AsyncPosted = NetworkEvents.None;
         return Deliveries == 0;
     }
 
