@@ -31,6 +31,7 @@ internal static class SpiCallCatalog
         "EnumNetworkEvents",
         "GetSockName",
         "GetPeerName",
+        "AsyncSelect",
     ];
 
     /// <summary>The calls that take no handle (besides Startup).</summary>
@@ -61,6 +62,7 @@ internal static class SpiCallCatalog
         "EnumNetworkEvents" => runtime.EnumNetworkEvents(handle).Error,
         "GetSockName" => runtime.GetSockName(handle).Error,
         "GetPeerName" => runtime.GetPeerName(handle).Error,
+        "AsyncSelect" => runtime.AsyncSelect(handle, new SimulatedWindow(runtime.Process), 0x400, NetworkEvents.Read).Error,
         _ => throw new ArgumentOutOfRangeException(nameof(call), call, "Unknown provider call."),
     };
 }
