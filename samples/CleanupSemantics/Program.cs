@@ -1,5 +1,5 @@
-// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4, CLN-6, CLN-7).
-// Five connections, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
+// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4, CLN-6, CLN-7, ASY-3, ASY-4).
+// Five connections (and two rows a window receives, WindowRows.cs), each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
 // socket, then, prepared afresh, by the final WSPCleanup. The table at the end sets the outcomes side by side:
 // what was notified, the operation's status, what the peer saw, and what reached the peer.
 // Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
@@ -22,6 +22,7 @@ string[] situations =
     "4. 4 KiB unread, linger {1,0}",
     "5. duplicated, 1 of 2 handles closed",
 ];
+situations = [.. situations, .. WindowRows.Situations];
 
 Console.WriteLine("Set 1: each socket is closed with WSPCloseSocket");
 var byClose = RunSet(finalCleanup: false);
@@ -44,6 +45,9 @@ Console.WriteLine("SO_LINGER: a graceful close still delivers the buffered data 
 Console.WriteLine("Closing one of two handles does nothing to the socket (DUP-1). The final WSPCleanup aborts with 995");
 Console.WriteLine("but notifies nothing at all (CLN-4), resets every socket still open (CLN-6), and leaves alone the");
 Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7).");
+Console.WriteLine("Window messages: after either teardown no message is posted for the socket, and the one already in");
+Console.WriteLine("the window's queue stays there (ASY-3). An asynchronous request belongs to no socket: closesocket leaves");
+Console.WriteLine("it to complete with its message, the final WSACleanup cancels it without one (ASY-4).");
 Console.WriteLine();
 return Claims.Report();
 
@@ -99,18 +103,27 @@ return Claims.Report();
     Pending(runtime.Receive(dupSocket, dupBuffer, dupOv));
     Close("5", dupSocket, "one of two handles: the socket stays open");
 
+    // 6, 7. A socket selected with WSPAsyncSelect, one message queued, and a lookup of ws2_32 still pending (WindowRows).
+    using var windowRows = new WindowRows(runtime, listener);
+
     // The teardown: the only difference between the two sets.
     if (finalCleanup)
     {
         var cleanup = runtime.Cleanup();
         calls.Add("WSPCleanup()", Returns(cleanup), cleanup.Error.ToSymbol(), $"count {runtime.StartupCount}, sockets {runtime.Sockets.Count}, pending {runtime.Operations.PendingCount}");
         Claims.Check(cleanup.IsSuccess && runtime.IsUnloadReady, "the final cleanup returns 0 with nothing left: ready to unload (CLN-8)");
+        int wsaCleanup = windowRows.FinalWSACleanup();
+        calls.Add("WSACleanup() (ws2_32)", wsaCleanup, null, "the process's final WSACleanup: pending lookups cancelled");
+        Claims.Check(wsaCleanup == 0, "the final WSACleanup returns 0");
     }
     else
     {
         Close("1", recvSocket, "its pending receive is aborted");
         Close("2", sendSocket, "its pending send is aborted");
         Close("4", hardSocket, "abortive: linger {1,0}");
+        var closed = windowRows.CloseSocket();
+        calls.Add("WSPCloseSocket(6)", Returns(closed), closed.Error.ToSymbol(), "selected with WSPAsyncSelect; 7 is no socket's");
+        Claims.Check(closed.IsSuccess, $"6/{set}: closesocket returns 0 at once");
     }
 
     // A routine queued by the teardown is waiting for this thread; a wait of 0 runs it, or returns at once if none is.
@@ -119,7 +132,7 @@ return Claims.Report();
     Console.WriteLine($"  the calls ({set}):");
     calls.Print();
 
-    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[5];
+    var outcomes = new (string Notified, string Status, string Peer, string Delivered)[situations.Length];
 
     // 1. Event and port: both notified by closesocket (the packet has 0 bytes), neither by the final cleanup.
     bool packet = port.TryDequeue(out var p);
@@ -172,6 +185,9 @@ return Claims.Report();
         : $"peer.Write({written} B) -> receive completes, {dupOv.BytesTransferred} B, event {(dupEvent.IsSet ? "set" : "not set")}");
     Claims.Check(finalCleanup ? written == 0 : dupOv.IsCompleted && dupOv.BytesTransferred == 4 && dupEvent.IsSet && dupBuffer[0] == (byte)'p',
         $"5/{set}: " + (finalCleanup ? "the connection is gone" : "the other handle's socket still receives"));
+
+    // 6, 7. Window messages: none after either teardown, the queued one kept; the lookup cancelled only by the cleanup.
+    windowRows.Describe(finalCleanup, set).CopyTo(outcomes, 5);
 
     if (!finalCleanup)
     {
