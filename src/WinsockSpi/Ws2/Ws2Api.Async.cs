@@ -162,8 +162,8 @@ public sealed partial class Ws2Api
     {
         foreach (var request in _requests.Values)
         {
+            // Its timer is left to fire: the callback finds the request ended and disposes the timer with no lock held.
             request.Ended = true;
-            request.Timer?.Dispose(); // does not wait for a callback: one running now finds the request ended
         }
 
         _requests.Clear();
@@ -228,38 +228,46 @@ public sealed partial class Ws2Api
     /// </summary>
     private void CompleteRequest(AsyncRequest request)
     {
+        bool posted;
         int length;
         WsaError error;
         lock (_lock)
         {
-            if (request.Ended || !_requests.Remove(request.Handle))
-            {
-                return;
-            }
-
-            request.Ended = true;
-            var (entry, found) = request.LookUp();
-            error = found;
-            length = 0;
-            if (entry is not null)
-            {
-                length = HostEntBuffer.SizeOf(entry);
-                if (length > request.BufferLength)
-                {
-                    error = WsaError.NoBufferSpaceAvailable; // the message carries the length needed
-                }
-                else
-                {
-                    request.Buffer.HostEntry = entry;
-                    request.Buffer.Length = length;
-                }
-            }
-
-            request.Window.PostMessage(request.Message, (nuint)request.Handle, Winsock.MakeAsyncReply(length, (int)error));
+            posted = !request.Ended && _requests.Remove(request.Handle);
+            (length, error) = posted ? Complete_NeedsLock(request) : (0, WsaError.Success);
         }
 
+        // Disposed here for every request that got this far: a cancelled one (WSACancelAsyncRequest disposes too, which
+        // is harmless) or one the final WSACleanup ended, whose timer is left to fire so that no lock is held to dispose it.
         request.Timer?.Dispose();
-        Ws2Log.AsyncRequestCompleted(_logger, request.Handle, length, error);
+        if (posted)
+        {
+            Ws2Log.AsyncRequestCompleted(_logger, request.Handle, length, error);
+        }
+    }
+
+    /// <summary>Answers a request that has just left the pending set: fills its buffer and posts its one message.</summary>
+    private static (int Length, WsaError Error) Complete_NeedsLock(AsyncRequest request)
+    {
+        request.Ended = true;
+        var (entry, error) = request.LookUp();
+        int length = 0;
+        if (entry is not null)
+        {
+            length = HostEntBuffer.SizeOf(entry);
+            if (length > request.BufferLength)
+            {
+                error = WsaError.NoBufferSpaceAvailable; // the message carries the length needed
+            }
+            else
+            {
+                request.Buffer.HostEntry = entry;
+                request.Buffer.Length = length;
+            }
+        }
+
+        request.Window.PostMessage(request.Message, (nuint)request.Handle, Winsock.MakeAsyncReply(length, (int)error));
+        return (length, error);
     }
 
     /// <summary>The answers of gethostbyname: the local host and IPv4 literals.</summary>
