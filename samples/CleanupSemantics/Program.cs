@@ -1,5 +1,5 @@
-// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4..7, SLT-2, DGM-4, DGM-5).
-// Six connections and a datagram socket, each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
+// closesocket versus the final WSPCleanup (SEMANTICS.md CLS-2..5, DUP-1, CLN-4..7, SLT-2, DGM-4, DGM-5, ASY-3, ASY-4).
+// Six connections, a datagram socket and two rows a window receives (WindowRows.cs), each in a situation worth comparing, are torn down twice: once with WSPCloseSocket on each
 // socket, then, prepared afresh, by the final WSPCleanup. The table at the end sets the outcomes side by side:
 // what was notified, the operation's status, what the peer saw, and what reached the peer.
 // Every cell is also checked: the program exits with 1 when the simulator does not behave as shown.
@@ -24,6 +24,7 @@ string[] situations =
     "6. select waiting on another thread",
     "7. datagram receive pending (event)",
 ];
+situations = [.. situations, .. WindowRows.Situations];
 
 Console.WriteLine("Set 1: each socket is closed with WSPCloseSocket");
 var byClose = RunSet(finalCleanup: false);
@@ -50,10 +51,13 @@ Console.WriteLine("on another thread sees a socket of its sets closed as readabl
 Console.WriteLine("final cleanup ends the select itself with WSAEINTR, as every blocking call (SLT-2, CLN-5).");
 Console.WriteLine("A datagram receive is aborted the same two ways (DGM-5), and both release the socket's address at");
 Console.WriteLine("once (DGM-4).");
+Console.WriteLine("Window messages: after either teardown no message is posted for the socket, and the one already in");
+Console.WriteLine("the window's queue stays there (ASY-3). An asynchronous request belongs to no socket: closesocket leaves");
+Console.WriteLine("it to complete with its message, the final WSACleanup cancels it without one (ASY-4).");
 Console.WriteLine();
 return Claims.Report();
 
-// Prepares the seven situations on a new provider, tears them down by closesocket or by the final cleanup, and
+// Prepares the nine situations on a new provider, tears them down by closesocket or by the final cleanup, and
 // describes what happened to each. The two sets differ only in the teardown.
 (string Notified, string Status, string Peer, string Delivered)[] RunSet(bool finalCleanup)
 {
@@ -124,12 +128,18 @@ return Claims.Report();
     var dgramFrom = new SourceAddress();
     Pending(runtime.ReceiveFrom(dgramSocket, new byte[64], dgramFrom, dgramOv));
 
+    // 8, 9. A socket selected with WSPAsyncSelect, one message queued, and a lookup of ws2_32 still pending (WindowRows).
+    using var windowRows = new WindowRows(runtime, listener);
+
     // The teardown: the only difference between the two sets.
     if (finalCleanup)
     {
         var cleanup = runtime.Cleanup();
         calls.Add("WSPCleanup()", Returns(cleanup), cleanup.Error.ToSymbol(), $"count {runtime.StartupCount}, sockets {runtime.Sockets.Count}, pending {runtime.Operations.PendingCount}");
         Claims.Check(cleanup.IsSuccess && runtime.IsUnloadReady, "the final cleanup returns 0 with nothing left: ready to unload (CLN-8)");
+        int wsaCleanup = windowRows.FinalWSACleanup();
+        calls.Add("WSACleanup() (ws2_32)", wsaCleanup, null, "the process's final WSACleanup: pending lookups cancelled");
+        Claims.Check(wsaCleanup == 0, "the final WSACleanup returns 0");
     }
     else
     {
@@ -138,6 +148,9 @@ return Claims.Report();
         Close("4", hardSocket, "abortive: linger {1,0}");
         Close("6", selectSocket, "the select on the other thread wakes");
         Close("7", dgramSocket, "its pending receive-from is aborted");
+        var closed = windowRows.CloseSocket();
+        calls.Add("WSPCloseSocket(8)", Returns(closed), closed.Error.ToSymbol(), "selected with WSPAsyncSelect; 9 is no socket's");
+        Claims.Check(closed.IsSuccess, $"8/{set}: closesocket returns 0 at once");
     }
 
     if (!selector.Wait(TimeSpan.FromSeconds(20)))
@@ -235,6 +248,9 @@ return Claims.Report();
         $"7/{set}: the receive-from ends with 995, " + (finalCleanup ? "no event (CLN-4)" : "its event set (CLS-2)"));
     Claims.Check(!arrived && dgramFrom.EndPoint is null && runtime.Network.DatagramsDropped == 1,
         $"7/{set}: the bound address is released at once (DGM-4)");
+
+    // 8, 9. Window messages: none after either teardown, the queued one kept; the lookup cancelled only by the cleanup.
+    windowRows.Describe(finalCleanup, set).CopyTo(outcomes, 7);
 
     if (!finalCleanup)
     {

@@ -168,6 +168,9 @@ internal sealed class CountingUpcalls(SimulatedProcess process) : IUpcalls
     public BlockingCallback? QueryBlockingCallback() => _inner.QueryBlockingCallback();
 
     /// <inheritdoc/>
+    public WsaError PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam) => _inner.PostMessage(window, message, wParam, lParam);
+
+    /// <inheritdoc/>
     public WsaError QueueApc(WsaThreadId thread, ApcRoutine routine, object? context) => _inner.QueueApc(thread, routine, context);
 
     private int _completions;

@@ -62,6 +62,9 @@ internal sealed class CountingUpcalls(SimulatedProcess process) : IUpcalls
     /// <inheritdoc/>
     public BlockingCallback? QueryBlockingCallback() => _inner.QueryBlockingCallback();
 
+    /// <inheritdoc/>
+    public WsaError PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam) => _inner.PostMessage(window, message, wParam, lParam);
+
     private readonly object _gate = new();
     private readonly Dictionary<WsaOverlapped, int> _perOperation = new(ReferenceEqualityComparer.Instance);
     private int _notifications;

@@ -11,4 +11,7 @@ public enum LayerUpcallKind
 
     /// <summary>WPUCompleteOverlappedRequest: an overlapped operation without a completion routine ended (OVL-4, CLS-2).</summary>
     CompleteOverlappedRequest,
+
+    /// <summary>WPUPostMessage: a window message for a network event of a socket selected with WSPAsyncSelect (ASY-1).</summary>
+    PostMessage,
 }

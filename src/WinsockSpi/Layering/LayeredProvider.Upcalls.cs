@@ -81,5 +81,7 @@ public sealed partial class LayeredProvider
                 }
             }
         }
+
+        public WsaError PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam) => layer.PostMessageUpcall(window, message, wParam, lParam);
     }
 }

@@ -74,4 +74,7 @@ public enum WspEntry
 
     /// <summary>lpWSPRecvFrom.</summary>
     ReceiveFrom,
+
+    /// <summary>lpWSPAsyncSelect.</summary>
+    AsyncSelect,
 }

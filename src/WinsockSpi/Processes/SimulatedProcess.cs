@@ -23,6 +23,7 @@ public sealed class SimulatedProcess : IDisposable
     private readonly Lock _lock = new();
     private readonly Dictionary<WsaThreadId, ApcQueue> _queues = [];
     private readonly List<IProcessMember> _members = [];
+    private readonly List<SimulatedWindow> _windows = [];
     private volatile bool _terminated;
     private readonly object _terminationGate = new();
     private bool _terminationDone;
@@ -199,6 +200,18 @@ public sealed class SimulatedProcess : IDisposable
             {
                 queue.Abandon();
             }
+
+            SimulatedWindow[] windows;
+            lock (_lock)
+            {
+                windows = [.. _windows];
+                _windows.Clear();
+            }
+
+            foreach (var window in windows)
+            {
+                window.Wake(); // a GetMessage waiting on a window of the process returns (its window is no longer valid)
+            }
         }
         finally
         {
@@ -223,6 +236,17 @@ public sealed class SimulatedProcess : IDisposable
         {
             ObjectDisposedException.ThrowIf(_terminated, this);
             _members.Add(member);
+        }
+    }
+
+    /// <summary>Remembers a window of the process, so that <see cref="Terminate"/> wakes a thread waiting on it.</summary>
+    internal void AddWindow(SimulatedWindow window)
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_terminated, this);
+            _windows.RemoveAll(w => !w.Owner.IsAlive);
+            _windows.Add(window);
         }
     }
 

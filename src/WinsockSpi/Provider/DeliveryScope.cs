@@ -31,6 +31,12 @@ internal sealed class DeliveryScope
     /// <summary>The index of the first event of the batch not set yet (0 is the first; <see cref="int.MaxValue"/>: all set).</summary>
     public int NextEvent;
 
+    /// <summary>The index of the first window message of the batch not posted yet (<see cref="int.MaxValue"/>: all posted).</summary>
+    public int NextMessage;
+
+    /// <summary>The batch's window messages, if any (what <see cref="Notifications.UndeliveredMessages"/> needs of it).</summary>
+    public List<PendingMessage>? Messages;
+
     public static DeliveryScope Enter(ProviderRuntime provider, in Notifications batch)
     {
         var stack = t_stack ??= new ScopeStack();
@@ -52,6 +58,8 @@ internal sealed class DeliveryScope
 
         scope.NextOperation = batch.FirstOperation;
         scope.NextEvent = 0;
+        scope.NextMessage = 0;
+        scope.Messages = batch.Messages;
         scope.Current = null;
         scope._outer = stack.Top;
         stack.Top = scope;
@@ -73,7 +81,8 @@ internal sealed class DeliveryScope
             }
 
             n += socket is null ? 1
-                : (scope.Current == socket ? 1 : 0) + Notifications.Undelivered(scope.NextOperation, scope.Events, scope.NextEvent, socket);
+                : (scope.Current == socket ? 1 : 0) + Notifications.Undelivered(scope.NextOperation, scope.Events, scope.NextEvent, socket)
+                    + Notifications.UndeliveredMessages(scope.Messages, scope.NextMessage, socket);
         }
 
         return n;
@@ -90,6 +99,7 @@ internal sealed class DeliveryScope
 
         Current = null;
         NextOperation = null;
+        Messages = null;
         _outer = _stack.Free;
         _stack.Free = this;
     }

@@ -30,4 +30,15 @@ public interface IUpcalls
     /// <param name="completion">The operation and its outcome.</param>
     /// <returns>Success, or the error.</returns>
     WsaError CompleteOverlappedRequest(in OverlappedCompletion completion);
+
+    /// <summary>
+    /// WPUPostMessage: posts a window message for the provider (a network event of a socket selected with WSPAsyncSelect,
+    /// ASY-1). The provider calls it with no lock held, after the decision, and only while the association stands.
+    /// </summary>
+    /// <param name="window">The window the message goes to.</param>
+    /// <param name="message">The message number.</param>
+    /// <param name="wParam">The socket.</param>
+    /// <param name="lParam">WSAMAKESELECTREPLY(event, error).</param>
+    /// <returns>Success, or the error (WSA_INVALID_HANDLE when the window is no longer valid: the message is discarded).</returns>
+    WsaError PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam);
 }

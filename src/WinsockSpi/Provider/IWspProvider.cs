@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 using WinsockSpi.Sockets;
 
 namespace WinsockSpi.Provider;
@@ -161,4 +162,12 @@ public interface IWspProvider
     /// <param name="routine">The completion routine, if any.</param>
     /// <returns>The bytes received, WSA_IO_PENDING, or the error.</returns>
     SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPAsyncSelect (ASY-1..3).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="window">The window the messages go to.</param>
+    /// <param name="message">The message number.</param>
+    /// <param name="events">The events.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult AsyncSelect(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events);
 }

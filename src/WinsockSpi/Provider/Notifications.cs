@@ -10,7 +10,7 @@ namespace WinsockSpi.Provider;
 /// event is a delivery counted by its socket and provider from the moment it is decided (under the lock) until it has
 /// been made known, so a close or the final cleanup can wait for it (CLN-13).
 /// </summary>
-internal struct Notifications
+internal partial struct Notifications
 {
     private const int KickSetThreshold = 16;
 
@@ -21,11 +21,12 @@ internal struct Notifications
     private HashSet<ConnectionEnd>? _kickSet;
     private NotificationEvents _ev;
     private ProviderRuntime? _provider;
+    private List<PendingMessage>? _messages; // window messages (ASY-1): Notifications.Messages.cs
 
-    public readonly bool IsEmpty => _head is null && _kick is null && _ev.First.Event is null;
+    public readonly bool IsEmpty => _head is null && _kick is null && _ev.First.Event is null && _messages is null;
 
     /// <summary>Gets whether there are operations or events to deliver (counted deliveries), not only ends to signal.</summary>
-    public readonly bool HasDeliveries => _head is not null || _ev.First.Event is not null;
+    public readonly bool HasDeliveries => _head is not null || _ev.First.Event is not null || _messages is not null;
 
     /// <summary>Gets the first operation to notify; the rest follow through <see cref="OperationRecord.NotifyNext"/>.</summary>
     public readonly OperationRecord? FirstOperation => _head;

@@ -5,8 +5,8 @@ namespace WinsockSpi.Provider;
 
 /// <summary>
 /// The upcall table of a <see cref="SimulatedProcess"/>, as ws2_32 would supply it: APCs go to the process's
-/// per-thread queues, completions set the event and post to the completion port, and the blocking hook is
-/// whatever <see cref="BlockingHook"/> holds.
+/// per-thread queues, completions set the event and post to the completion port, window messages go to the window's
+/// queue, and the blocking hook is whatever <see cref="BlockingHook"/> holds.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
 public sealed class ProcessUpcalls : IUpcalls
@@ -40,5 +40,12 @@ public sealed class ProcessUpcalls : IUpcalls
         completion.Event?.Set();
         completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
         return WsaError.Success;
+    }
+
+    /// <inheritdoc/>
+    public WsaError PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        return window.PostMessage(message, wParam, lParam) ? WsaError.Success : WsaError.InvalidHandle;
     }
 }

@@ -154,6 +154,7 @@ public sealed partial class ProviderRuntime
             {
                 DeliverOperations(notifications.FirstOperation, scope, ref failure);
                 notifications.SetEvents(scope, ref failure);
+                PostMessages(notifications.Messages, scope, ref failure);
             }
             finally
             {

@@ -133,6 +133,7 @@ public sealed partial class ProviderRuntime
                 return WsaError.InvalidArgument;
             }
 
+            s.Reenable_NeedsLock(NetworkEvents.Accept); // ASY-2: an accept re-enables FD_ACCEPT
             if (s.Backlog!.Count > 0)
             {
                 accepted = AcceptFromBacklog_NeedsLock(s, s.Backlog.Dequeue(), ref notifications);

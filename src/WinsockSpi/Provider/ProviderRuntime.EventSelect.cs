@@ -29,7 +29,8 @@ public sealed partial class ProviderRuntime
                 return WsaError.InvalidArgument;
             }
 
-            s!.SelectEvent = events == NetworkEvents.None ? null : eventObject;
+            s!.DropAsyncSelect_NeedsLock(); // ASY-1: event select replaces a window association
+            s.SelectEvent = events == NetworkEvents.None ? null : eventObject;
             s.SelectMask = events;
             s.Recorded = NetworkEvents.None;
             s.Blocking = false;

@@ -32,6 +32,7 @@ public sealed partial class ProviderRuntime
         _table.Clear();
         foreach (var s in released)
         {
+            s.DropAsyncSelect_NeedsLock(); // ASY-3: the teardown posts no window message, not even for what it catches up
             s.CatchUp_NeedsLock(ref notifications);
         }
 

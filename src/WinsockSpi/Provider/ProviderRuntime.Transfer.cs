@@ -128,6 +128,8 @@ public sealed partial class ProviderRuntime
                 return error;
             }
 
+            s!.Reenable_NeedsLock(NetworkEvents.Read); // ASY-2: a receive re-enables FD_READ
+
             int read = s!.ReceiveNow_NeedsLock(buffer.Span, ref notifications);
             if (read >= 0)
             {

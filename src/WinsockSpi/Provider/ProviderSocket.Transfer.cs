@@ -166,11 +166,22 @@ internal sealed partial class ProviderSocket
         }
     }
 
-    /// <summary>Records a network event if selected, and lists the selected event object to set (SEL-1).</summary>
+    /// <summary>Records a network event if selected, and lists the selected event object to set (SEL-1) or the window message to post (ASY-1).</summary>
     public void RecordEvent_NeedsLock(NetworkEvents e, WsaError error, ref Notifications notifications)
     {
         AssertLock();
-        if ((SelectMask & e) == 0 || SelectEvent is null)
+        if ((SelectMask & e) == 0)
+        {
+            return;
+        }
+
+        if (AsyncWindow is not null)
+        {
+            PostEvent_NeedsLock(e, error, ref notifications); // ASY-1: a window message instead of an event
+            return;
+        }
+
+        if (SelectEvent is null)
         {
             return;
         }

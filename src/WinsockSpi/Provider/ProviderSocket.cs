@@ -207,6 +207,8 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         ConnectError = WsaError.Success;
         Port = null;
         CompletionKey = 0;
+        AsyncWindow = null;
+        AsyncPosted = NetworkEvents.None;
         return Deliveries == 0;
     }
 

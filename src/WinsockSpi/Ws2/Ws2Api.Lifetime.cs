@@ -33,6 +33,7 @@ public sealed partial class Ws2Api
             options.LoggerFactory,
             ownsProcess: options.Process is null)
     {
+        ConfigureAsync(options);
     }
 
     private Ws2Api(SimulatedProcess process, ProviderCatalog catalog, ILoggerFactory loggerFactory, bool ownsProcess)

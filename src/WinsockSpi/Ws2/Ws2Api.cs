@@ -409,6 +409,7 @@ public sealed partial class Ws2Api : IDisposable
         LoadedProvider[] providers = [.. _loadOrder];
         LoadedNamespace[] namespaces = [.. _namespaces];
         int sockets = _sockets.Count;
+        CancelAsyncRequests_NeedsLock(); // ASY-4: without a message
         _startupCount = 0;
         _providers.Clear();
         _loadOrder.Clear();

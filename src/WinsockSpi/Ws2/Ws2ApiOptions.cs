@@ -54,14 +54,28 @@ public sealed class Ws2ApiOptions
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// Gets or sets how long an asynchronous request (WSAAsyncGetHostByName, WSAAsyncGetHostByAddr) takes, on
+    /// <see cref="TimeProvider"/>: it completes, and posts its message, that much clock time after it was made (ASY-4).
+    /// With a fake clock a test decides when: before it advances the clock the request is pending.
+    /// </summary>
+    /// <value>The default is 1 ms (<see cref="Ws2Api.DefaultAsyncRequestDelay"/>). Must be positive.</value>
+    public TimeSpan AsyncRequestDelay { get; set; } = Ws2Api.DefaultAsyncRequestDelay;
+
     /// <summary>Checks the settings, as the <see cref="Ws2Api"/> constructor does before it reads them.</summary>
     /// <exception cref="ArgumentNullException"><see cref="TimeProvider"/> or <see cref="LoggerFactory"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="AsyncRequestDelay"/> is not positive.</exception>
     /// <exception cref="ArgumentException"><see cref="Process"/> and <see cref="Network"/> are both set and the process runs on another network.</exception>
     /// <exception cref="ObjectDisposedException"><see cref="Process"/> has terminated.</exception>
     internal void Validate()
     {
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
+        if (AsyncRequestDelay <= TimeSpan.Zero || AsyncRequestDelay.TotalMilliseconds > uint.MaxValue - 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AsyncRequestDelay), AsyncRequestDelay, "The delay of asynchronous requests must be positive and fit a timer.");
+        }
+
         if (Process is null)
         {
             return;

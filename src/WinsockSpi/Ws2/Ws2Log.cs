@@ -77,4 +77,20 @@ internal static partial class Ws2Log
             NamespaceStartupFailedCore(logger, providerId, error.ToSymbol());
         }
     }
+
+    [LoggerMessage(EventId = 7100, EventName = "AsyncRequestCompleted", Level = LogLevel.Debug,
+        Message = "Asynchronous request {TaskHandle} completed with {Error}, buffer length {Length}; its message is posted")]
+    private static partial void AsyncRequestCompletedCore(ILogger logger, long taskHandle, string error, int length);
+
+    [LoggerMessage(EventId = 7101, EventName = "AsyncRequestCancelled", Level = LogLevel.Debug,
+        Message = "WSACancelAsyncRequest cancelled request {TaskHandle}: no message is posted")]
+    public static partial void AsyncRequestCancelled(ILogger logger, long taskHandle);
+
+    public static void AsyncRequestCompleted(ILogger logger, nint taskHandle, int length, WsaError error)
+    {
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            AsyncRequestCompletedCore(logger, taskHandle, error.ToSymbol(), length);
+        }
+    }
 }

@@ -34,6 +34,7 @@ internal static class SpiCallCatalog
         "Select",
         "SendTo",
         "ReceiveFrom",
+        "AsyncSelect",
     ];
 
     /// <summary>The calls that take no handle (besides Startup).</summary>
@@ -67,6 +68,7 @@ internal static class SpiCallCatalog
         "Select" => runtime.Select([handle], null, null, TimeSpan.Zero).Error,
         "SendTo" => runtime.SendTo(handle, new byte[] { 1, 2, 3 }, new IPEndPoint(IPAddress.Loopback, 7)).Error,
         "ReceiveFrom" => runtime.ReceiveFrom(handle, new byte[16], new SourceAddress()).Error,
+        "AsyncSelect" => runtime.AsyncSelect(handle, new SimulatedWindow(runtime.Process), 0x400, NetworkEvents.Read).Error,
         _ => throw new ArgumentOutOfRangeException(nameof(call), call, "Unknown provider call."),
     };
 }

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 using WinsockSpi.Layering;
 using WinsockSpi.Namespaces;
@@ -67,6 +68,15 @@ public sealed partial class LogEventTests
             var s = Datagrams.Bound(h, out var address);
             Assert.True(peer.SendTo(new byte[8], address));
             Assert.Equal(WsaError.MessageSize, h.Runtime.ReceiveFrom(s, new byte[2], null).Error);
+        }),
+        [2150] = () => WithProvider(h =>
+        {
+            var s = h.Connect(out var peer);
+            var window = new SimulatedWindow(h.Process);
+            h.Runtime.AsyncSelect(s, window, 0x401, WinsockSpi.Operations.NetworkEvents.Read).ThrowIfFailed();
+            window.Destroy();
+            peer.Write("x"u8);
+            Assert.Equal(0, window.MessageCount);
         }),
         [3001] = () => WithProvider(h =>
         {
@@ -177,6 +187,25 @@ public sealed partial class LogEventTests
                 "knows one of its two ids",
                 [s_namespaceId, s_unknownNamespaceId],
                 _ => new NamespaceProvider([s_namespaceId], network, factory)))),
+        [7100] = () => WithWs2(
+            ws2 =>
+            {
+                Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
+                var window = new SimulatedWindow(ws2.Process);
+                Assert.NotEqual(0, ws2.WSAAsyncGetHostByName(window, 0x402, "localhost", new HostEntBuffer(), MAXGETHOSTSTRUCT));
+                ((FakeTimeProvider)ws2.Process.TimeProvider).Advance(Ws2Api.DefaultAsyncRequestDelay);
+                Assert.Equal(1, window.MessageCount);
+            },
+            time: new FakeTimeProvider()),
+        [7101] = () => WithWs2(
+            ws2 =>
+            {
+                Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
+                var window = new SimulatedWindow(ws2.Process);
+                nint task = ws2.WSAAsyncGetHostByName(window, 0x402, "localhost", new HostEntBuffer(), MAXGETHOSTSTRUCT);
+                Assert.Equal(0, ws2.WSACancelAsyncRequest(task));
+            },
+            time: new FakeTimeProvider()),
     };
 
     /// <summary>Gets every event id docs/logging.md documents.</summary>
@@ -290,11 +319,12 @@ public sealed partial class LogEventTests
     private static IReadOnlyList<FakeLogRecord> WithWs2(
         Action<Ws2Api> scenario,
         bool networkAvailable = true,
-        Action<ProviderCatalog, SimulatedNetwork, ILoggerFactory>? configureCatalog = null)
+        Action<ProviderCatalog, SimulatedNetwork, ILoggerFactory>? configureCatalog = null,
+        TimeProvider? time = null)
     {
         using var factory = TestLogging.CreateFactory(out var logs);
         var network = new SimulatedNetwork { IsAvailable = networkAvailable };
-        using var process = new SimulatedProcess(network);
+        using var process = new SimulatedProcess(network, time);
         var catalog = ProviderCatalog.CreateDefault(p => new ProviderRuntime(new ProviderOptions { Process = p, LoggerFactory = factory }));
         configureCatalog?.Invoke(catalog, network, factory);
         scenario(new Ws2Api(process, catalog, factory));

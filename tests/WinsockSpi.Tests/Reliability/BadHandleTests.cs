@@ -37,6 +37,7 @@ public sealed class BadHandleTests
         ("EnumNetworkEvents", (p, h) => p.EnumNetworkEvents(h).Error),
         ("GetSockName", (p, h) => p.GetSockName(h).Error),
         ("GetPeerName", (p, h) => p.GetPeerName(h).Error),
+        ("AsyncSelect", (p, h) => p.AsyncSelect(h, null, 0x400, NetworkEvents.None).Error),
     ];
 
     [Theory]

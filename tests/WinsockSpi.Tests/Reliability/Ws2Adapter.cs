@@ -104,6 +104,9 @@ internal sealed class Ws2Adapter(Ws2Api api) : IWspProvider
     public SpiResult<NetworkEventRecord> EnumNetworkEvents(SocketHandle socket, WsaEvent? resetEvent = null) =>
         Api.WSAEnumNetworkEvents(socket.Value, resetEvent, out var record) == 0 ? record : LastError();
 
+    public SpiResult AsyncSelect(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events) =>
+        Status(Api.WSAAsyncSelect(socket.Value, window, message, events));
+
     public SpiResult<EndPoint> GetSockName(SocketHandle socket) =>
         Api.getsockname(socket.Value, out var name) == 0 ? name! : LastError();
 

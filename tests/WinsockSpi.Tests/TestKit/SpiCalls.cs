@@ -30,6 +30,7 @@ internal static class SpiCalls
         yield return runtime.SetBlocking(handle, false).Error;
         yield return runtime.EventSelect(handle, new WsaEvent(), NetworkEvents.Read).Error;
         yield return runtime.EnumNetworkEvents(handle).Error;
+        yield return runtime.AsyncSelect(handle, new SimulatedWindow(runtime.Process), 0x400, NetworkEvents.Read).Error;
         yield return runtime.DuplicateSocket(handle).Error;
         yield return runtime.GetSockName(handle).Error;
         yield return runtime.GetPeerName(handle).Error;

@@ -20,6 +20,7 @@ internal static class UpcallSpy
         spy.QueryBlockingCallback().Returns(_ => inner.QueryBlockingCallback());
         spy.QueueApc(null!, null!, null).ReturnsForAnyArgs(call => inner.QueueApc(call.ArgAt<WsaThreadId>(0), call.ArgAt<ApcRoutine>(1), call.ArgAt<object?>(2)));
         spy.CompleteOverlappedRequest(default).ReturnsForAnyArgs(call => inner.CompleteOverlappedRequest(call.ArgAt<OverlappedCompletion>(0)));
+        spy.PostMessage(null!, 0, 0, 0).ReturnsForAnyArgs(call => inner.PostMessage(call.ArgAt<SimulatedWindow>(0), call.ArgAt<int>(1), call.ArgAt<nuint>(2), call.ArgAt<nint>(3)));
         return spy;
     }
 
@@ -40,6 +41,12 @@ internal static class UpcallSpy
     /// <returns>The APC contexts (the overlapped objects of completion routines).</returns>
     public static IReadOnlyList<object?> ApcContexts(this IUpcalls spy)
         => [.. Calls(spy, nameof(IUpcalls.QueueApc)).Select(c => c.GetArguments()[2])];
+
+    /// <summary>Gives every <c>WPUPostMessage</c> the spy received, in order, as the message it carried.</summary>
+    /// <param name="spy">A substitute made by <see cref="Forwarding(IUpcalls)"/> or <c>Substitute.For&lt;IUpcalls&gt;()</c>.</param>
+    /// <returns>The messages.</returns>
+    public static IReadOnlyList<WindowMessage> PostedMessages(this IUpcalls spy)
+        => [.. Calls(spy, nameof(IUpcalls.PostMessage)).Select(c => new WindowMessage((int)c.GetArguments()[1]!, (nuint)c.GetArguments()[2]!, (nint)c.GetArguments()[3]!))];
 
     /// <summary>Gives how many times the provider asked the spy for its blocking hook (WPUQueryBlockingCallback).</summary>
     /// <param name="spy">A substitute made by <see cref="Forwarding(IUpcalls)"/> or <c>Substitute.For&lt;IUpcalls&gt;()</c>.</param>

@@ -88,6 +88,8 @@ internal sealed class CountingProvider(ProviderRuntime inner) : IWspProvider, ID
 
     public SpiResult<NetworkEventRecord> EnumNetworkEvents(SocketHandle socket, WsaEvent? resetEvent = null) => Inner.EnumNetworkEvents(socket, resetEvent);
 
+    public SpiResult AsyncSelect(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events) => Inner.AsyncSelect(socket, window, message, events);
+
     public SpiResult<EndPoint> GetSockName(SocketHandle socket) => Inner.GetSockName(socket);
 
     public SpiResult<EndPoint> GetPeerName(SocketHandle socket) => Inner.GetPeerName(socket);
