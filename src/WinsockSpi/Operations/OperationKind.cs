@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace WinsockSpi.Operations;
 
 /// <summary>What a pending operation does.</summary>
@@ -14,4 +16,16 @@ public enum OperationKind
 
     /// <summary>A close waiting for its linger time (WSPCloseSocket with SO_LINGER).</summary>
     LingeringClose = 4,
+
+    /// <summary>An AcceptEx on a listening socket (EXT-1): waits for a connection, and then for its first data when a receive length is given.</summary>
+    [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
+    AcceptEx = 5,
+
+    /// <summary>A ConnectEx whose send data is still going out (EXT-1).</summary>
+    [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
+    ConnectEx = 6,
+
+    /// <summary>A DisconnectEx waiting for the sends queued before it, after which the FIN goes (EXT-1).</summary>
+    [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
+    DisconnectEx = 7,
 }

@@ -44,6 +44,7 @@ public sealed partial class ProviderRuntime
                     // OVL-1: completed at once, and still notified.
                     op.Begin(this, s, socket, OperationKind.Send, blocking: false, routine);
                     op.TryClaim();
+                    op.SkipPort |= s.SkipsPortOnSuccess; // EXT-4
                     s.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, written, SocketFlags.None, ref notifications);
                 }
             }
@@ -93,6 +94,10 @@ public sealed partial class ProviderRuntime
     /// Errors: as <see cref="Send"/>, plus WSAECONNRESET after a reset by the peer (OVL-8).
     /// </returns>
     public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => ReceiveCore(socket, buffer, default, peek: false, overlapped, routine);
+
+    /// <summary>The receive of <see cref="Receive"/> and <see cref="ReceiveBuffers"/>: into one buffer, or scattered over several (EXT-5).</summary>
+    private SpiResult<int> ReceiveCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -106,7 +111,7 @@ public sealed partial class ProviderRuntime
                 return error;
             }
 
-            int read = s!.ReceiveNow_NeedsLock(buffer.Span, ref notifications);
+            int read = s!.ReceiveNow_NeedsLock(buffer, buffers, peek, ref notifications);
             if (read >= 0)
             {
                 result = read;
@@ -115,6 +120,7 @@ public sealed partial class ProviderRuntime
                     // OVL-1: completed at once, and still notified.
                     op.Begin(this, s, socket, OperationKind.Receive, blocking: false, routine);
                     op.TryClaim();
+                    op.SkipPort |= s.SkipsPortOnSuccess; // EXT-4
                     s.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, read, SocketFlags.None, ref notifications);
                 }
             }
@@ -122,6 +128,8 @@ public sealed partial class ProviderRuntime
             {
                 op.Begin(this, s, socket, OperationKind.Receive, blocking: false, routine);
                 op.ReceiveBuffer = buffer;
+                op.ReceiveBuffers = buffers;
+                op.Peek = peek;
                 s.Enqueue_NeedsLock(op);
                 _pendingCount++;
                 result = -1;
@@ -134,6 +142,8 @@ public sealed partial class ProviderRuntime
             {
                 blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.Receive);
                 blockingOp.ReceiveBuffer = buffer;
+                blockingOp.ReceiveBuffers = buffers;
+                blockingOp.Peek = peek;
                 s.Enqueue_NeedsLock(blockingOp);
                 result = -1;
             }
