@@ -95,8 +95,9 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
             return WsaError.OperationNotSupported;
         }
 
-        if (Phase != SocketPhase.Connected)
+        if (Phase != SocketPhase.Connected || PendingAcceptEx is not null)
         {
+            // The accept socket of an AcceptEx is not usable before the AcceptEx completes (EXT-1).
             return Phase == SocketPhase.Reset ? WsaError.ConnectionReset : WsaError.NotConnected;
         }
 
