@@ -186,7 +186,7 @@ public sealed class Ws2ExtensionTests : IDisposable
     [Trait("Rule", "EXT-2")]
     public void WorkedExample_AcceptExOnACompletionPort_ThenTheListenerIsClosed()
     {
-        var ws2 = _ws2;
+        using var ws2 = new Ws2Api(new Ws2ApiOptions());
         Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
 
         // The listener, associated with a completion port under key 1.
