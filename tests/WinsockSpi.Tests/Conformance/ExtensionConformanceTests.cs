@@ -178,6 +178,31 @@ public class ExtensionConformanceTests
 
     [Fact]
     [Trait("Rule", "EXT-2")]
+    [Trait("Rule", "CLN-6")]
+    public void EXT2_FinalCleanup_AbortsAnAcceptExWaitingForData_Silently_AndResetsTheConnectionItTook()
+    {
+        using var client = new ProviderHarness();
+        using var server = new ProviderHarness(network: client.Network);
+        var listener = server.ListenOnFreePort(5, out var endPoint);
+        var port = new CompletionPort();
+        Assert.True(port.Associate(server.Runtime, listener, 1).IsSuccess);
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+        Assert.Equal(WsaError.IOPending, StartAcceptEx(server, listener, server.NewSocket(), new byte[8 + (2 * AddressArea)], 8, ov).Error);
+        var s = client.NewSocket();
+        Assert.True(client.Runtime.Connect(s, endPoint).IsSuccess);
+        Assert.Single(server.Runtime.Operations.Snapshot(), o => o.Kind == OperationKind.AcceptEx);
+
+        Assert.True(server.Runtime.Cleanup().IsSuccess);
+
+        Assert.Equal(WsaError.OperationAborted, ov.Error);
+        Assert.Equal((0, 0), (ev.SetCount, port.Count));
+        Assert.Equal(WsaError.ConnectionReset, client.Runtime.Receive(s, new byte[4]).Error);
+        server.AssertUnloadReady();
+    }
+
+    [Fact]
+    [Trait("Rule", "EXT-2")]
     [Trait("Rule", "DUP-1")]
     public void EXT2_ClosingADuplicateOfTheListener_AbortsNothing_TheLastCloseAborts()
     {
