@@ -40,6 +40,12 @@ public enum WsaError
     /// <summary>WSA_IO_PENDING (997): the overlapped operation will complete later.</summary>
     IOPending = 997,
 
+    /// <summary>
+    /// ERROR_CONNECTION_ABORTED (1236): the completion status Windows 10 and later give a receive pending on a connected
+    /// socket that is closed (EXT-6, with <see cref="Provider.ProviderOptions.Windows10CloseStatus"/>).
+    /// </summary>
+    ConnectionAbortedLocally = 1236,
+
     /// <summary>WSAEINTR (10004): a blocking call was interrupted.</summary>
     Interrupted = 10004,
 

@@ -22,6 +22,7 @@ public static class WsaErrorExtensions
         WsaError.OperationAborted => "WSA_OPERATION_ABORTED",
         WsaError.IOIncomplete => "WSA_IO_INCOMPLETE",
         WsaError.IOPending => "WSA_IO_PENDING",
+        WsaError.ConnectionAbortedLocally => "ERROR_CONNECTION_ABORTED",
         WsaError.Interrupted => "WSAEINTR",
         WsaError.BadFileHandle => "WSAEBADF",
         WsaError.AccessDenied => "WSAEACCES",

@@ -77,4 +77,22 @@ public enum WspEntry
 
     /// <summary>lpWSPAsyncSelect.</summary>
     AsyncSelect,
+
+    /// <summary>lpWSPIoctl (SIO_GET_EXTENSION_FUNCTION_POINTER, FIONBIO).</summary>
+    Ioctl,
+
+    /// <summary>lpWSPSetSockOpt with an integer value.</summary>
+    SetSocketOption,
+
+    /// <summary>lpWSPGetSockOpt of an integer option.</summary>
+    GetSocketOption,
+
+    /// <summary>lpWSPGetSockOpt with SO_LINGER.</summary>
+    GetLinger,
+
+    /// <summary>lpWSPSend with an array of buffers.</summary>
+    SendBuffers,
+
+    /// <summary>lpWSPRecv with an array of buffers and flags.</summary>
+    ReceiveBuffers,
 }

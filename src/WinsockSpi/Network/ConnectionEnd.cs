@@ -96,6 +96,31 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         }
     }
 
+    /// <summary>
+    /// As <see cref="Receive"/>, but copies without consuming (MSG_PEEK), starting <paramref name="skip"/> bytes into the
+    /// unread data: the bytes copied, 0 at end of stream, or -1 when nothing waits beyond <paramref name="skip"/>.
+    /// </summary>
+    /// <param name="buffer">Where the bytes go.</param>
+    /// <param name="skip">How many unread bytes to pass over first (a later buffer of a scatter peek).</param>
+    /// <param name="after">The end's state (unchanged by the peek).</param>
+    /// <returns>The bytes copied, 0 at end of stream, or -1.</returns>
+    public int Peek(Span<byte> buffer, int skip, out EndState after)
+    {
+        using (Connection.Gate.Enter())
+        {
+            return Peek_NeedsGate(buffer, skip, out after);
+        }
+    }
+
+    internal int Peek_NeedsGate(Span<byte> buffer, int skip, out EndState after)
+    {
+        int n = Inbound.Count > skip ? Inbound.Peek(buffer, skip)
+            : skip == 0 && Inbound.IsEndOfStream ? 0
+            : -1;
+        after = Snapshot_NeedsGate();
+        return n;
+    }
+
     internal int Receive_NeedsGate(Span<byte> buffer, out EndState after)
     {
         int n = Inbound.Count > 0 ? Inbound.Read(buffer)

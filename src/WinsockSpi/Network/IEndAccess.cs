@@ -13,6 +13,9 @@ internal interface IEndAccess
     /// <summary>As <see cref="ConnectionEnd.Send"/>.</summary>
     int Send(ReadOnlySpan<byte> data);
 
+    /// <summary>As <see cref="ConnectionEnd.Peek"/>.</summary>
+    int Peek(Span<byte> buffer, int skip, out EndState after);
+
     /// <summary>As <see cref="ConnectionEnd.Snapshot"/>.</summary>
     EndState Snapshot();
 
@@ -26,6 +29,8 @@ internal readonly struct GatedAccess(ConnectionEnd end) : IEndAccess
     public int Receive(Span<byte> buffer, out EndState after) => end.Receive(buffer, out after);
 
     public int Send(ReadOnlySpan<byte> data) => end.Send(data);
+
+    public int Peek(Span<byte> buffer, int skip, out EndState after) => end.Peek(buffer, skip, out after);
 
     public EndState Snapshot() => end.Snapshot();
 
@@ -42,6 +47,8 @@ internal readonly struct HeldAccess : IEndAccess
     public int Receive(Span<byte> buffer, out EndState after) => _end.Receive_NeedsGate(buffer, out after);
 
     public int Send(ReadOnlySpan<byte> data) => _end.Outbound.Write(data);
+
+    public int Peek(Span<byte> buffer, int skip, out EndState after) => _end.Peek_NeedsGate(buffer, skip, out after);
 
     public EndState Snapshot() => _end.Snapshot_NeedsGate();
 

@@ -99,6 +99,31 @@ internal sealed class Pipe(int capacity)
         return n;
     }
 
+    /// <summary>Copies unread bytes from <paramref name="skip"/> on into <paramref name="destination"/> without consuming them (MSG_PEEK).</summary>
+    public int Peek(Span<byte> destination, int skip)
+    {
+        int n = Math.Min(destination.Length, Count - skip);
+        if (n <= 0)
+        {
+            return 0;
+        }
+
+        int start = _head + skip;
+        if (start >= _buffer.Length)
+        {
+            start -= _buffer.Length;
+        }
+
+        int first = Math.Min(n, _buffer.Length - start);
+        _buffer.AsSpan(start, first).CopyTo(destination);
+        if (first < n)
+        {
+            _buffer.AsSpan(0, n - first).CopyTo(destination[first..]);
+        }
+
+        return n;
+    }
+
     /// <summary>Drops the unread data (a reset) and returns how many bytes were lost.</summary>
     public int Discard()
     {

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace WinsockSpi.Operations;
 
 /// <summary>What a pending operation does.</summary>
@@ -23,4 +25,16 @@ public enum OperationKind
 
     /// <summary>A datagram receive (WSPRecvFrom).</summary>
     ReceiveFrom = 6,
+
+    /// <summary>An AcceptEx on a listening socket (EXT-1): waits for a connection, and then for its first data when a receive length is given.</summary>
+    [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
+    AcceptEx = 7,
+
+    /// <summary>A ConnectEx whose send data is still going out (EXT-1).</summary>
+    [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
+    ConnectEx = 8,
+
+    /// <summary>A DisconnectEx waiting for the sends queued before it, after which the FIN goes (EXT-1).</summary>
+    [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
+    DisconnectEx = 9,
 }

@@ -27,6 +27,13 @@ public sealed class WsaOverlapped
     /// <summary>Gets or sets the event (hEvent) set when an operation without a completion routine ends. Read when an operation starts.</summary>
     public WsaEvent? Event { get; set; }
 
+    /// <summary>
+    /// Gets or sets the low-order bit of hEvent: when set, an operation started with this object posts no completion-port
+    /// packet, whatever port its socket has; its event, if any, is still set (EXT-4). Read when an operation starts.
+    /// </summary>
+    /// <value>The default is <see langword="false"/>.</value>
+    public bool EventHandleLowBit { get; set; }
+
     /// <summary>Gets the operation's life stage.</summary>
     public OperationStatus Status => Volatile.Read(ref _core)?.Status ?? OperationStatus.Idle;
 

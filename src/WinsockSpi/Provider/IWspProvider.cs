@@ -170,4 +170,48 @@ public interface IWspProvider
     /// <param name="events">The events.</param>
     /// <returns>Success or the error.</returns>
     SpiResult AsyncSelect(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events);
+
+    /// <summary>WSPIoctl: SIO_GET_EXTENSION_FUNCTION_POINTER (AcceptEx, ConnectEx, DisconnectEx, EXT-1) and FIONBIO.</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="ioControlCode">The control code.</param>
+    /// <param name="input">The input (a GUID for SIO_GET_EXTENSION_FUNCTION_POINTER).</param>
+    /// <returns>The output (the function) or the error.</returns>
+    SpiResult<object?> Ioctl(SocketHandle socket, uint ioControlCode, object? input);
+
+    /// <summary>WSPSetSockOpt with an integer value (EXT-5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="level">The level.</param>
+    /// <param name="name">The option.</param>
+    /// <param name="value">The value.</param>
+    /// <returns>Success or the error.</returns>
+    SpiResult SetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name, long value);
+
+    /// <summary>WSPGetSockOpt of an integer option (EXT-5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="level">The level.</param>
+    /// <param name="name">The option.</param>
+    /// <returns>The value or the error.</returns>
+    SpiResult<int> GetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name);
+
+    /// <summary>WSPGetSockOpt SO_LINGER (EXT-5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <returns>The setting or the error.</returns>
+    SpiResult<LingerState> GetLinger(SocketHandle socket);
+
+    /// <summary>WSPSend with an array of buffers (EXT-5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffers">The buffers.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes sent, WSA_IO_PENDING, or the error.</returns>
+    SpiResult<int> SendBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPRecv with an array of buffers and flags (MSG_PEEK) (EXT-5).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffers">The buffers.</param>
+    /// <param name="flags">The flags.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes received, WSA_IO_PENDING, or the error.</returns>
+    SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
 }

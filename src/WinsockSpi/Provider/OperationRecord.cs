@@ -62,6 +62,29 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>Ended by the final cleanup or process death: published at once, never notified (CLN-4).</summary>
     public bool Silent;
 
+    /// <summary>The buffers of a scatter receive (EXT-5); empty for a receive into <see cref="ReceiveBuffer"/>.</summary>
+    public ReadOnlyMemory<WsaBuf> ReceiveBuffers;
+
+    /// <summary>A MSG_PEEK receive: copies without consuming (EXT-5).</summary>
+    public bool Peek;
+
+    /// <summary>No completion-port packet for this operation (EXT-4: the event's low bit, or skip-on-success).</summary>
+    public bool SkipPort;
+
+    /// <summary>The accept socket of an AcceptEx, until it ends (EXT-1).</summary>
+    public ProviderSocket? AcceptSocket;
+
+    /// <summary>An AcceptEx whose connection has arrived and that waits for the first data (EXT-1).</summary>
+    public bool AcceptConnected;
+
+    /// <summary>AcceptEx: dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength.</summary>
+    public int AcceptReceiveLength;
+    public int AcceptLocalLength;
+    public int AcceptRemoteLength;
+
+    /// <summary>A DisconnectEx with TF_REUSE_SOCKET (EXT-1).</summary>
+    public bool ReuseSocket;
+
     // The socket's queue (intrusive, doubly linked) and the list of operations to notify once the lock is released.
     public OperationRecord? Next;
     public OperationRecord? Prev;
@@ -106,6 +129,13 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         Port = null;
         CompletionKey = 0;
         AcceptedHandle = default;
+        ReceiveBuffers = default;
+        Peek = false;
+        SkipPort = Overlapped?.EventHandleLowBit ?? false;
+        AcceptSocket = null;
+        AcceptConnected = false;
+        AcceptReceiveLength = AcceptLocalLength = AcceptRemoteLength = 0;
+        ReuseSocket = false;
         Next = Prev = NotifyNext = null;
         Silent = false;
         InQueue = false;

@@ -60,6 +60,18 @@ public sealed class ProviderOptions
     /// <value>The default is <see cref="TimeProvider.System"/>; tests use FakeTimeProvider.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Gets or sets whether closing a connected socket ends its pending overlapped receives with the status Windows 10 and
+    /// later report, ERROR_CONNECTION_ABORTED (1236), instead of WSA_OPERATION_ABORTED (995) (EXT-6).
+    /// </summary>
+    /// <value>
+    /// The default is <see langword="false"/>: 995, as the SPI reference pages for WSPCloseSocket and WSPRecv say (CLS-2).
+    /// <see langword="true"/> matches Windows 10 and later, where the completion packet of such a receive carries 1236 (as
+    /// Wine's ws2_32 tests of closing a socket with a receive pending on a completion port record). Sends, AcceptEx and a
+    /// socket that is not connected keep 995; the final cleanup is unaffected (CLN-4).
+    /// </value>
+    public bool Windows10CloseStatus { get; set; }
+
     /// <summary>Gets or sets the logger factory.</summary>
     /// <value>The default is <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;

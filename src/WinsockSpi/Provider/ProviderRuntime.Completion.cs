@@ -105,10 +105,16 @@ public sealed partial class ProviderRuntime
         }
 
         _finishedCount++;
+        if (op.AcceptSocket is not null)
+        {
+            EndAcceptEx_NeedsLock(op, status, ref notifications); // EXT-1: the accept socket is connected, or freed again
+        }
+
         op.SetOutcome(status, error, bytes, flags);
 
         // The operation no longer needs the caller's buffers or the socket object: do not keep them alive.
         op.ReceiveBuffer = default;
+        op.ReceiveBuffers = default;
         op.SendBuffer = default;
         op.From = null;
         op.Destination = null;
@@ -122,7 +128,8 @@ public sealed partial class ProviderRuntime
         }
         else
         {
-            op.Port = s.Port;
+            // EXT-3: the port the socket has now, not when the operation started; EXT-4: none when skipped.
+            op.Port = op.SkipPort ? null : s.Port;
             op.CompletionKey = s.CompletionKey;
 
             // Published later by Dispatch, with a fence: a waiter that reads no owner registers with a fence too.

@@ -234,7 +234,7 @@ public sealed partial class ProviderRuntime
                     s.OwnsBinding = true;
                 }
 
-                connection = new Connection(Network, s.LocalEndPoint, ip, SendBufferSize, target.SendBufferSize);
+                connection = new Connection(Network, s.LocalEndPoint, ip, SendBufferOf(s), target.SendBufferSize);
                 s.Attach_NeedsLock(connection.Initiator, ip);
             }
             else
@@ -406,8 +406,12 @@ public sealed partial class ProviderRuntime
             }
 
             listener.Backlog.Enqueue(connection);
-            var op = listener.Accepts.Head;
-            if (op is not null && op.TryClaim())
+            var op = FirstWaitingAccept(listener);
+            if (op is { Kind: OperationKind.AcceptEx })
+            {
+                AttachAcceptEx_NeedsLock(listener, op, listener.Backlog.Dequeue(), atOnce: false, ref notifications); // EXT-1
+            }
+            else if (op is not null && op.TryClaim())
             {
                 var accepted = AcceptFromBacklog_NeedsLock(listener, listener.Backlog.Dequeue(), ref notifications);
                 op.AcceptedHandle = accepted.IsSuccess ? accepted.Value : default;

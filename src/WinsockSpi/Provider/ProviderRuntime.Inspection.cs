@@ -143,10 +143,12 @@ public sealed partial class ProviderRuntime
                 int requested = op.Kind switch
                 {
                     OperationKind.Send or OperationKind.SendTo => op.SendBuffer.Length,
-                    OperationKind.Receive or OperationKind.ReceiveFrom => op.ReceiveBuffer.Length,
+                    OperationKind.Receive or OperationKind.ReceiveFrom => op.ReceiveBuffers.IsEmpty ? op.ReceiveBuffer.Length : WsaBuf.TotalLength(op.ReceiveBuffers.Span),
+                    OperationKind.ConnectEx => op.SendBuffer.Length,
+                    OperationKind.AcceptEx => op.AcceptReceiveLength,
                     _ => 0,
                 };
-                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind == OperationKind.Send ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op, s), op.Overlapped));
+                list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind is OperationKind.Send or OperationKind.ConnectEx ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op, s), op.Overlapped));
             }
         }
     }

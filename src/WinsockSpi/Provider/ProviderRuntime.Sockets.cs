@@ -140,7 +140,7 @@ public sealed partial class ProviderRuntime
                 return SpiResult.Success;
             }
 
-            (aborted, interrupted) = s.AbortAll_NeedsLock(silent: false, ref notifications);
+            (aborted, interrupted) = s.AbortAll_NeedsLock(silent: false, ref notifications, CloseReceiveStatus_NeedsLock(s));
             var end = s.CloseConnection_NeedsLock(linger is not null, ref notifications);
             if (linger is not null)
             {

@@ -57,6 +57,7 @@ public sealed partial class ProviderRuntime
                     // OVL-1: completed at once, and still notified.
                     op.Begin(this, s, socket, OperationKind.Send, blocking: false, routine);
                     op.TryClaim();
+                    op.SkipPort |= s.SkipsPortOnSuccess; // EXT-4
                     s.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, written, SocketFlags.None, ref notifications);
                 }
             }
@@ -110,6 +111,10 @@ public sealed partial class ProviderRuntime
     /// <see cref="ReceiveFrom"/> without a source buffer.
     /// </returns>
     public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => ReceiveCore(socket, buffer, default, peek: false, overlapped, routine);
+
+    /// <summary>The receive of <see cref="Receive"/> and <see cref="ReceiveBuffers"/>: into one buffer, or scattered over several (EXT-5).</summary>
+    private SpiResult<int> ReceiveCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -130,7 +135,7 @@ public sealed partial class ProviderRuntime
 
             s!.Reenable_NeedsLock(NetworkEvents.Read); // ASY-2: a receive re-enables FD_READ
 
-            int read = s!.ReceiveNow_NeedsLock(buffer.Span, ref notifications);
+            int read = s!.ReceiveNow_NeedsLock(buffer, buffers, peek, ref notifications);
             if (read >= 0)
             {
                 result = read;
@@ -139,6 +144,7 @@ public sealed partial class ProviderRuntime
                     // OVL-1: completed at once, and still notified.
                     op.Begin(this, s, socket, OperationKind.Receive, blocking: false, routine);
                     op.TryClaim();
+                    op.SkipPort |= s.SkipsPortOnSuccess; // EXT-4
                     s.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, read, SocketFlags.None, ref notifications);
                 }
             }
@@ -146,6 +152,8 @@ public sealed partial class ProviderRuntime
             {
                 op.Begin(this, s, socket, OperationKind.Receive, blocking: false, routine);
                 op.ReceiveBuffer = buffer;
+                op.ReceiveBuffers = buffers;
+                op.Peek = peek;
                 s.Enqueue_NeedsLock(op);
                 _pendingCount++;
                 result = -1;
@@ -158,6 +166,8 @@ public sealed partial class ProviderRuntime
             {
                 blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.Receive);
                 blockingOp.ReceiveBuffer = buffer;
+                blockingOp.ReceiveBuffers = buffers;
+                blockingOp.Peek = peek;
                 s.Enqueue_NeedsLock(blockingOp);
                 result = -1;
             }

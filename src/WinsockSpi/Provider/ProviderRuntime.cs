@@ -35,6 +35,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     private readonly string _description;
     private readonly int _maxProcesses;
     private readonly TimeSpan _hookInterval;
+    private readonly bool _windows10CloseStatus;
     private readonly SocketTableView _socketView;
     private readonly OperationRegistryView _operationView;
     private IUpcalls _upcalls;
@@ -68,6 +69,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             : options.Description;
         _maxProcesses = options.MaxProcesses;
         _hookInterval = options.BlockingHookInterval;
+        _windows10CloseStatus = options.Windows10CloseStatus;
         _logger = options.LoggerFactory.CreateLogger("WinsockSpi.Provider");
         _table = new SocketTable<ProviderSocket>(options.MaxSockets);
         _upcalls = new ProcessUpcalls(Process);

@@ -43,16 +43,22 @@ internal sealed partial class ProviderSocket
     /// Ends every operation: overlapped ones with WSA_OPERATION_ABORTED, notified after a close (CLS-2) or silently for the
     /// final cleanup (CLN-4); blocking calls with WSAEINTR (CLS-3, CLN-5).
     /// </summary>
-    public (int Aborted, int Interrupted) AbortAll_NeedsLock(bool silent, ref Notifications notifications)
+    /// <remarks>
+    /// <paramref name="receiveError"/> is the status of aborted overlapped receives: WSA_OPERATION_ABORTED, or
+    /// ERROR_CONNECTION_ABORTED for a close under the Windows 10 option (EXT-6). An AcceptEx this socket is the accept socket
+    /// of is aborted too (EXT-1).
+    /// </remarks>
+    public (int Aborted, int Interrupted) AbortAll_NeedsLock(bool silent, ref Notifications notifications, WsaError receiveError = WsaError.OperationAborted)
     {
         AssertLock();
         int aborted = 0, interrupted = 0;
-        if (Receives.Head is null && Sends.Head is null && Accepts.Head is null)
+        if (Receives.Head is null && Sends.Head is null && Accepts.Head is null && PendingAcceptEx is null)
         {
             return (0, 0); // the usual close: nothing pending
         }
 
-        AbortQueue_NeedsLock(ref Receives, silent, ref notifications, ref aborted, ref interrupted);
+        AbortAcceptEx_NeedsLock(silent, ref notifications, ref aborted);
+        AbortQueue_NeedsLock(ref Receives, silent, ref notifications, ref aborted, ref interrupted, receiveError);
         AbortQueue_NeedsLock(ref Sends, silent, ref notifications, ref aborted, ref interrupted);
         AbortQueue_NeedsLock(ref Accepts, silent, ref notifications, ref aborted, ref interrupted);
         return (aborted, interrupted);
@@ -82,7 +88,7 @@ internal sealed partial class ProviderSocket
         {
             case OperationKind.Receive or OperationKind.ReceiveFrom:
                 return ref Receives;
-            case OperationKind.Send or OperationKind.SendTo:
+            case OperationKind.Send or OperationKind.SendTo or OperationKind.ConnectEx or OperationKind.DisconnectEx:
                 return ref Sends;
             default:
                 return ref Accepts;
@@ -113,7 +119,7 @@ internal sealed partial class ProviderSocket
     /// loop over up to a million operations as unoptimized code with its helpers not inlined.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AbortQueue_NeedsLock(ref OperationQueue queue, bool silent, ref Notifications notifications, ref int aborted, ref int interrupted)
+    private void AbortQueue_NeedsLock(ref OperationQueue queue, bool silent, ref Notifications notifications, ref int aborted, ref int interrupted, WsaError abortError = WsaError.OperationAborted)
     {
         var op = queue.Head;
         int ended = 0;
@@ -140,7 +146,7 @@ internal sealed partial class ProviderSocket
             {
                 aborted++;
                 op.Silent = silent;
-                Runtime.Settle_NeedsLock(this, op, queued: true, OperationStatus.Aborted, WsaError.OperationAborted, 0, SocketFlags.None, ref notifications);
+                Runtime.Settle_NeedsLock(this, op, queued: true, OperationStatus.Aborted, abortError, 0, SocketFlags.None, ref notifications);
             }
 
             op = next;

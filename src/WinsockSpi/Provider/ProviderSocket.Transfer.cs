@@ -31,7 +31,7 @@ internal sealed partial class ProviderSocket
     /// Receives now when no receive is queued ahead (OVL-5 order) and a receive can complete: the bytes (0 at end of
     /// stream, or for a zero-byte receive with data waiting), or -1 when it must pend. Takes the connection's gate once.
     /// </summary>
-    public int ReceiveNow_NeedsLock(Span<byte> buffer, ref Notifications notifications)
+    public int ReceiveNow_NeedsLock(Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, ref Notifications notifications)
     {
         AssertLock();
         if (Receives.Count > 0)
@@ -39,10 +39,13 @@ internal sealed partial class ProviderSocket
             return -1;
         }
 
-        int read = End!.Receive(buffer, out var after);
+        EndState after;
+        int read = buffers.IsEmpty && !peek
+            ? End!.Receive(buffer.Span, out after) // the usual receive: one buffer, no flag
+            : ReceiveInto(new GatedAccess(End!), buffer, buffers, peek, out after);
         if (read > 0)
         {
-            notifications.Kick(End.Other);
+            notifications.Kick(End!.Other);
         }
 
         if (read > 0)
@@ -73,12 +76,17 @@ internal sealed partial class ProviderSocket
         where TAccess : struct, IEndAccess
     {
         AssertLock();
+        if (PendingAcceptEx is { AcceptConnected: true } && !PumpAcceptEx_NeedsLock(end, ref notifications))
+        {
+            return; // EXT-1: the accept socket is not usable before its AcceptEx has its first data
+        }
+
         var other = End!.Other;
         bool moved = false;
         var state = default(EndState); // the state after the last gated move, reused below when nothing moved since
         for (var op = Receives.Head; op is not null; op = Receives.Head)
         {
-            int n = end.Receive(op.ReceiveBuffer.Span, out state);
+            int n = ReceiveInto(end, op.ReceiveBuffer, op.ReceiveBuffers, op.Peek, out state);
             if (n < 0)
             {
                 break;
@@ -94,7 +102,7 @@ internal sealed partial class ProviderSocket
             Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, n, SocketFlags.None, ref notifications);
         }
 
-        for (var op = Sends.Head; op is not null; op = Sends.Head)
+        for (var op = Sends.Head; op is not null && op.Kind != OperationKind.DisconnectEx; op = Sends.Head)
         {
             int w = end.Send(op.SendBuffer.Span[op.Progress..]);
             state = default; // a send changes the state: read it again below
@@ -124,12 +132,21 @@ internal sealed partial class ProviderSocket
             state = end.Snapshot();
         }
 
-        if ((Shutdown & ShutdownState.FinAfterSends) != 0 && Sends.Count == 0 && !state.IsReset)
+        if ((Shutdown & ShutdownState.FinAfterSends) != 0 && (Sends.Count == 0 || Sends.Head!.Kind == OperationKind.DisconnectEx) && !state.IsReset)
         {
             Shutdown &= ~ShutdownState.FinAfterSends;
             if (end.Fin())
             {
                 notifications.Kick(other);
+            }
+        }
+
+        if (Sends.Head is { Kind: OperationKind.DisconnectEx } disconnect && (Shutdown & ShutdownState.FinAfterSends) == 0 && !state.IsReset)
+        {
+            EndDisconnect_NeedsLock(disconnect, ref notifications);
+            if (End is null)
+            {
+                return; // TF_REUSE_SOCKET: the connection is no longer this socket's
             }
         }
 

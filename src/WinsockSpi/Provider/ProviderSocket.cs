@@ -46,6 +46,17 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
     public CompletionPort? Port;
     public nuint CompletionKey;
 
+    /// <summary>SetFileCompletionNotificationModes (EXT-4).</summary>
+    public CompletionNotificationModes NotificationModes;
+
+    /// <summary>The AcceptEx this socket is the accept socket of, while it runs (EXT-1).</summary>
+    public OperationRecord? PendingAcceptEx;
+
+    /// <summary>SO_ERROR, SO_RCVBUF and SO_SNDBUF (EXT-5); a buffer size is null until set (the default is read then).</summary>
+    public int SoError;
+    public int? ReceiveBufferOption;
+    public int? SendBufferOption;
+
     public bool IsStream => Type == SocketType.Stream;
 
     public int PendingCount => Receives.Count + Sends.Count + Accepts.Count;
@@ -84,8 +95,9 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
             return WsaError.OperationNotSupported;
         }
 
-        if (Phase != SocketPhase.Connected)
+        if (Phase != SocketPhase.Connected || PendingAcceptEx is not null)
         {
+            // The accept socket of an AcceptEx is not usable before the AcceptEx completes (EXT-1).
             return Phase == SocketPhase.Reset ? WsaError.ConnectionReset : WsaError.NotConnected;
         }
 
@@ -209,6 +221,11 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         CompletionKey = 0;
         AsyncWindow = null;
         AsyncPosted = NetworkEvents.None;
+        NotificationModes = CompletionNotificationModes.None;
+        PendingAcceptEx = null;
+        SoError = 0;
+        ReceiveBufferOption = null;
+        SendBufferOption = null;
         return Deliveries == 0;
     }
 

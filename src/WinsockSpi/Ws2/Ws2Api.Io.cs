@@ -58,20 +58,20 @@ public sealed partial class Ws2Api
     /// <param name="s">The SOCKET.</param>
     /// <param name="buf">Where the bytes go.</param>
     /// <param name="len">The most bytes to receive.</param>
-    /// <param name="flags">0; MSG_* flags are not simulated.</param>
+    /// <param name="flags">0, or MSG_PEEK to copy the waiting data without consuming it (EXT-5).</param>
     /// <returns>
     /// The bytes received (0 after a graceful close by the peer), or SOCKET_ERROR with WSANOTINITIALISED, WSAENOTSOCK,
-    /// WSAEFAULT, WSAEOPNOTSUPP (flags), or the provider's error.
+    /// WSAEFAULT, WSAEOPNOTSUPP (other flags), or the provider's error.
     /// </returns>
     public int recv(nuint s, byte[]? buf, int len, int flags)
     {
-        var error = CheckTransfer(s, buf?.Length ?? -1, len, flags, out var provider);
+        var error = CheckTransfer(s, buf?.Length ?? -1, len, flags & ~Ws2Constants.MSG_PEEK, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
         }
 
-        return Transferred(provider!.Provider.Receive(new SocketHandle(s), buf.AsMemory(0, len)));
+        return Transferred(ReceiveOnce(provider!, s, buf.AsMemory(0, len), flags));
     }
 
     /// <summary>recv: as <see cref="recv(nuint, byte[], int, int)"/>, into a span.</summary>
@@ -83,7 +83,7 @@ public sealed partial class Ws2Api
     /// <remarks>The bytes pass through a pooled buffer.</remarks>
     public int recv(nuint s, Span<byte> buf, int len, int flags)
     {
-        var error = CheckTransfer(s, buf.Length, len, flags, out var provider);
+        var error = CheckTransfer(s, buf.Length, len, flags & ~Ws2Constants.MSG_PEEK, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
@@ -92,7 +92,7 @@ public sealed partial class Ws2Api
         byte[] rented = ArrayPool<byte>.Shared.Rent(len);
         try
         {
-            var result = provider!.Provider.Receive(new SocketHandle(s), rented.AsMemory(0, len));
+            var result = ReceiveOnce(provider!, s, rented.AsMemory(0, len), flags);
             if (result.IsSuccess)
             {
                 rented.AsSpan(0, result.Value).CopyTo(buf);
@@ -217,6 +217,12 @@ public sealed partial class Ws2Api
             : flags != 0 ? WsaError.OperationNotSupported
             : WsaError.Success;
     }
+
+    /// <summary>A non-overlapped receive into one buffer; MSG_PEEK copies without consuming (EXT-5).</summary>
+    private static SpiResult<int> ReceiveOnce(LoadedProvider provider, nuint s, Memory<byte> buffer, int flags)
+        => flags == Ws2Constants.MSG_PEEK
+            ? provider.Provider.ReceiveBuffers(new SocketHandle(s), new[] { new WsaBuf(buffer) }, System.Net.Sockets.SocketFlags.Peek)
+            : provider.Provider.Receive(new SocketHandle(s), buffer);
 
     private int Transferred(SpiResult<int> result) => result.IsSuccess ? result.Value : Fail(result.Error);
 }

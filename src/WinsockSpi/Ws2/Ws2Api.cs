@@ -140,7 +140,7 @@ public sealed partial class Ws2Api : IDisposable
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         var requested = WinsockVersion.FromWord(wVersionRequested);
         var (error, version) = Negotiate(requested);
-        lpWSAData = new WsaData(version.ToWord(), s_highest.ToWord(), Description, SystemStatus);
+        lpWSAData = FillData(version);
         if (error != WsaError.Success)
         {
             SetLastError(WsaError.NotInitialized);

@@ -13,6 +13,17 @@ namespace WinsockSpi.Ws2;
 [SuppressMessage("Naming", "CA1707", Justification = "The members keep the names of the C structure WSADATA.")]
 public readonly record struct WsaData(ushort wVersion, ushort wHighVersion, string szDescription, string szSystemStatus)
 {
+    /// <summary>
+    /// Gets iMaxSockets: 32,767 for a 1.x request, as Windows reports it; 0 for 2.x, whose applications must ignore it.
+    /// </summary>
+    public ushort iMaxSockets { get; init; }
+
+    /// <summary>Gets iMaxUdpDg: 65,467 for a 1.x request, as Windows reports it; 0 for 2.x.</summary>
+    public ushort iMaxUdpDg { get; init; }
+
+    /// <summary>Gets lpVendorInfo: <see langword="null"/>, as Windows leaves it (applications must ignore it).</summary>
+    public string? lpVendorInfo { get; init; }
+
     /// <summary>Gets <see cref="wVersion"/> as a version.</summary>
     public WinsockVersion Version => WinsockVersion.FromWord(wVersion);
 

@@ -8,6 +8,7 @@ using NSubstitute;
 using WinsockSpi.Layering;
 using WinsockSpi.Namespaces;
 using WinsockSpi.Network;
+using WinsockSpi.Provider;
 using WinsockSpi.Tests.TestKit;
 using WinsockSpi.Ws2;
 using static WinsockSpi.Ws2.Ws2Constants;
@@ -111,6 +112,13 @@ public sealed partial class LogEventTests
             var selector = h.StartBlocked(() => h.Runtime.Select([s], null, null, TimeSpan.FromSeconds(1)));
             h.Time.Advance(TimeSpan.FromSeconds(1));
             Assert.Equal(0, TestThreads.Join(selector).Value);
+        }),
+        [3100] = () => WithProvider(h => Assert.Equal(WsaError.InvalidArgument, h.Runtime.Ioctl(h.NewSocket(), ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, Guid.NewGuid()).Error)),
+        [3101] = () => WithProvider(h =>
+        {
+            var s = h.NewSocket();
+            Assert.True(h.Runtime.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).IsSuccess);
+            Assert.Equal(WsaError.IOPending, h.Runtime.ConnectEx(s, new IPEndPoint(IPAddress.Loopback, 1), default, new WinsockSpi.Operations.WsaOverlapped()).Error);
         }),
         [4002] = () => WithProvider(h => Assert.Equal(WsaError.ConnectionRefused, h.Runtime.Connect(h.NewSocket(), new IPEndPoint(IPAddress.Loopback, 1)).Error)),
         [6001] = () => WithLayer(h => new LayeredProvider(h.Runtime, h.LayerOptions()), layer => Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _))),

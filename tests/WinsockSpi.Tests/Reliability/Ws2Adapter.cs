@@ -161,6 +161,41 @@ internal sealed class Ws2Adapter(Ws2Api api) : IWspProvider
         }
     }
 
+    public SpiResult<object?> Ioctl(SocketHandle socket, uint ioControlCode, object? input)
+    {
+        int bytes = 0;
+        return Api.WSAIoctl(socket.Value, ioControlCode, input, out var output, ref bytes, null, null) == 0 ? output : new SpiResult<object?>(LastError());
+    }
+
+    public SpiResult SetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name, long value) =>
+        Status(Api.setsockopt(socket.Value, (int)level, (int)name, (int)value));
+
+    public SpiResult<int> GetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name)
+    {
+        int value = 0;
+        return Api.getsockopt(socket.Value, (int)level, (int)name, ref value) == 0 ? value : LastError();
+    }
+
+    public SpiResult<LingerState> GetLinger(SocketHandle socket)
+    {
+        LingerState value = default;
+        return Api.getsockopt(socket.Value, SOL_SOCKET, SO_LINGER, ref value) == 0 ? value : LastError();
+    }
+
+    public SpiResult<int> SendBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        int bytes = 0;
+        var array = buffers.ToArray();
+        return Api.WSASend(socket.Value, array, array.Length, ref bytes, 0, overlapped, routine) == 0 ? bytes : LastError();
+    }
+
+    public SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        int bytes = 0, f = (int)flags;
+        var array = buffers.ToArray();
+        return Api.WSARecv(socket.Value, array, array.Length, ref bytes, ref f, overlapped, routine) == 0 ? bytes : LastError();
+    }
+
     private WsaError LastError()
     {
         var error = (WsaError)Api.WSAGetLastError();

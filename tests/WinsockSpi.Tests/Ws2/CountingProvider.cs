@@ -102,4 +102,18 @@ internal sealed class CountingProvider(ProviderRuntime inner) : IWspProvider, ID
 
     public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => Inner.ReceiveFrom(socket, buffer, from, overlapped, routine);
+
+    public SpiResult<object?> Ioctl(SocketHandle socket, uint ioControlCode, object? input) => Inner.Ioctl(socket, ioControlCode, input);
+
+    public SpiResult SetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name, long value) => Inner.SetSocketOption(socket, level, name, value);
+
+    public SpiResult<int> GetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name) => Inner.GetSocketOption(socket, level, name);
+
+    public SpiResult<LingerState> GetLinger(SocketHandle socket) => Inner.GetLinger(socket);
+
+    public SpiResult<int> SendBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.SendBuffers(socket, buffers, overlapped, routine);
+
+    public SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.ReceiveBuffers(socket, buffers, flags, overlapped, routine);
 }

@@ -1,0 +1,80 @@
+using System.Net.Sockets;
+using WinsockSpi.Operations;
+
+namespace WinsockSpi.Ws2;
+
+// WSASend and WSARecv with arrays of WSABUF (scatter/gather) and MSG_PEEK (EXT-5).
+public sealed partial class Ws2Api
+{
+    /// <summary>
+    /// WSASend with an array of WSABUF (EXT-5): sends the buffers in order, blocking, non-blocking or overlapped
+    /// (OVL-1..5, OVL-7, OVL-9).
+    /// </summary>
+    /// <param name="s">The SOCKET.</param>
+    /// <param name="lpBuffers">The buffers; for an overlapped send they must stay untouched until it ends.</param>
+    /// <param name="dwBufferCount">How many of <paramref name="lpBuffers"/> to send.</param>
+    /// <param name="lpNumberOfBytesSent">Set to the bytes sent when the call succeeds at once (across the buffers: a
+    /// non-blocking send that fitted in part reports exactly what fitted); unchanged otherwise.</param>
+    /// <param name="dwFlags">0.</param>
+    /// <param name="lpOverlapped">The overlapped object, or <see langword="null"/>.</param>
+    /// <param name="lpCompletionRoutine">The completion routine; ignored without <paramref name="lpOverlapped"/>.</param>
+    /// <returns>0, or SOCKET_ERROR with WSA_IO_PENDING, WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT (no array, or a count
+    /// outside it), WSAEOPNOTSUPP (flags), or the provider's error.</returns>
+    public int WSASend(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesSent, int dwFlags, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
+    {
+        var error = Find(s, out var provider);
+        error = error != WsaError.Success ? error
+            : lpBuffers is null || (uint)dwBufferCount > (uint)lpBuffers.Length ? WsaError.Fault
+            : dwFlags != 0 ? WsaError.OperationNotSupported
+            : WsaError.Success;
+        if (error != WsaError.Success)
+        {
+            return Fail(error);
+        }
+
+        var result = provider!.Provider.SendBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
+        if (!result.IsSuccess)
+        {
+            return Fail(result.Error);
+        }
+
+        lpNumberOfBytesSent = result.Value;
+        return 0;
+    }
+
+    /// <summary>
+    /// WSARecv with an array of WSABUF (EXT-5): fills the buffers in order, each full before the next gets a byte;
+    /// MSG_PEEK copies without consuming. Blocking, non-blocking or overlapped (OVL-1..8).
+    /// </summary>
+    /// <param name="s">The SOCKET.</param>
+    /// <param name="lpBuffers">The buffers; for an overlapped receive they must stay valid until it ends.</param>
+    /// <param name="dwBufferCount">How many of <paramref name="lpBuffers"/> to fill.</param>
+    /// <param name="lpNumberOfBytesRecvd">Set to the bytes received when the call succeeds at once; unchanged otherwise.</param>
+    /// <param name="lpFlags">In: 0 or MSG_PEEK. Out, on success at once: the flags of the receive (0 for a stream).</param>
+    /// <param name="lpOverlapped">The overlapped object, or <see langword="null"/>.</param>
+    /// <param name="lpCompletionRoutine">The completion routine; ignored without <paramref name="lpOverlapped"/>.</param>
+    /// <returns>0, or SOCKET_ERROR with WSA_IO_PENDING, WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT, WSAEOPNOTSUPP (other
+    /// flags), or the provider's error.</returns>
+    public int WSARecv(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesRecvd, ref int lpFlags, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
+    {
+        var error = Find(s, out var provider);
+        error = error != WsaError.Success ? error
+            : lpBuffers is null || (uint)dwBufferCount > (uint)lpBuffers.Length ? WsaError.Fault
+            : (lpFlags & ~Ws2Constants.MSG_PEEK) != 0 ? WsaError.OperationNotSupported
+            : WsaError.Success;
+        if (error != WsaError.Success)
+        {
+            return Fail(error);
+        }
+
+        var result = provider!.Provider.ReceiveBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), (SocketFlags)lpFlags, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
+        if (!result.IsSuccess)
+        {
+            return Fail(result.Error);
+        }
+
+        lpNumberOfBytesRecvd = result.Value;
+        lpFlags = lpOverlapped is null ? 0 : (int)lpOverlapped.Flags;
+        return 0;
+    }
+}
