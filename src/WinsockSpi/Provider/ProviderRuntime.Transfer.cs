@@ -21,7 +21,7 @@ public sealed partial class ProviderRuntime
     /// or with a blocking call already running on the thread). A call that fails at once started nothing and is never
     /// notified (OVL-3).
     /// </returns>
-    public SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> SendCore(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -92,7 +92,7 @@ public sealed partial class ProviderRuntime
     /// Overlapped: WSA_IO_PENDING until the peer writes (OVL-2). Non-blocking: WSAEWOULDBLOCK when nothing waits.
     /// Errors: as <see cref="Send"/>, plus WSAECONNRESET after a reset by the peer (OVL-8).
     /// </returns>
-    public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> ReceiveCore(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
