@@ -12,6 +12,8 @@ using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 
+SampleTrace.Start(args);
+
 const int MiB = 1 << 20;
 
 string[] situations =
@@ -45,6 +47,7 @@ Console.WriteLine("Closing one of two handles does nothing to the socket (DUP-1)
 Console.WriteLine("but notifies nothing at all (CLN-4), resets every socket still open (CLN-6), and leaves alone the");
 Console.WriteLine("data of a socket already closed gracefully: the peer still reads every byte (CLN-7).");
 Console.WriteLine();
+SampleTrace.Print();
 return Claims.Report();
 
 // Prepares the five situations on a new provider, tears them down by closesocket or by the final cleanup, and
@@ -52,7 +55,7 @@ return Claims.Report();
 (string Notified, string Status, string Peer, string Delivered)[] RunSet(bool finalCleanup)
 {
     string set = finalCleanup ? "final WSPCleanup" : "closesocket";
-    using var runtime = new ProviderRuntime(new ProviderOptions { SendBufferSize = MiB }); // room for 1 MiB unread
+    using var runtime = SampleTrace.Attach(new ProviderRuntime(new ProviderOptions { SendBufferSize = MiB })); // room for 1 MiB unread
     new SpiResult(runtime.Startup(WinsockVersion.V2_2, out _)).ThrowIfFailed();
     using var listener = runtime.Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
     var calls = new Table("call", "returns", "WSA symbol", "note");

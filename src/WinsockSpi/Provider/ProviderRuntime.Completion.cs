@@ -189,7 +189,7 @@ public sealed partial class ProviderRuntime
                     var kind = op.Kind;
                     op.Publish();
                     var result = upcalls.CompleteOverlappedRequest(completion);
-                    if (Recorder is not null || Telemetry.DeliveriesObserved)
+                    if (_logging || Recorder is not null || Telemetry.DeliveriesObserved)
                     {
                         ObserveDelivery("WPUCompleteOverlappedRequest", completion.Socket, kind, completion.Error, completion.BytesTransferred, result);
                     }
@@ -230,7 +230,7 @@ public sealed partial class ProviderRuntime
             failure ??= ExceptionDispatchInfo.Capture(ex);
         }
 
-        if (recorder is not null || Telemetry.DeliveriesObserved)
+        if (_logging || recorder is not null || Telemetry.DeliveriesObserved)
         {
             ObserveDelivery("WPUQueueApc", handle, kind, outcome, bytes, error);
         }

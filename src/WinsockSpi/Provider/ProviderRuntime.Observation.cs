@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Faults;
 using WinsockSpi.Network;
@@ -14,6 +16,8 @@ public sealed partial class ProviderRuntime
 
     private volatile TraceRecorder? _recorder;
     private volatile FaultPlan? _faults;
+    private bool _logging;
+    private KeyValuePair<string, object?>[]? _logScope;
 
     /// <summary>
     /// Gets or sets the recorder of this provider's calls, upcalls and notifications; when <see langword="null"/>, the
@@ -45,8 +49,23 @@ public sealed partial class ProviderRuntime
     private bool IsObserved
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _recorder is not null || _faults is not null || Network.IsObserved || Telemetry.CallsObserved;
+        get => _recorder is not null || _faults is not null || _logging || Network.IsObserved || Telemetry.CallsObserved;
     }
+
+    /// <summary>
+    /// Decides, once, whether the calls open a logging scope and log their Trace-level events: only with a real logger
+    /// (not the default <see cref="NullLoggerFactory"/>), so that without one the entries stay on their fast path.
+    /// </summary>
+    private void SetUpLogging(ILoggerFactory factory)
+    {
+        _logging = factory is not NullLoggerFactory;
+        _logScope = _logging
+            ? [new("ProcessId", Process.Id), new("Provider", Tag), new("ProviderId", ProviderId)]
+            : null;
+    }
+
+    /// <summary>Opens the scope of a call's log events: the process id, the provider's number and its catalog id.</summary>
+    private IDisposable? LogScope() => _logScope is { } state ? _logger.BeginScope(state) : null;
 
     /// <summary>Records a step of this provider into the recorder in effect, if any. Runs no user code (safe under the lock).</summary>
     internal void Trace(TraceEventKind kind, string name, SocketHandle? socket, WsaError? error, long? value, string? detail)
@@ -98,6 +117,7 @@ public sealed partial class ProviderRuntime
     private void ObserveDelivery(string upcall, SocketHandle socket, OperationKind kind, WsaError outcome, int bytes, WsaError result)
     {
         Trace(TraceEventKind.Upcall, upcall, socket, result, bytes, kind + " ended with " + outcome.ToSymbol());
+        Log.OperationEnded(_logger, kind, socket, outcome, bytes);
         Telemetry.OperationEnded(outcome == WsaError.Success ? "completed" : outcome == WsaError.OperationAborted ? "aborted" : "failed");
         if (outcome == WsaError.Success)
         {

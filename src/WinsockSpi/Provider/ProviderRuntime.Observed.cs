@@ -20,6 +20,7 @@ public sealed partial class ProviderRuntime
             return StartupCore(requested, out data, upcalls);
         }
 
+        using var scope = LogScope();
         using var activity = Telemetry.StartLifecycleActivity("WSPStartup", Process.Id, Tag);
         if (TryFault(SpiCall.Startup, null, out var fault))
         {
@@ -42,6 +43,7 @@ public sealed partial class ProviderRuntime
             return CleanupCore();
         }
 
+        using var scope = LogScope();
         using var activity = Telemetry.StartLifecycleActivity("WSPCleanup", Process.Id, Tag);
         if (TryFault(SpiCall.Cleanup, null, out var fault))
         {
@@ -63,6 +65,7 @@ public sealed partial class ProviderRuntime
             return SocketCore(family, type, protocol);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Socket, null, out var fault))
         {
             return fault;
@@ -81,6 +84,7 @@ public sealed partial class ProviderRuntime
             return DuplicateSocketCore(socket);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.DuplicateSocket, socket, out var fault))
         {
             return fault;
@@ -99,6 +103,7 @@ public sealed partial class ProviderRuntime
             return CloseSocketCore(socket);
         }
 
+        using var scope = LogScope();
         using var activity = Telemetry.StartCloseActivity(Process.Id, Tag, socket);
         if (TryFault(SpiCall.CloseSocket, socket, out var fault))
         {
@@ -120,6 +125,7 @@ public sealed partial class ProviderRuntime
             return SetLingerCore(socket, enabled, seconds);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.SetLinger, socket, out var fault))
         {
             return fault;
@@ -138,6 +144,7 @@ public sealed partial class ProviderRuntime
             return SetBlockingCore(socket, blocking);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.SetBlocking, socket, out var fault))
         {
             return fault;
@@ -156,6 +163,7 @@ public sealed partial class ProviderRuntime
             return BindCore(socket, localEndPoint);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Bind, socket, out var fault))
         {
             return fault;
@@ -174,6 +182,7 @@ public sealed partial class ProviderRuntime
             return ListenCore(socket, backlog);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Listen, socket, out var fault))
         {
             return fault;
@@ -192,6 +201,7 @@ public sealed partial class ProviderRuntime
             return AcceptCore(socket);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Accept, socket, out var fault))
         {
             return fault;
@@ -210,6 +220,7 @@ public sealed partial class ProviderRuntime
             return ConnectCore(socket, remoteEndPoint);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Connect, socket, out var fault))
         {
             return fault;
@@ -217,6 +228,10 @@ public sealed partial class ProviderRuntime
 
         var result = ConnectCore(socket, remoteEndPoint);
         Observe(SpiCall.Connect, socket, result.Error, null, remoteEndPoint?.ToString());
+        if (result.Error is WsaError.Success or WsaError.WouldBlock)
+        {
+            Log.ConnectSucceeded(_logger, socket, remoteEndPoint!, result.Error);
+        }
         return result;
     }
 
@@ -228,6 +243,7 @@ public sealed partial class ProviderRuntime
             return ShutdownCore(socket, how);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Shutdown, socket, out var fault))
         {
             return fault;
@@ -246,6 +262,7 @@ public sealed partial class ProviderRuntime
             return SendCore(socket, data, overlapped, routine);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Send, socket, out var fault))
         {
             return fault;
@@ -253,6 +270,10 @@ public sealed partial class ProviderRuntime
 
         var result = SendCore(socket, data, overlapped, routine);
         ObserveTransfer(SpiCall.Send, socket, data.Length, overlapped is not null, result);
+        if (result.Error == WsaError.IOPending)
+        {
+            Log.IoPending(_logger, SpiCall.Send, socket);
+        }
         return result;
     }
 
@@ -264,6 +285,7 @@ public sealed partial class ProviderRuntime
             return ReceiveCore(socket, buffer, overlapped, routine);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.Receive, socket, out var fault))
         {
             return fault;
@@ -271,6 +293,10 @@ public sealed partial class ProviderRuntime
 
         var result = ReceiveCore(socket, buffer, overlapped, routine);
         ObserveTransfer(SpiCall.Receive, socket, buffer.Length, overlapped is not null, result);
+        if (result.Error == WsaError.IOPending)
+        {
+            Log.IoPending(_logger, SpiCall.Receive, socket);
+        }
         return result;
     }
 
@@ -282,6 +308,7 @@ public sealed partial class ProviderRuntime
             return GetOverlappedResultCore(socket, overlapped, wait);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.GetOverlappedResult, socket, out var fault))
         {
             return fault;
@@ -300,6 +327,7 @@ public sealed partial class ProviderRuntime
             return CancelBlockingCallCore();
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.CancelBlockingCall, null, out var fault))
         {
             return fault;
@@ -318,6 +346,7 @@ public sealed partial class ProviderRuntime
             return EventSelectCore(socket, eventObject, events);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.EventSelect, socket, out var fault))
         {
             return fault;
@@ -336,6 +365,7 @@ public sealed partial class ProviderRuntime
             return EnumNetworkEventsCore(socket, resetEvent);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.EnumNetworkEvents, socket, out var fault))
         {
             return fault;
@@ -354,6 +384,7 @@ public sealed partial class ProviderRuntime
             return GetSockNameCore(socket);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.GetSockName, socket, out var fault))
         {
             return fault;
@@ -372,6 +403,7 @@ public sealed partial class ProviderRuntime
             return GetPeerNameCore(socket);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.GetPeerName, socket, out var fault))
         {
             return fault;
@@ -390,6 +422,7 @@ public sealed partial class ProviderRuntime
             return AssociateCompletionPortCore(socket, port, completionKey);
         }
 
+        using var scope = LogScope();
         if (TryFault(SpiCall.AssociateCompletionPort, socket, out var fault))
         {
             return fault;

@@ -74,6 +74,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         _operationView = new OperationRegistryView(this);
         Process.Register(this);
         RegisterLive();
+        SetUpLogging(options.LoggerFactory);
     }
 
     /// <summary>Gets the process the provider is loaded in.</summary>

@@ -109,7 +109,26 @@ public static class TraceMermaid
     private static void Line(StringBuilder text, string line) => text.Append("    ").Append(Escape(line)).Append('\n');
 
     // Mermaid ends a statement at ';' and reads '#' as the start of an entity.
-    private static string Escape(string line) => line.Replace("#", "#35;", StringComparison.Ordinal).Replace(";", "#59;", StringComparison.Ordinal);
+    private static string Escape(string line)
+    {
+        if (line.AsSpan().IndexOfAny('#', ';') < 0)
+        {
+            return line;
+        }
+
+        var text = new StringBuilder(line.Length + 8);
+        foreach (char c in line)
+        {
+            _ = c switch
+            {
+                '#' => text.Append("#35;"),
+                ';' => text.Append("#59;"),
+                _ => text.Append(c),
+            };
+        }
+
+        return text.ToString();
+    }
 
     private static string Thread(TraceEvent e) => "T" + Number(e.Thread);
 

@@ -92,6 +92,20 @@ public class TelemetryTests
         Assert.Equal("WSANOTINITIALISED", activities[4].GetTagItem("winsock.error"));
     }
 
+    [Fact]
+    public void LogEvents_OfACall_CarryTheProcessAndProviderInAScope_AndTheSocketHandle()
+    {
+        using var h = new ProviderHarness();
+        var s = h.NewSocket();
+
+        var record = h.Logs.GetSnapshot().Last(r => r.Id.Id == 2001);
+        var scope = Assert.IsAssignableFrom<IEnumerable<KeyValuePair<string, object?>>>(Assert.Single(record.Scopes)).ToList();
+        Assert.Contains(new KeyValuePair<string, object?>("ProcessId", h.Process.Id), scope);
+        Assert.Contains(new KeyValuePair<string, object?>("Provider", 1), scope);
+        Assert.Contains(new KeyValuePair<string, object?>("ProviderId", h.Runtime.ProviderId), scope);
+        Assert.Contains(s.ToString(), record.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>Collects the library's measurements made on the creating thread (and every observable one).</summary>
     private sealed class CounterListener : IDisposable
     {

@@ -51,7 +51,7 @@ public class FaultPlanTests
 
         Assert.Equal(4, h.Runtime.Send(s, "abcd"u8.ToArray()).Value);
         Assert.Equal(0, fault.FiredCount);
-        Assert.Equal(2, h.Runtime.Send(s, "efgh"u8.ToArray()).Value); // the connection takes two more bytes, then is reset
+        Assert.Equal(2, h.Runtime.Send(s, "ef"u8.ToArray()).Value); // the connection takes these two bytes, then is reset
 
         Assert.Equal(1, fault.FiredCount);
         Assert.Equal(OperationStatus.Failed, receive.Status);
