@@ -188,11 +188,13 @@ public sealed partial class ProviderRuntime
                     var completion = new OverlappedCompletion(op.Handle, op.Overlapped!, op.OutcomeError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey, op.Event);
                     var kind = op.Kind;
                     op.Publish();
-                    var result = upcalls.CompleteOverlappedRequest(completion);
                     if (_logging || Recorder is not null || Telemetry.DeliveriesObserved)
                     {
-                        ObserveDelivery("WPUCompleteOverlappedRequest", completion.Socket, kind, completion.Error, completion.BytesTransferred, result);
+                        // Recorded as it is made: what the upcall table does with it (an event set, a packet posted) follows.
+                        ObserveDelivery("WPUCompleteOverlappedRequest", completion.Socket, kind, completion.Error, completion.BytesTransferred, completion.Error);
                     }
+
+                    upcalls.CompleteOverlappedRequest(completion);
                 }
             }
             catch (Exception ex)

@@ -157,9 +157,8 @@ public sealed partial class ProviderRuntime
             names[(int)call] = call switch
             {
                 SpiCall.Receive => "WSPRecv",
-                SpiCall.SetLinger => "WSPSetSockOpt(SO_LINGER)",
-                SpiCall.SetBlocking => "WSPIoctl(FIONBIO)",
-                SpiCall.AssociateCompletionPort => "WSPIoctl(completion port)",
+                SpiCall.SetLinger => "WSPSetSockOpt",
+                SpiCall.SetBlocking or SpiCall.AssociateCompletionPort => "WSPIoctl",
                 _ => "WSP" + call,
             };
         }

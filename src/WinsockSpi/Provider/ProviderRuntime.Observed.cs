@@ -132,7 +132,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = SetLingerCore(socket, enabled, seconds);
-        Observe(SpiCall.SetLinger, socket, result.Error, null, enabled ? "on " + seconds + " s" : "off");
+        Observe(SpiCall.SetLinger, socket, result.Error, null, enabled ? "SO_LINGER " + seconds + " s" : "SO_DONTLINGER");
         return result;
     }
 
@@ -151,7 +151,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = SetBlockingCore(socket, blocking);
-        Observe(SpiCall.SetBlocking, socket, result.Error, null, blocking ? "blocking" : "non-blocking");
+        Observe(SpiCall.SetBlocking, socket, result.Error, null, blocking ? "FIONBIO 0 (blocking)" : "FIONBIO 1 (non-blocking)");
         return result;
     }
 
@@ -429,7 +429,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = AssociateCompletionPortCore(socket, port, completionKey);
-        Observe(SpiCall.AssociateCompletionPort, socket, result.Error, null, null);
+        Observe(SpiCall.AssociateCompletionPort, socket, result.Error, null, "completion port, key " + completionKey);
         return result;
     }
 }
