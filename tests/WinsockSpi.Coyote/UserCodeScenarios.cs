@@ -48,6 +48,8 @@ public static class UserCodeScenarios
         private readonly bool _guarded;
         private readonly object _gate = new();
         private readonly WsaOverlapped _first;
+        private readonly List<byte> _received = [];
+        private readonly byte[] _buffer = new byte[1];
         private volatile bool _stopping;
 
         public ReadingClient(ProviderRuntime runtime, SocketHandle socket, bool guarded)
@@ -56,7 +58,7 @@ public static class UserCodeScenarios
             _socket = socket;
             _guarded = guarded;
             _first = new WsaOverlapped(new WsaEvent());
-            var result = runtime.Receive(socket, new byte[1], _first);
+            var result = runtime.Receive(socket, _buffer, _first);
             Check.That(result.Error == WsaError.IOPending, $"The first receive did not pend: {result}.");
         }
 
@@ -75,13 +77,15 @@ public static class UserCodeScenarios
                 {
                     if (!_stopping)
                     {
+                        Consume();
                         Repost();
                     }
                 }
             }
             else if (!_stopping)
             {
-                // The bug: Stop may set the flag and close the socket right here, between the check and the repost.
+                // The bug: Stop may set the flag and close the socket anywhere from here to the repost.
+                Consume();
                 Repost();
             }
         }
@@ -105,10 +109,19 @@ public static class UserCodeScenarios
             Check.That(result.IsSuccess, $"Stop: closesocket failed with {result}.");
         }
 
+        /// <summary>Keeps what the receive brought (the client's own bookkeeping, under its own lock).</summary>
+        private void Consume()
+        {
+            lock (_received)
+            {
+                _received.Add(_buffer[0]);
+            }
+        }
+
         private void Repost()
         {
             var next = new WsaOverlapped(new WsaEvent());
-            var result = _runtime.Receive(_socket, new byte[1], next);
+            var result = _runtime.Receive(_socket, _buffer, next);
             Check.That(
                 result.Error == WsaError.IOPending || result.IsSuccess,
                 $"User code: reposting the receive failed with {result.Error.ToSymbol()}: Stop closed the socket between the reader's check and its repost.");

@@ -24,7 +24,7 @@ internal sealed class Connection
         Initiator.Other = Acceptor;
         Acceptor.Other = Initiator;
         Faults = network.Faults;
-        network.Trace(TraceEventKind.Network, "Connected", null, null, $"{initiatorEndPoint} -> {acceptorEndPoint}");
+        network.Recorder?.Record(TraceEventKind.Network, "Connected", 0, 0, null, null, null, $"{initiatorEndPoint} -> {acceptorEndPoint}");
     }
 
     /// <summary>Gets or sets the fault plan whose byte faults apply to this connection (the network's when it was made).</summary>
@@ -67,7 +67,7 @@ internal sealed class Connection
         }
 
         IsReset = true;
-        Network.Trace(TraceEventKind.Network, "Reset", null, null, $"from {by.LocalEndPoint}");
+        Network.Recorder?.Record(TraceEventKind.Network, "Reset", 0, 0, null, null, null, $"from {by.LocalEndPoint}");
         by.Inbound.Reset = by.Outbound.Reset = true;
         by.Inbound.Discard();
         by.Outbound.Discard();
@@ -95,7 +95,7 @@ internal sealed class Connection
         }
 
         by.Outbound.Fin = true;
-        Network.Trace(TraceEventKind.Network, "Fin", null, null, $"from {by.LocalEndPoint}");
+        Network.Recorder?.Record(TraceEventKind.Network, "Fin", 0, 0, null, null, null, $"from {by.LocalEndPoint}");
         return true;
     }
 }

@@ -83,7 +83,7 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
             _faulted = true;
             fault.Fire();
             bool reset = fault.Kind == FaultKind.ResetAfterBytes;
-            Connection.Network.Trace(TraceEventKind.Fault, reset ? "ResetAfterBytes" : "StallAfterBytes", null, Outbound.TotalWritten, $"{LocalEndPoint} -> {RemoteEndPoint}: {fault.Describe()}");
+            Connection.Network.Recorder?.Record(TraceEventKind.Fault, reset ? "ResetAfterBytes" : "StallAfterBytes", 0, 0, null, null, Outbound.TotalWritten, $"{LocalEndPoint} -> {RemoteEndPoint}: {fault.Describe()}");
             if (reset)
             {
                 Connection.Reset_NeedsGate(Other);

@@ -58,7 +58,7 @@ public sealed class PeerListener : IListenerTarget, IDisposable
 
         if (accepted)
         {
-            _network.Trace(TraceEventKind.Peer, "Accept", null, null, peer!.Describe());
+            _network.Recorder?.Record(TraceEventKind.Peer, "Accept", 0, 0, null, null, null, peer!.Describe());
         }
 
         return accepted;

@@ -32,8 +32,4 @@ public sealed partial class SimulatedNetwork
 
     /// <summary>Gets whether a recorder or a fault plan is attached (one check on the paths that would use them).</summary>
     internal bool IsObserved => _recorder is not null || _faults is not null;
-
-    /// <summary>Records a step of the network or of a peer (process and provider 0). Runs no user code.</summary>
-    internal void Trace(TraceEventKind kind, string name, SocketHandle? socket, long? value, string? detail)
-        => _recorder?.Record(kind, name, 0, 0, socket, null, value, detail);
 }

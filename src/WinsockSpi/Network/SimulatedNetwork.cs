@@ -34,7 +34,7 @@ public sealed partial class SimulatedNetwork
             if (_isAvailable != value)
             {
                 _isAvailable = value;
-                Trace(TraceEventKind.Network, value ? "NetworkUp" : "NetworkDown", null, null, null);
+                Recorder?.Record(TraceEventKind.Network, value ? "NetworkUp" : "NetworkDown", 0, 0, null, null, null, null);
             }
         }
     }

@@ -84,7 +84,7 @@ public sealed partial class ProviderRuntime
         if (down is not null)
         {
             Network.IsAvailable = false;
-            Trace(TraceEventKind.Fault, "NetworkDown", null, WsaError.NetworkDown, down.N, down.Describe());
+            Recorder?.Record(TraceEventKind.Fault, "NetworkDown", Process.Id, Tag, null, WsaError.NetworkDown, down.N, down.Describe());
         }
 
         if (failing is null)
@@ -93,7 +93,7 @@ public sealed partial class ProviderRuntime
         }
 
         error = failing.Error;
-        Trace(TraceEventKind.Fault, "FailCall", socket, failing.Error, failing.N, failing.Describe());
+        Recorder?.Record(TraceEventKind.Fault, "FailCall", Process.Id, Tag, socket, failing.Error, failing.N, failing.Describe());
         Observe(call, socket, error, null, "failed by the fault plan");
         return true;
     }
@@ -116,7 +116,7 @@ public sealed partial class ProviderRuntime
     /// <summary>Records and counts the end of an overlapped operation handed to the upcall table (no lock held).</summary>
     private void ObserveDelivery(string upcall, SocketHandle socket, OperationKind kind, WsaError outcome, int bytes, WsaError result)
     {
-        Trace(TraceEventKind.Upcall, upcall, socket, result, bytes, kind + " ended with " + outcome.ToSymbol());
+        Recorder?.Record(TraceEventKind.Upcall, upcall, Process.Id, Tag, socket, result, bytes, kind + " ended with " + outcome.ToSymbol());
         Log.OperationEnded(_logger, kind, socket, outcome, bytes);
         Telemetry.OperationEnded(outcome == WsaError.Success ? "completed" : outcome == WsaError.OperationAborted ? "aborted" : "failed");
         if (outcome == WsaError.Success)
