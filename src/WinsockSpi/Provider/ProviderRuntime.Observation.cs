@@ -32,7 +32,7 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
-    /// Gets or sets the fault plan this provider's calls count against, and the connections its sockets make or accept;
+    /// Gets or sets the fault plan this provider's calls count against, and whose byte faults apply to the connections its sockets make;
     /// when <see langword="null"/>, the network's (<see cref="SimulatedNetwork.Faults"/>), if it has one.
     /// </summary>
     /// <value>The default is <see langword="null"/>.</value>
