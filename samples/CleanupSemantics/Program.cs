@@ -12,6 +12,8 @@ using WinsockSpi.Operations;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 
+SampleTrace.Start(args);
+
 const int MiB = 1 << 20;
 
 string[] situations =
@@ -55,6 +57,7 @@ Console.WriteLine("Window messages: after either teardown no message is posted f
 Console.WriteLine("the window's queue stays there (ASY-3). An asynchronous request belongs to no socket: closesocket leaves");
 Console.WriteLine("it to complete with its message, the final WSACleanup cancels it without one (ASY-4).");
 Console.WriteLine();
+SampleTrace.Print();
 return Claims.Report();
 
 // Prepares the nine situations on a new provider, tears them down by closesocket or by the final cleanup, and
@@ -62,7 +65,7 @@ return Claims.Report();
 (string Notified, string Status, string Peer, string Delivered)[] RunSet(bool finalCleanup)
 {
     string set = finalCleanup ? "final WSPCleanup" : "closesocket";
-    using var runtime = new ProviderRuntime(new ProviderOptions { SendBufferSize = MiB }); // room for 1 MiB unread
+    using var runtime = SampleTrace.Attach(new ProviderRuntime(new ProviderOptions { SendBufferSize = MiB })); // room for 1 MiB unread
     new SpiResult(runtime.Startup(WinsockVersion.V2_2, out _)).ThrowIfFailed();
     using var listener = runtime.Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
     var calls = new Table("call", "returns", "WSA symbol", "note");

@@ -8,6 +8,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using LayeredProviderSample;
+using WinsockSpi.Samples;
 using WinsockSpi;
 using WinsockSpi.Layering;
 using WinsockSpi.Network;
@@ -24,7 +25,8 @@ void Check(bool condition, string what)
     }
 }
 
-var network = new SimulatedNetwork();
+SampleTrace.Start(args);
+var network = SampleTrace.Attach(new SimulatedNetwork());
 var a = new Chain("A", new SimulatedProcess(network));
 var b = new Chain("B", new SimulatedProcess(network));
 
@@ -114,6 +116,7 @@ Check(aSawOfTheReset.All(l => l.Log.Any(line => line.Contains("WPUCompleteOverla
 Check(aPending.Error == WsaError.ConnectionReset && aPending.Event!.IsSet, "A, still alive, saw the reset and was notified (CLN-6, OVL-8)");
 
 Console.WriteLine();
+SampleTrace.Print();
 if (failures.Count > 0)
 {
     foreach (var failure in failures)

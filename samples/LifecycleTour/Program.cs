@@ -8,6 +8,8 @@ using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 
 // ---- 1. Version negotiation -------------------------------------------------------------------------------
+SampleTrace.Start(args);
+
 Console.WriteLine("1. Version negotiation (STA-1, STA-2, STA-4)");
 Console.WriteLine("   A provider supports a range [lowest, highest]. A request >= lowest succeeds with");
 Console.WriteLine("   wVersion = min(highest, requested) and wHighVersion = highest; a lower one fails and");
@@ -24,7 +26,7 @@ versions.Print();
 Console.WriteLine("2. Reference counting (STA-4, CLN-2, CLN-3)");
 Console.WriteLine("   Each successful startup counts one; each cleanup drops one. Only the final cleanup");
 Console.WriteLine("   tears down; one more cleanup fails with WSANOTINITIALISED and changes nothing.");
-using (var runtime = new ProviderRuntime())
+using (var runtime = SampleTrace.Attach(new ProviderRuntime()))
 {
     var counting = new Table("call", "returns", "WSA symbol", "count after", "note");
     for (int expected = 1; expected <= 3; expected++)
@@ -53,7 +55,7 @@ Console.WriteLine("3. A stale handle across a restart (STA-8, CLN-10)");
 Console.WriteLine("   After the final cleanup an old handle gives WSANOTINITIALISED; after a new startup it gives");
 Console.WriteLine("   WSAENOTSOCK. A new socket may reuse the old table slot, but a handle also carries the slot's");
 Console.WriteLine("   generation, so its value differs and the old handle can never reach the new socket.");
-using (var runtime = new ProviderRuntime())
+using (var runtime = SampleTrace.Attach(new ProviderRuntime()))
 {
     var stale = new Table("call", "returns", "WSA symbol", "note");
     var started = runtime.Startup(WinsockVersion.V2_2, out _);
@@ -96,6 +98,7 @@ using (var runtime = new ProviderRuntime())
     Console.WriteLine();
 }
 
+SampleTrace.Print();
 return Claims.Report();
 
 // The C return value of a call that reports its error separately: 0, or SOCKET_ERROR (-1).
@@ -105,7 +108,7 @@ static string Returns(SpiResult result) => result.IsSuccess ? "0" : "SOCKET_ERRO
 // success: even a caller that rejects the returned wVersion must call cleanup once (STA-5).
 void Negotiate(string range, WinsockVersion lowest, WinsockVersion highest, WinsockVersion requested, WsaError expected, WinsockVersion expectedVersion)
 {
-    using var runtime = new ProviderRuntime(new ProviderOptions { LowestVersion = lowest, HighestVersion = highest });
+    using var runtime = SampleTrace.Attach(new ProviderRuntime(new ProviderOptions { LowestVersion = lowest, HighestVersion = highest }));
     var error = runtime.Startup(requested, out var data);
     int count = runtime.StartupCount;
     bool ok = error == WsaError.Success;

@@ -14,10 +14,12 @@ using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 
 // Every wait below returns as soon as its condition holds; the timeout only bounds a broken run.
+SampleTrace.Start(args);
+
 var wait = TimeSpan.FromSeconds(10);
 const int SendBufferSize = 1024; // SO_SNDBUF of every connection: small, so a send can fill it (OVL-9)
 
-using var runtime = new ProviderRuntime(new ProviderOptions { SendBufferSize = SendBufferSize });
+using var runtime = SampleTrace.Attach(new ProviderRuntime(new ProviderOptions { SendBufferSize = SendBufferSize }));
 new SpiResult(runtime.Startup(WinsockVersion.V2_2, out _)).ThrowIfFailed();
 using var listener = runtime.Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
 int mainThread = Environment.CurrentManagedThreadId;
@@ -181,6 +183,7 @@ var cleanup = runtime.Cleanup();
 Console.WriteLine($"WSPCleanup() -> {Returns(cleanup)} {cleanup.Error.ToSymbol()}; ready to unload: {YesNo(runtime.IsUnloadReady)}");
 Claims.Check(cleanup.IsSuccess && runtime.IsUnloadReady, "the final cleanup leaves the provider ready to unload");
 Console.WriteLine();
+SampleTrace.Print();
 return Claims.Report();
 
 // Connects a new socket to the listener and takes the peer's end of the connection.

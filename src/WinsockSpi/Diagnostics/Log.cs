@@ -7,7 +7,8 @@ namespace WinsockSpi.Diagnostics;
 
 /// <summary>
 /// The provider's log messages. Event ids are stable and listed in docs/logging.md:
-/// 1000-1099 lifecycle, 2000-2099 sockets, 3000-3099 operations, 4000-4099 network, 5000-5099 process.
+/// 1000-1099 lifecycle, 2000-2099 sockets, 3000-3099 operations, 4000-4099 network, 5000-5099 process,
+/// 8050-8099 the trace-level steps of connections and overlapped operations.
 /// Expected Winsock errors are Debug, never Error.
 /// </summary>
 // The public wrappers below check IsEnabled before formatting, which CA1873 does not see through.
@@ -77,6 +78,42 @@ internal static partial class Log
     [LoggerMessage(EventId = 2200, EventName = "SelectWaitEnded", Level = LogLevel.Debug,
         Message = "WSPSelect over {Entries} entries waited and ended with {Ready} ready (timed out: {TimedOut})")]
     public static partial void SelectEnded(ILogger logger, int entries, int ready, bool timedOut);
+
+    [LoggerMessage(EventId = 8050, EventName = "ConnectSucceeded", Level = LogLevel.Trace,
+        Message = "WSPConnect {Socket} to {Remote}: {Result}")]
+    private static partial void ConnectSucceededCore(ILogger logger, string socket, string remote, string result);
+
+    [LoggerMessage(EventId = 8051, EventName = "IoPending", Level = LogLevel.Trace,
+        Message = "WSP{Call} on {Socket} pends (WSA_IO_PENDING)")]
+    private static partial void IoPendingCore(ILogger logger, string call, string socket);
+
+    [LoggerMessage(EventId = 8052, EventName = "OperationEnded", Level = LogLevel.Trace,
+        Message = "Overlapped {Kind} on {Socket} ended with {Error}, {Bytes} bytes; notified through the upcall table")]
+    private static partial void OperationEndedCore(ILogger logger, string kind, string socket, string error, int bytes);
+
+    public static void ConnectSucceeded(ILogger logger, SocketHandle socket, EndPoint remote, WsaError result)
+    {
+        if (logger.IsEnabled(LogLevel.Trace))
+        {
+            ConnectSucceededCore(logger, socket.ToString(), remote.ToString() ?? string.Empty, result == WsaError.Success ? "connected" : "WSAEWOULDBLOCK, connected in the background");
+        }
+    }
+
+    public static void IoPending(ILogger logger, SpiCall call, SocketHandle socket)
+    {
+        if (logger.IsEnabled(LogLevel.Trace))
+        {
+            IoPendingCore(logger, call == SpiCall.Receive ? "Recv" : call.ToString(), socket.ToString());
+        }
+    }
+
+    public static void OperationEnded(ILogger logger, OperationKind kind, SocketHandle socket, WsaError error, int bytes)
+    {
+        if (logger.IsEnabled(LogLevel.Trace))
+        {
+            OperationEndedCore(logger, kind.ToString(), socket.ToString(), error.ToSymbol(), bytes);
+        }
+    }
 
     public static void StartupFailed(ILogger logger, WinsockVersion requested, WsaError error, int count)
     {

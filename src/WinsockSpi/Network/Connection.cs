@@ -1,4 +1,6 @@
 using System.Net;
+using WinsockSpi.Faults;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Network;
 
@@ -21,7 +23,12 @@ internal sealed class Connection
         Acceptor = new ConnectionEnd(this, inbound: toAcceptor, outbound: toInitiator, acceptorEndPoint, initiatorEndPoint);
         Initiator.Other = Acceptor;
         Acceptor.Other = Initiator;
+        Faults = network.Faults;
+        network.Recorder?.Record(TraceEventKind.Network, "Connected", 0, 0, null, null, null, $"{initiatorEndPoint} -> {acceptorEndPoint}");
     }
+
+    /// <summary>Gets or sets the fault plan whose byte faults apply to this connection (the network's when it was made).</summary>
+    public FaultPlan? Faults { get; set; }
 
     /// <summary>Gets the lock guarding both pipes and both ends' reset state.</summary>
     public ConnectionGate Gate { get; } = new();
@@ -60,6 +67,7 @@ internal sealed class Connection
         }
 
         IsReset = true;
+        Network.Recorder?.Record(TraceEventKind.Network, "Reset", 0, 0, null, null, null, $"from {by.LocalEndPoint}");
         by.Inbound.Reset = by.Outbound.Reset = true;
         by.Inbound.Discard();
         by.Outbound.Discard();
@@ -87,6 +95,7 @@ internal sealed class Connection
         }
 
         by.Outbound.Fin = true;
+        Network.Recorder?.Record(TraceEventKind.Network, "Fin", 0, 0, null, null, null, $"from {by.LocalEndPoint}");
         return true;
     }
 }

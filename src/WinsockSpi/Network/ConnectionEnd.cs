@@ -1,4 +1,6 @@
 using System.Net;
+using WinsockSpi.Faults;
+using WinsockSpi.Tracing;
 using System.Runtime.ExceptionServices;
 
 namespace WinsockSpi.Network;
@@ -15,6 +17,8 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     private static SignalTrampoline? t_trampoline;
 
     private volatile IConnectionListener? _listener;
+    private bool _faulted;
+    private bool _faultReset;
 
     public Connection Connection { get; } = connection;
 
@@ -47,8 +51,45 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     {
         using (Connection.Gate.Enter())
         {
+            return Connection.Faults is { } plan ? SendWithFaults_NeedsGate(data, plan) : Outbound.Write(data);
+        }
+    }
+
+    /// <summary>
+    /// Takes whether the last <see cref="Send"/> made a fault reset the connection: the sender then signals this end, so
+    /// its socket sees the reset (WSAECONNRESET) as if the remote end had sent it.
+    /// </summary>
+    public bool TakeFaultReset()
+    {
+        bool reset = _faultReset;
+        _faultReset = false;
+        return reset;
+    }
+
+    /// <summary>Writes what the plan's byte faults allow, and fires the fault once the limit is reached.</summary>
+    private int SendWithFaults_NeedsGate(ReadOnlySpan<byte> data, FaultPlan plan)
+    {
+        if (plan.ByteFault(out long limit) is not { } fault)
+        {
             return Outbound.Write(data);
         }
+
+        long room = limit - Outbound.TotalWritten;
+        int written = room <= 0 ? 0 : Outbound.Write(room < data.Length ? data[..(int)room] : data);
+        if (Outbound.TotalWritten >= limit && !_faulted && !Connection.IsReset)
+        {
+            _faulted = true;
+            fault.Fire();
+            bool reset = fault.Kind == FaultKind.ResetAfterBytes;
+            Connection.Network.Recorder?.Record(TraceEventKind.Fault, reset ? "ResetAfterBytes" : "StallAfterBytes", 0, 0, null, null, Outbound.TotalWritten, $"{LocalEndPoint} -> {RemoteEndPoint}: {fault.Describe()}");
+            if (reset)
+            {
+                Connection.Reset_NeedsGate(Other);
+                _faultReset = true;
+            }
+        }
+
+        return written;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Network;
 
@@ -49,10 +50,18 @@ public sealed class PeerListener : IListenerTarget, IDisposable
     /// <returns>Whether a connection was waiting.</returns>
     public bool TryAccept([NotNullWhen(true)] out RemotePeer? peer)
     {
+        bool accepted;
         lock (_backlog)
         {
-            return _backlog.TryDequeue(out peer);
+            accepted = _backlog.TryDequeue(out peer);
         }
+
+        if (accepted)
+        {
+            _network.Recorder?.Record(TraceEventKind.Peer, "Accept", 0, 0, null, null, null, peer!.Describe());
+        }
+
+        return accepted;
     }
 
     /// <summary>Stops listening: later connects are refused (WSAECONNREFUSED); connections not accepted yet are reset.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Network;
 
@@ -127,6 +128,8 @@ public sealed class RemotePeer
             written = _end.Outbound.Write(data);
         }
 
+        Action("Write", written);
+
         if (written > 0)
         {
             _end.Other.Signal();
@@ -145,6 +148,8 @@ public sealed class RemotePeer
         {
             read = _end.Inbound.Read(buffer);
         }
+
+        Action("Read", read);
 
         if (read > 0)
         {
@@ -165,6 +170,8 @@ public sealed class RemotePeer
             _end.Inbound.Read(data);
         }
 
+        Action("Read", data.Length);
+
         if (data.Length > 0)
         {
             _end.Other.Signal();
@@ -176,6 +183,7 @@ public sealed class RemotePeer
     /// <summary>Closes the peer's sending side gracefully (FIN): the socket reads the data already written, then end of stream (OVL-8).</summary>
     public void Close()
     {
+        Action("Close", null);
         if (_end.Connection.FinFrom(_end))
         {
             _end.Other.Signal();
@@ -185,6 +193,7 @@ public sealed class RemotePeer
     /// <summary>Resets the connection (RST): pending receives on the socket fail with WSAECONNRESET (OVL-8).</summary>
     public void Reset()
     {
+        Action("Reset", null);
         if (_end.Connection.ResetFrom(_end))
         {
             _end.Other.Signal();
@@ -194,4 +203,9 @@ public sealed class RemotePeer
     /// <summary>Shows the endpoints and state.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => $"peer {LocalEndPoint} <-> {RemoteEndPoint} ({State})";
+
+    /// <summary>Names the peer in traces: its endpoint and the socket's.</summary>
+    internal string Describe() => $"{LocalEndPoint} <-> {RemoteEndPoint}";
+
+    private void Action(string name, long? bytes) => _end.Connection.Network.Recorder?.Record(TraceEventKind.Peer, name, 0, 0, null, null, bytes, Describe());
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Network;
 
@@ -18,6 +19,7 @@ public sealed partial class SimulatedNetwork
     private int _nextPort = FirstEphemeralPort;
     private volatile bool _isAvailable = true;
     private int _defaultBufferSize = 64 * 1024;
+    private int _lastProcessId;
 
     /// <summary>
     /// Gets or sets whether the network subsystem works. While false, startup fails with WSASYSNOTREADY and
@@ -27,7 +29,14 @@ public sealed partial class SimulatedNetwork
     public bool IsAvailable
     {
         get => _isAvailable;
-        set => _isAvailable = value;
+        set
+        {
+            if (_isAvailable != value)
+            {
+                _isAvailable = value;
+                Recorder?.Record(TraceEventKind.Network, value ? "NetworkUp" : "NetworkDown", 0, 0, null, null, null, null);
+            }
+        }
     }
 
     /// <summary>Gets or sets the buffer size of a peer listener's sending side when <see cref="Listen(EndPoint, int)"/> is given none.</summary>
@@ -71,6 +80,9 @@ public sealed partial class SimulatedNetwork
             return listener;
         }
     }
+
+    /// <summary>Numbers the processes of this network from 1, so ids depend only on the network's own history.</summary>
+    internal int NextProcessId() => Interlocked.Increment(ref _lastProcessId);
 
     internal void Unlisten(EndPoint endPoint, IListenerTarget target)
     {

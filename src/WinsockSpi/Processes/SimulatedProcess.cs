@@ -18,8 +18,6 @@ namespace WinsockSpi.Processes;
 /// </remarks>
 public sealed class SimulatedProcess : IDisposable
 {
-    private static int s_nextId;
-
     private readonly Lock _lock = new();
     private readonly Dictionary<WsaThreadId, ApcQueue> _queues = [];
     private readonly List<IProcessMember> _members = [];
@@ -36,10 +34,10 @@ public sealed class SimulatedProcess : IDisposable
     {
         Network = network ?? new SimulatedNetwork();
         TimeProvider = timeProvider ?? TimeProvider.System;
-        Id = Interlocked.Increment(ref s_nextId);
+        Id = Network.NextProcessId();
     }
 
-    /// <summary>Gets the process id, unique within this AppDomain.</summary>
+    /// <summary>Gets the process id: 1 for the first process of its network, 2 for the next, and so on (unique within the network, and the same in every run of a scenario).</summary>
     public int Id { get; }
 
     /// <summary>Gets the network the process's providers use.</summary>

@@ -1,6 +1,8 @@
 using System.Runtime.ExceptionServices;
+using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Provider;
 
@@ -152,6 +154,8 @@ internal partial struct Notifications
             scope.Current = socket;
             try
             {
+                socket.Runtime.Trace(TraceEventKind.EventSet, "EventSet", null, null, null, "event select");
+                Telemetry.Notification("event");
                 ev.Set();
             }
             catch (Exception ex)

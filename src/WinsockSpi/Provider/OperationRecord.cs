@@ -1,4 +1,6 @@
+using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Provider;
 
@@ -29,6 +31,13 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     public ProviderSocket? DeliveringFor;
 
     public SocketHandle Handle;
+
+    /// <summary>The recorder of the provider that queued the completion routine, with its process and provider numbers (traces only).</summary>
+    public TraceRecorder? TraceTo;
+
+    public int TraceProcess;
+
+    public int TraceProvider;
     public OperationKind Kind;
     public bool IsBlocking;
     public Memory<byte> ReceiveBuffer;
@@ -103,6 +112,13 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         var error = op.Error;
         int bytes = op.BytesTransferred;
         var flags = op.Flags;
+        if (op.TraceTo is { } trace)
+        {
+            trace.Record(TraceEventKind.CompletionRoutine, "CompletionRoutine", op.TraceProcess, op.TraceProvider, op.Handle, error, bytes, op.Kind.ToString());
+            op.TraceTo = null;
+        }
+
+        Telemetry.Notification("apc");
         op.ClearApc();
         routine?.Invoke(error, bytes, op.Overlapped!, flags);
     }

@@ -1,5 +1,7 @@
+using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Provider;
 
@@ -37,8 +39,20 @@ public sealed class ProcessUpcalls : IUpcalls
     public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion.Overlapped);
-        completion.Event?.Set();
-        completion.Port?.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
+        var recorder = Process.Network.Recorder;
+        if (completion.Event is { } ev)
+        {
+            recorder?.Record(TraceEventKind.EventSet, "EventSet", Process.Id, 0, completion.Socket, completion.Error, completion.BytesTransferred, "overlapped");
+            Telemetry.Notification("event");
+            ev.Set();
+        }
+
+        if (completion.Port is { } port)
+        {
+            recorder?.Record(TraceEventKind.PacketPosted, "PacketPosted", Process.Id, 0, completion.Socket, completion.Error, completion.BytesTransferred, "key " + completion.CompletionKey);
+            Telemetry.Notification("port");
+            port.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
+        }
         return WsaError.Success;
     }
 

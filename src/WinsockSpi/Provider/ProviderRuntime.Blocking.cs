@@ -12,7 +12,7 @@ public sealed partial class ProviderRuntime
     /// close give WSAECONNABORTED).
     /// </summary>
     /// <returns>Success (also when the call had already completed: it then reports success); WSAEINVAL when the thread has no blocking call; WSANOTINITIALISED.</returns>
-    public SpiResult CancelBlockingCall()
+    private SpiResult CancelBlockingCallCore()
     {
         var state = t_blocking;
         lock (_lock)

@@ -4,6 +4,7 @@ using System.Runtime.ExceptionServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Provider;
 
@@ -20,7 +21,7 @@ public sealed partial class ProviderRuntime
     /// with <paramref name="wait"/> false; the operation's error when it failed (WSA_OPERATION_ABORTED when aborted);
     /// WSA_INVALID_PARAMETER for a missing overlapped object; WSAEINVAL for one never used; WSANOTINITIALISED; WSAENOTSOCK.
     /// </returns>
-    public SpiResult<int> GetOverlappedResult(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
+    private SpiResult<int> GetOverlappedResultCore(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
     {
         lock (_lock)
         {
@@ -195,7 +196,14 @@ public sealed partial class ProviderRuntime
                 else
                 {
                     var completion = new OverlappedCompletion(op.Handle, op.Overlapped!, op.OutcomeError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey, op.Event);
+                    var kind = op.Kind;
                     op.Publish();
+                    if (_logging || Recorder is not null || Telemetry.DeliveriesObserved)
+                    {
+                        // Recorded as it is made: what the upcall table does with it (an event set, a packet posted) follows.
+                        ObserveDelivery("WPUCompleteOverlappedRequest", completion.Socket, kind, completion.Error, completion.BytesTransferred, completion.Error);
+                    }
+
                     upcalls.CompleteOverlappedRequest(completion);
                 }
             }
@@ -216,6 +224,11 @@ public sealed partial class ProviderRuntime
     private void QueueRoutine(OperationRecord op, IUpcalls upcalls, ref ExceptionDispatchInfo? failure)
     {
         var thread = op.Thread!;
+        var (handle, kind, outcome, bytes) = (op.Handle, op.Kind, op.OutcomeError, op.BytesTransferred);
+        var recorder = Recorder;
+        op.TraceTo = recorder;
+        op.TraceProcess = Process.Id;
+        op.TraceProvider = Tag;
         op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)
         op.Publish();
         WsaError error;
@@ -227,6 +240,11 @@ public sealed partial class ProviderRuntime
         {
             error = WsaError.SystemCallFailure;
             failure ??= ExceptionDispatchInfo.Capture(ex);
+        }
+
+        if (_logging || recorder is not null || Telemetry.DeliveriesObserved)
+        {
+            ObserveDelivery("WPUQueueApc", handle, kind, outcome, bytes, error);
         }
 
         if (error != WsaError.Success)

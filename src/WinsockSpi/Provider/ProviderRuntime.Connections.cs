@@ -14,7 +14,7 @@ public sealed partial class ProviderRuntime
     /// <param name="localEndPoint">An <see cref="IPEndPoint"/> of the socket's family.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEFAULT (not an IP endpoint), WSAEAFNOSUPPORT, WSAEINVAL (already bound), WSAEADDRINUSE.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="localEndPoint"/> is <see langword="null"/>.</exception>
-    public SpiResult Bind(SocketHandle socket, EndPoint localEndPoint)
+    private SpiResult BindCore(SocketHandle socket, EndPoint localEndPoint)
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
         lock (_lock)
@@ -62,7 +62,7 @@ public sealed partial class ProviderRuntime
     /// <param name="socket">The handle.</param>
     /// <param name="backlog">The most connections waiting to be accepted; beyond it connects are refused.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (not bound), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAEADDRINUSE.</returns>
-    public SpiResult Listen(SocketHandle socket, int backlog)
+    private SpiResult ListenCore(SocketHandle socket, int backlog)
     {
         lock (_lock)
         {
@@ -109,7 +109,7 @@ public sealed partial class ProviderRuntime
     /// waiting), WSAEMFILE, WSAEINTR (a blocking accept cancelled, or the socket closed, or the final cleanup).
     /// </returns>
     /// <remarks>A blocking accept waits for a connection, calling the blocking hook (BLK-1, BLK-2).</remarks>
-    public SpiResult<SocketHandle> Accept(SocketHandle socket)
+    private SpiResult<SocketHandle> AcceptCore(SocketHandle socket)
     {
         var notifications = default(Notifications);
         OperationRecord? op = null;
@@ -179,7 +179,7 @@ public sealed partial class ProviderRuntime
     /// destination and the only accepted source at once (DGM-1, DGM-3): WSAEADDRNOTAVAIL for the wildcard address or port 0.
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="remoteEndPoint"/> is <see langword="null"/>.</exception>
-    public SpiResult Connect(SocketHandle socket, EndPoint remoteEndPoint)
+    private SpiResult ConnectCore(SocketHandle socket, EndPoint remoteEndPoint)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         Connection connection;
@@ -235,6 +235,11 @@ public sealed partial class ProviderRuntime
                 }
 
                 connection = new Connection(Network, s.LocalEndPoint, ip, SendBufferOf(s), target.SendBufferSize);
+                if (_faults is { } faults)
+                {
+                    connection.Faults = faults; // the provider's own plan also covers the connections its sockets make
+                }
+
                 s.Attach_NeedsLock(connection.Initiator, ip);
             }
             else
@@ -310,7 +315,7 @@ public sealed partial class ProviderRuntime
     /// <param name="socket">The handle.</param>
     /// <param name="how">Which directions.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAENOTCONN.</returns>
-    public SpiResult Shutdown(SocketHandle socket, SocketShutdown how)
+    private SpiResult ShutdownCore(SocketHandle socket, SocketShutdown how)
     {
         ConnectionEnd? kick;
         lock (_lock)
@@ -336,7 +341,7 @@ public sealed partial class ProviderRuntime
     /// <summary>WSPGetSockName: the socket's local endpoint.</summary>
     /// <param name="socket">The handle.</param>
     /// <returns>The endpoint; or WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL when not bound.</returns>
-    public SpiResult<EndPoint> GetSockName(SocketHandle socket)
+    private SpiResult<EndPoint> GetSockNameCore(SocketHandle socket)
     {
         lock (_lock)
         {
@@ -350,7 +355,7 @@ public sealed partial class ProviderRuntime
     /// <summary>WSPGetPeerName: the connected peer's endpoint.</summary>
     /// <param name="socket">The handle.</param>
     /// <returns>The endpoint; or WSANOTINITIALISED, WSAENOTSOCK, WSAENOTCONN.</returns>
-    public SpiResult<EndPoint> GetPeerName(SocketHandle socket)
+    private SpiResult<EndPoint> GetPeerNameCore(SocketHandle socket)
     {
         lock (_lock)
         {
@@ -370,7 +375,7 @@ public sealed partial class ProviderRuntime
     /// <param name="completionKey">The key each packet of the socket carries.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL when the socket is already associated with a port.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="port"/> is <see langword="null"/>.</exception>
-    public SpiResult AssociateCompletionPort(SocketHandle socket, CompletionPort port, nuint completionKey)
+    private SpiResult AssociateCompletionPortCore(SocketHandle socket, CompletionPort port, nuint completionKey)
     {
         ArgumentNullException.ThrowIfNull(port);
         var key = completionKey;

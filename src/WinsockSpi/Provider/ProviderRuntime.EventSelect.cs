@@ -12,7 +12,7 @@ public sealed partial class ProviderRuntime
     /// <param name="eventObject">The event to set; may be <see langword="null"/> only with <see cref="NetworkEvents.None"/>.</param>
     /// <param name="events">The events to record.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (no event for a non-empty mask, or unknown bits).</returns>
-    public SpiResult EventSelect(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events)
+    private SpiResult EventSelectCore(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events)
     {
         var notifications = default(Notifications);
         lock (_lock)
@@ -48,7 +48,7 @@ public sealed partial class ProviderRuntime
     /// <param name="socket">The handle.</param>
     /// <param name="resetEvent">An event to reset, normally the selected one.</param>
     /// <returns>The recorded events and their error codes; or WSANOTINITIALISED, WSAENOTSOCK.</returns>
-    public SpiResult<NetworkEventRecord> EnumNetworkEvents(SocketHandle socket, WsaEvent? resetEvent = null)
+    private SpiResult<NetworkEventRecord> EnumNetworkEventsCore(SocketHandle socket, WsaEvent? resetEvent = null)
     {
         lock (_lock)
         {

@@ -178,8 +178,8 @@ public sealed partial class ProviderRuntime
 
         bool peek = flags == SocketFlags.Peek;
         return buffers.Length == 1
-            ? ReceiveCore(socket, buffers.Span[0].Buffer, default, peek, overlapped, routine)
-            : ReceiveCore(socket, default, buffers, peek, overlapped, routine);
+            ? ReceiveAnyCore(socket, buffers.Span[0].Buffer, default, peek, overlapped, routine)
+            : ReceiveAnyCore(socket, default, buffers, peek, overlapped, routine);
     }
 
     /// <summary>

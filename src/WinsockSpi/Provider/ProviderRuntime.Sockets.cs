@@ -16,7 +16,7 @@ public sealed partial class ProviderRuntime
     /// The handle; or WSANOTINITIALISED, WSAEAFNOSUPPORT, WSAESOCKTNOSUPPORT, WSAEPROTONOSUPPORT, or WSAEMFILE when the
     /// table is full.
     /// </returns>
-    public SpiResult<SocketHandle> Socket(AddressFamily family, SocketType type, ProtocolType protocol)
+    private SpiResult<SocketHandle> SocketCore(AddressFamily family, SocketType type, ProtocolType protocol)
     {
         if (family is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6))
         {
@@ -72,7 +72,7 @@ public sealed partial class ProviderRuntime
     /// </summary>
     /// <param name="socket">A live handle.</param>
     /// <returns>The new handle; or WSANOTINITIALISED, WSAENOTSOCK, WSAEMFILE.</returns>
-    public SpiResult<SocketHandle> DuplicateSocket(SocketHandle socket)
+    private SpiResult<SocketHandle> DuplicateSocketCore(SocketHandle socket)
     {
         lock (_lock)
         {
@@ -107,7 +107,7 @@ public sealed partial class ProviderRuntime
     /// <remarks>With linger {1,t&gt;0} on a blocking socket with unsent data, blocks until the peer has read it or t seconds of
     /// <see cref="TimeProvider"/> time pass; on timeout the connection is reset (CLS-6). Called from inside a notification
     /// of the same socket, it does not wait for that notification (CLN-12).</remarks>
-    public SpiResult CloseSocket(SocketHandle socket)
+    private SpiResult CloseSocketCore(SocketHandle socket)
     {
         var notifications = default(Notifications);
         LingeringClose? linger;
@@ -182,7 +182,7 @@ public sealed partial class ProviderRuntime
     /// <param name="enabled">l_onoff.</param>
     /// <param name="seconds">l_linger, 0..65535.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL for a negative or too large time.</returns>
-    public SpiResult SetLinger(SocketHandle socket, bool enabled, int seconds)
+    private SpiResult SetLingerCore(SocketHandle socket, bool enabled, int seconds)
     {
         lock (_lock)
         {
@@ -206,7 +206,7 @@ public sealed partial class ProviderRuntime
     /// <param name="socket">The handle.</param>
     /// <param name="blocking">Whether calls block.</param>
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL when asked to block while event select is active (SEL-1).</returns>
-    public SpiResult SetBlocking(SocketHandle socket, bool blocking)
+    private SpiResult SetBlockingCore(SocketHandle socket, bool blocking)
     {
         lock (_lock)
         {

@@ -22,7 +22,7 @@ public sealed partial class ProviderRuntime
     /// notified (OVL-3). On a datagram socket it is <see cref="SendTo"/> to the connected address (WSAENOTCONN when not
     /// connected).
     /// </returns>
-    public SpiResult<int> Send(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> SendCore(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -110,11 +110,11 @@ public sealed partial class ProviderRuntime
     /// Errors: as <see cref="Send"/>, plus WSAECONNRESET after a reset by the peer (OVL-8). On a datagram socket it is
     /// <see cref="ReceiveFrom"/> without a source buffer.
     /// </returns>
-    public SpiResult<int> Receive(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-        => ReceiveCore(socket, buffer, default, peek: false, overlapped, routine);
+    private SpiResult<int> ReceiveCore(SocketHandle socket, Memory<byte> buffer, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => ReceiveAnyCore(socket, buffer, default, peek: false, overlapped, routine);
 
     /// <summary>The receive of <see cref="Receive"/> and <see cref="ReceiveBuffers"/>: into one buffer, or scattered over several (EXT-5).</summary>
-    private SpiResult<int> ReceiveCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, WsaOverlapped? overlapped, CompletionRoutine? routine)
+    private SpiResult<int> ReceiveAnyCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;

@@ -71,11 +71,13 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         _hookInterval = options.BlockingHookInterval;
         _windows10CloseStatus = options.Windows10CloseStatus;
         _logger = options.LoggerFactory.CreateLogger("WinsockSpi.Provider");
-        _table = new SocketTable<ProviderSocket>(options.MaxSockets);
+        _table = new SocketTable<ProviderSocket>(options.MaxSockets, NetworkHandleTags.Of(Network));
         _upcalls = new ProcessUpcalls(Process);
         _socketView = new SocketTableView(this);
         _operationView = new OperationRegistryView(this);
         Process.Register(this);
+        RegisterLive();
+        SetUpLogging(options.LoggerFactory);
     }
 
     /// <summary>Gets the process the provider is loaded in.</summary>
@@ -142,7 +144,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     /// from inside a blocking hook. A failed startup changes nothing (STA-4).
     /// </returns>
     /// <exception cref="ObjectDisposedException">The provider was unloaded (<see cref="Dispose"/>) or its process terminated.</exception>
-    public WsaError Startup(WinsockVersion requested, out WspData data, IUpcalls? upcalls = null)
+    private WsaError StartupCore(WinsockVersion requested, out WspData data, IUpcalls? upcalls = null)
     {
         data = default;
         WsaError error;
@@ -198,7 +200,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     /// associations (CLN-9), and returns with the provider ready to unload (CLN-8). It may be called from a
     /// completion routine or a blocking hook (CLN-12).</para>
     /// </remarks>
-    public SpiResult Cleanup()
+    private SpiResult CleanupCore()
     {
         var notifications = default(Notifications);
         TeardownReport report = default;
@@ -240,6 +242,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             // CLN-13: notifications other threads decided before the teardown are delivered before cleanup returns.
             WaitForDeliveries(socket: null);
             Log.FinalCleanup(_logger, report.Sockets, report.Aborted, report.Interrupted, report.Resets);
+            Telemetry.OperationEnded("aborted", report.Aborted); // aborted without notification (CLN-4): counted here
         }
         else
         {
@@ -309,6 +312,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         if (processEnded)
         {
             Log.ProcessTerminated(_logger, Process.Id, report.Sockets, report.Aborted);
+            Telemetry.OperationEnded("aborted", report.Aborted);
         }
     }
 

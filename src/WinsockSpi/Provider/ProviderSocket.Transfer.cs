@@ -24,6 +24,11 @@ internal sealed partial class ProviderSocket
             notifications.Kick(End.Other);
         }
 
+        if (End.TakeFaultReset())
+        {
+            notifications.Kick(End);
+        }
+
         return written;
     }
 

@@ -21,11 +21,8 @@ internal sealed class SocketTable<T>
     private const int TagBits = 15;
     private const uint MaxGeneration = (1u << GenerationBits) - 1;
 
-    private const int Tags = (1 << TagBits) - 1;
-
-    private static readonly Lock s_tagLock = new();
-    private static readonly bool[] s_tagsInUse = new bool[1 << TagBits];
-    private static int s_nextTag;
+    /// <summary>The number of tags one network can hand out (tag 0 is never used).</summary>
+    public const int Tags = (1 << TagBits) - 1;
 
     private readonly ulong _tagBits;
     private readonly TagLease _lease;
@@ -35,8 +32,15 @@ internal sealed class SocketTable<T>
     private int _freeHead = -1;
     private int _slotsUsed;
 
+    /// <summary>Creates a table whose tag comes from <see cref="HandleTags.Unscoped"/> (a table that belongs to no network).</summary>
     public SocketTable(int capacity)
+        : this(capacity, HandleTags.Unscoped)
     {
+    }
+
+    public SocketTable(int capacity, HandleTags tags)
+    {
+        ArgumentNullException.ThrowIfNull(tags);
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(capacity, MaxSlots);
         Capacity = capacity;
@@ -49,11 +53,14 @@ internal sealed class SocketTable<T>
             throw new PlatformNotSupportedException("Socket handles carry 64 bits (tag, generation, slot); WinsockSpi runs in 64-bit processes only.");
         }
 
-        _lease = new TagLease(AcquireTag());
+        _lease = new TagLease(tags, tags.Acquire());
         _tagBits = (ulong)_lease.Tag << (SlotBits + GenerationBits + 2);
     }
 
     public int Capacity { get; }
+
+    /// <summary>Gets the table's tag: the high bits of its handles, unique among the live providers of its network.</summary>
+    public int Tag => _lease.Tag;
 
     public int Count { get; private set; }
 
@@ -166,42 +173,11 @@ internal sealed class SocketTable<T>
 
     /// <summary>
     /// Gives the table's tag back once its provider is unloaded. A table that is dropped without that gives its tag back
-    /// when the collector finalizes it, so abandoned providers never use up the tags. Tags are handed out round-robin,
-    /// skipping those of tables still alive, so handles of two live providers never coincide (SOC-1, PRC-3).
+    /// when the collector finalizes it, so abandoned providers never use up the tags. Tags are handed out round-robin
+    /// by the network's <see cref="HandleTags"/>, skipping those of tables still alive, so handles of two live providers
+    /// of one network never coincide (SOC-1, PRC-3), and handle values depend only on what happened on that network.
     /// </summary>
     public void ReleaseTag() => _lease.Release();
-
-    /// <summary>
-    /// Takes a tag no live table holds. When every tag is held, tables that were dropped without being released are
-    /// collected first; if all 32,767 are truly alive, the provider cannot be created (a tag is never shared).
-    /// </summary>
-    private static int AcquireTag()
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            lock (s_tagLock)
-            {
-                for (int i = 0; i < Tags; i++)
-                {
-                    int candidate = (s_nextTag++ % Tags) + 1;
-                    if (!s_tagsInUse[candidate])
-                    {
-                        s_tagsInUse[candidate] = true;
-                        return candidate;
-                    }
-                }
-            }
-
-            if (attempt == 1)
-            {
-                throw new InvalidOperationException($"{Tags} providers are alive at once; a further one could not have handles of its own (SOC-1, PRC-3). Dispose providers that are no longer used.");
-            }
-
-            // Tags of providers dropped without Dispose come back through their leases' finalizers.
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-        }
-    }
 
     private void Release(int slot)
     {
@@ -244,7 +220,7 @@ internal sealed class SocketTable<T>
     }
 
     /// <summary>The table's hold on its tag: released by the provider's unload, or by the finalizer of a dropped table.</summary>
-    private sealed class TagLease(int tag)
+    private sealed class TagLease(HandleTags tags, int tag)
     {
         private int _released;
 
@@ -256,10 +232,7 @@ internal sealed class SocketTable<T>
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                lock (s_tagLock)
-                {
-                    s_tagsInUse[Tag] = false;
-                }
+                tags.Release(Tag);
             }
         }
     }

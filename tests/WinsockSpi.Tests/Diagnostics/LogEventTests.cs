@@ -121,6 +121,14 @@ public sealed partial class LogEventTests
             Assert.Equal(WsaError.IOPending, h.Runtime.ConnectEx(s, new IPEndPoint(IPAddress.Loopback, 1), default, new WinsockSpi.Operations.WsaOverlapped()).Error);
         }),
         [4002] = () => WithProvider(h => Assert.Equal(WsaError.ConnectionRefused, h.Runtime.Connect(h.NewSocket(), new IPEndPoint(IPAddress.Loopback, 1)).Error)),
+        [8050] = () => WithProvider(h => h.Connect()),
+        [8051] = () => WithProvider(h => h.PendReceive(h.Connect(out _))),
+        [8052] = () => WithProvider(h =>
+        {
+            var s = h.Connect(out var peer);
+            h.PendReceive(s);
+            peer.Write("x"u8);
+        }),
         [6001] = () => WithLayer(h => new LayeredProvider(h.Runtime, h.LayerOptions()), layer => Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _))),
         [6002] = () => WithLayer(
             h => new LayeredProvider(WspProcTable.FromProvider(h.Runtime).Without(WspEntry.Send), h.LayerOptions()),

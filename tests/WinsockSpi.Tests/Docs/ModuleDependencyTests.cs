@@ -112,7 +112,7 @@ public sealed partial class ModuleDependencyTests
     private static partial Regex Arrow();
 
     // A using directive of a module, or a module-qualified type name (WinsockSpi.X.Type or X.Type, not after a dot).
-    [GeneratedRegex(@"using WinsockSpi\.(\w+)\s*;|(?<![\w.])(?:WinsockSpi\.)?(Network|Processes|Operations|Sockets|Provider|Layering|Ws2|Namespaces|Diagnostics|Threading|Polyfills)\.[A-Z]\w*")]
+    [GeneratedRegex(@"using WinsockSpi\.(\w+)\s*;|(?<![\w.])(?:WinsockSpi\.)?(Network|Processes|Operations|Sockets|Provider|Layering|Ws2|Namespaces|Diagnostics|Threading|Polyfills|Tracing|Faults)\.[A-Z]\w*")]
     private static partial Regex Use();
 
     [GeneratedRegex(@"//[^\n]*|/\*.*?\*/", RegexOptions.Singleline)]

@@ -9,14 +9,16 @@ namespace WinsockSpi.Tests.Processes;
 public sealed class SimulatedProcessTests
 {
     [Fact]
-    public void New_HasAUniqueIdAndItsOwnNetwork()
+    public void New_HasAnIdUniqueOnItsNetwork_AndItsOwnNetworkByDefault()
     {
         using var a = new SimulatedProcess();
         using var b = new SimulatedProcess();
         var shared = new SimulatedNetwork();
         using var c = new SimulatedProcess(shared);
+        using var d = new SimulatedProcess(shared);
 
-        Assert.NotEqual(a.Id, b.Id);
+        // Ids are numbered per network, so they depend only on the network's own history (deterministic traces).
+        Assert.Equal([1, 1, 1, 2], new[] { a.Id, b.Id, c.Id, d.Id });
         Assert.NotSame(a.Network, b.Network);
         Assert.Same(shared, c.Network);
         Assert.False(a.IsTerminated);

@@ -277,14 +277,17 @@ public class RobustnessTests
     [Trait("Rule", "SOC-1")]
     public void PRC3_HandlesOfTwoLiveProviders_NeverCoincide_EvenAfterTheTagsWrapAround()
     {
-        using var r1 = new ProviderRuntime();
+        // Tags are handed out per network (handles then depend only on the network); wrap its tags around.
+        var network = new SimulatedNetwork();
+        using var r1 = new ProviderRuntime(new ProviderOptions { Network = network });
         r1.Startup(WinsockVersion.V2_2, out _);
+        var tags = NetworkHandleTags.Of(network);
         for (int i = 0; i < (1 << 15); i++)
         {
-            new SocketTable<object>(1).ReleaseTag();
+            new SocketTable<object>(1, tags).ReleaseTag();
         }
 
-        using var r2 = new ProviderRuntime();
+        using var r2 = new ProviderRuntime(new ProviderOptions { Network = network });
         r2.Startup(WinsockVersion.V2_2, out _);
         var h1 = r1.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
         var h2 = r2.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();

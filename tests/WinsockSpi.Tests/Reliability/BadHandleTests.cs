@@ -48,7 +48,8 @@ public sealed class BadHandleTests
     public void EveryHandleCall_WithBadHandles_GivesNotSock_StartsNothing_AndTheSocketStillWorks(Surface surface)
     {
         using var rig = NewRig(surface);
-        using var foreign = NewRig(surface);
+        // Another process and provider on the same network (handles of two networks, like those of two machines, may coincide).
+        using var foreign = NewRig(surface, rig.Network);
         var p = rig.Provider;
         Assert.Equal(WsaError.Success, p.Startup(WinsockVersion.V2_2, out _, rig.Upcalls));
         Assert.Equal(WsaError.Success, foreign.Provider.Startup(WinsockVersion.V2_2, out _, foreign.Upcalls));
@@ -115,8 +116,8 @@ public sealed class BadHandleTests
         AssertStillWorks(rig, s, peer);
     }
 
-    internal static ReliabilityRig NewRig(Surface surface) =>
-        new(sendBufferSize: 1024, peerBufferSize: 1024, layered: surface == Surface.Layered, ws2: surface == Surface.Ws2);
+    internal static ReliabilityRig NewRig(Surface surface, SimulatedNetwork? network = null) =>
+        new(sendBufferSize: 1024, peerBufferSize: 1024, layered: surface == Surface.Layered, ws2: surface == Surface.Ws2, network: network);
 
     /// <summary>A normal transfer each way on <paramref name="s"/>, with the provider's bookkeeping checked.</summary>
     internal static void AssertStillWorks(ReliabilityRig rig, SocketHandle s, RemotePeer peer)

@@ -13,9 +13,9 @@ namespace WinsockSpi.Tests.Reliability;
 /// </summary>
 internal sealed class ReliabilityRig : IDisposable
 {
-    public ReliabilityRig(int sendBufferSize = 64, int peerBufferSize = 64, bool layered = false, bool sharedLower = false, bool ws2 = false)
+    public ReliabilityRig(int sendBufferSize = 64, int peerBufferSize = 64, bool layered = false, bool sharedLower = false, bool ws2 = false, SimulatedNetwork? network = null)
     {
-        Network = new SimulatedNetwork();
+        Network = network ?? new SimulatedNetwork();
         Time = new FakeTimeProvider();
         Process = new SimulatedProcess(Network, Time);
         Runtime = new ProviderRuntime(new ProviderOptions
