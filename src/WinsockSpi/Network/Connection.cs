@@ -21,6 +21,7 @@ internal sealed class Connection
         Acceptor = new ConnectionEnd(this, inbound: toAcceptor, outbound: toInitiator, acceptorEndPoint, initiatorEndPoint);
         Initiator.Other = Acceptor;
         Acceptor.Other = Initiator;
+        network.Track(this);
     }
 
     /// <summary>Gets the lock guarding both pipes and both ends' reset state.</summary>
@@ -36,6 +37,9 @@ internal sealed class Connection
 
     /// <summary>Gets whether the connection was reset.</summary>
     public bool IsReset { get; private set; }
+
+    /// <summary>Gets whether nothing can move on the connection any more: reset, or both FINs sent and every byte read.</summary>
+    internal bool IsFinished_NeedsGate => IsReset || (Initiator.Inbound.IsEndOfStream && Acceptor.Inbound.IsEndOfStream);
 
     /// <summary>
     /// Resets the connection from <paramref name="by"/>: both directions drop their data; the other end sees

@@ -8,7 +8,7 @@ namespace WinsockSpi.Network;
 /// (CLN-7, CLN-8, PRC-2).
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
-public sealed class SimulatedNetwork
+public sealed partial class SimulatedNetwork
 {
     private const int FirstEphemeralPort = 49152;
 
