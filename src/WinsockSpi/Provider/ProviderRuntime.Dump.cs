@@ -21,7 +21,7 @@ public sealed partial class ProviderRuntime
         var text = new StringBuilder();
         lock (_lock)
         {
-            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}{_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
+            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
             text.Append(CultureInfo.InvariantCulture, $"{(IsUnloadReadyDump_NeedsLock() ? ", ready to unload" : string.Empty)}");
             _table.ForEach(text, static (t, h, s) => AppendSocket_NeedsLock(t, h, s));
             foreach (var op in _operationView.Snapshot())
