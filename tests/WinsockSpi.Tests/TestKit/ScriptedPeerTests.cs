@@ -144,6 +144,21 @@ public sealed class ScriptedPeerTests
     }
 
     [Fact]
+    public void Script_ExpectAMegabyteThroughASmallBuffer_ABlockingSendCompletesOnTheTestThread()
+    {
+        using var h = new ProviderHarness(sendBufferSize: 4096);
+        var data = HarnessData.Pattern(1024 * 1024, seed: 7);
+        var (s, run) = h.Connect(new PeerScript().Expect(data).Reply("ok"u8));
+
+        var sent = h.Runtime.Send(s, data); // each chunk the buffer takes is read by the script inside this call
+
+        Assert.Equal(data.Length, sent.Value);
+        Assert.Equal(ScriptedPeerStatus.Completed, run.Status);
+        Assert.Equal(data.Length, run.Offset);
+        Assert.Equal(2, h.Runtime.Receive(s, new byte[4]).Value);
+    }
+
+    [Fact]
     public void PeerScript_RejectsEmptyStepsAndStepsAfterRefuse()
     {
         Assert.Throws<ArgumentException>(() => new PeerScript().Expect([]));
