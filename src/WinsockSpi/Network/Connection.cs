@@ -25,6 +25,7 @@ internal sealed class Connection
         Acceptor.Other = Initiator;
         Faults = network.Faults;
         network.Recorder?.Record(TraceEventKind.Network, "Connected", 0, 0, null, null, null, $"{initiatorEndPoint} -> {acceptorEndPoint}");
+        network.Track(this);
     }
 
     /// <summary>Gets or sets the fault plan whose byte faults apply to this connection (the network's when it was made).</summary>
@@ -43,6 +44,9 @@ internal sealed class Connection
 
     /// <summary>Gets whether the connection was reset.</summary>
     public bool IsReset { get; private set; }
+
+    /// <summary>Gets whether nothing can move on the connection any more: reset, or both FINs sent and every byte read.</summary>
+    internal bool IsFinished_NeedsGate => IsReset || (Initiator.Inbound.IsEndOfStream && Acceptor.Inbound.IsEndOfStream);
 
     /// <summary>
     /// Resets the connection from <paramref name="by"/>: both directions drop their data; the other end sees

@@ -9,7 +9,7 @@ namespace WinsockSpi.Network;
 /// connection at once, whose far end is a <see cref="RemotePeer"/> taken with <see cref="Accept"/>.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
-public sealed class PeerListener : IListenerTarget, IDisposable
+public sealed partial class PeerListener : IListenerTarget, IDisposable
 {
     private readonly SimulatedNetwork _network;
     private readonly Queue<RemotePeer> _backlog = new();
@@ -89,6 +89,7 @@ public sealed class PeerListener : IListenerTarget, IDisposable
 
     bool IListenerTarget.Offer(Connection connection)
     {
+        ScriptedPeer? scripted;
         lock (_backlog)
         {
             if (_closed)
@@ -96,9 +97,15 @@ public sealed class PeerListener : IListenerTarget, IDisposable
                 return false;
             }
 
-            _backlog.Enqueue(new RemotePeer(connection.Acceptor));
-            return true;
+            scripted = TakeScript_NeedsLock(connection);
+            if (scripted is null)
+            {
+                _backlog.Enqueue(new RemotePeer(connection.Acceptor));
+                return true;
+            }
         }
+
+        return StartScript(scripted);
     }
 
     /// <summary>Shows the endpoint.</summary>

@@ -274,9 +274,14 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
 
     void IProcessMember.OnProcessTerminated() => Abandon(processEnded: true);
 
-    /// <summary>Throws when the provider's bookkeeping is inconsistent. For tests and stress runs.</summary>
-    /// <exception cref="InvalidOperationException">An invariant does not hold.</exception>
-    internal void ValidateInvariants()
+    /// <summary>
+    /// Throws when the provider's bookkeeping is inconsistent: the socket table, the pending and blocked counts, each
+    /// socket's operation queues and handle count agree with one another. For tests and stress runs (the test kit calls
+    /// it when a harness is disposed); a consistent provider never throws.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An invariant does not hold; the message names it.</exception>
+    /// <remarks>Thread-safe: runs under the provider's lock, in time linear in the sockets and operations.</remarks>
+    public void ValidateInvariants()
     {
         lock (_lock)
         {

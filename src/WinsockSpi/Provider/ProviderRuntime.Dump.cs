@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text;
+using WinsockSpi.Operations;
+using WinsockSpi.Sockets;
+
+namespace WinsockSpi.Provider;
+
+/// <summary>The provider's state as readable text, for failure messages and debugging.</summary>
+public sealed partial class ProviderRuntime
+{
+    /// <summary>
+    /// Describes the provider in readable lines, read in one step under its lock: the startup count, every socket (state,
+    /// blocking mode, linger, handles, endpoints, the bytes it has waiting to be received and its unsent bytes, its
+    /// event-select association and completion port), every pending operation and blocked call (kind, bytes, initiating
+    /// thread, how it will be notified), and the closes still lingering. For failure messages; the format may change.
+    /// </summary>
+    /// <returns>The text; each socket and operation on its own line.</returns>
+    /// <remarks>Thread-safe. Runs no notification and no user code.</remarks>
+    public string DumpState()
+    {
+        var text = new StringBuilder();
+        lock (_lock)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
+            text.Append(CultureInfo.InvariantCulture, $"{(IsUnloadReadyDump_NeedsLock() ? ", ready to unload" : string.Empty)}");
+            _table.ForEach(text, static (t, h, s) => AppendSocket_NeedsLock(t, h, s));
+            foreach (var op in _operationView.Snapshot())
+            {
+                text.Append(CultureInfo.InvariantCulture, $"\n  {(op.Notification == NotificationKind.BlockingCall ? "blocked call" : "pending")} {op.Kind} on {op.Socket}: {op.BytesDone} of {op.BytesRequested} bytes, thread {op.InitiatingThreadId}, notified by {op.Notification}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static void AppendSocket_NeedsLock(StringBuilder text, SocketHandle handle, ProviderSocket s)
+    {
+        var info = s.Describe_NeedsLock(handle);
+        int waiting = s.End is { } end ? end.Snapshot().Available : 0;
+        text.Append(CultureInfo.InvariantCulture, $"\n  socket {handle}: {info.State} {info.SocketType}, {(info.IsBlocking ? "blocking" : "non-blocking")}, linger {info.Linger}, {info.HandleCount} handles");
+        text.Append(CultureInfo.InvariantCulture, $", local {info.LocalEndPoint?.ToString() ?? "-"}, remote {info.RemoteEndPoint?.ToString() ?? "-"}");
+        text.Append(CultureInfo.InvariantCulture, $", {waiting} bytes to receive, {info.UnsentBytes} unsent, {info.PendingOperations} operations");
+        if (info.SelectedEvents != NetworkEvents.None)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", event select {info.SelectedEvents}{(s.SelectEvent is null ? " (no event)" : string.Empty)}");
+        }
+
+        if (s.Port is not null)
+        {
+            text.Append(", completion port");
+        }
+    }
+
+    private bool IsUnloadReadyDump_NeedsLock()
+        => _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0 && Volatile.Read(ref _deliveries) == 0;
+}
