@@ -7,7 +7,8 @@ namespace WinsockSpi.Testing;
 /// <summary>
 /// An upcall table that forwards every upcall to another one (usually the process's <see cref="ProcessUpcalls"/>) and
 /// remembers it: which completion routines were queued to which thread (WPUQueueApc), which completions were made known
-/// (WPUCompleteOverlappedRequest), and how often the blocking hook was asked for. A test proves with it that an operation
+/// (WPUCompleteOverlappedRequest), which window messages were posted (WPUPostMessage, WSPAsyncSelect), and how often the
+/// blocking hook was asked for. A test proves with it that an operation
 /// was notified exactly once (OVL-5) or not at all (CLN-4).
 /// </summary>
 /// <remarks>Thread-safe: the provider calls it from any thread; the queries give snapshots.</remarks>
@@ -16,6 +17,7 @@ public sealed class RecordingUpcalls : IUpcalls
     private readonly object _sync = new();
     private readonly List<OverlappedCompletion> _completions = [];
     private readonly List<(int Thread, object? Context)> _apcs = [];
+    private readonly List<RecordedMessage> _messages = [];
     private int _blockingQueries;
 
     /// <summary>Initializes a new instance of the <see cref="RecordingUpcalls"/> class.</summary>
@@ -62,6 +64,28 @@ public sealed class RecordingUpcalls : IUpcalls
             {
                 return _apcs.Count + _completions.Count;
             }
+        }
+    }
+
+    /// <summary>Gets how many window messages the provider posted (WPUPostMessage, ASY-1), refused ones included.</summary>
+    public int MessageCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _messages.Count;
+            }
+        }
+    }
+
+    /// <summary>Gets every window message the provider posted so far, in order, with the result the inner table gave.</summary>
+    /// <returns>A snapshot.</returns>
+    public IReadOnlyList<RecordedMessage> Messages()
+    {
+        lock (_sync)
+        {
+            return [.. _messages];
         }
     }
 
@@ -139,4 +163,25 @@ public sealed class RecordingUpcalls : IUpcalls
 
         return Inner.CompleteOverlappedRequest(completion);
     }
+
+    /// <inheritdoc/>
+    public WsaError PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam)
+    {
+        ArgumentNullException.ThrowIfNull(window);
+        var result = Inner.PostMessage(window, message, wParam, lParam);
+        lock (_sync)
+        {
+            _messages.Add(new RecordedMessage(window, message, wParam, lParam, result));
+        }
+
+        return result;
+    }
 }
+
+/// <summary>One window message a provider posted through <see cref="RecordingUpcalls"/> (WPUPostMessage).</summary>
+/// <param name="Window">The window.</param>
+/// <param name="Message">The message number.</param>
+/// <param name="WParam">The socket.</param>
+/// <param name="LParam">WSAMAKESELECTREPLY(event, error).</param>
+/// <param name="Result">What the inner table returned (WSA_INVALID_HANDLE: the window was no longer valid).</param>
+public readonly record struct RecordedMessage(SimulatedWindow Window, int Message, nuint WParam, nint LParam, WsaError Result);

@@ -247,7 +247,7 @@ public sealed partial class SelectConformanceTests
     [Trait("Rule", "SLT-2")]
     public void SLT2_AClockThatCannotMakeTheTimer_ThrowsBeforeTheSelectWaits_SetsUnchanged()
     {
-        var clock = new Reliability.ThrowingTimeProvider();
+        var clock = new ThrowingTimeProvider();
         using var h = new ProviderHarness(configure: o => o.TimeProvider = clock);
         var (s, _) = h.Connect();
         List<SocketHandle> read = [s];

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Reliability;
 

@@ -48,6 +48,15 @@ internal static class UpcallSpy
     public static IReadOnlyList<WindowMessage> PostedMessages(this IUpcalls spy)
         => [.. Calls(spy, nameof(IUpcalls.PostMessage)).Select(c => new WindowMessage((int)c.GetArguments()[1]!, (nuint)c.GetArguments()[2]!, (nint)c.GetArguments()[3]!))];
 
+    /// <summary>Gives every <c>WPUPostMessage</c> the kit's recording table received, in order, as the message it carried.</summary>
+    /// <param name="recorder">The harness's <see cref="WinsockSpi.Testing.RecordingUpcalls"/>.</param>
+    /// <returns>The messages, refused ones included.</returns>
+    public static IReadOnlyList<WindowMessage> PostedMessages(this WinsockSpi.Testing.RecordingUpcalls recorder)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        return [.. recorder.Messages().Select(m => new WindowMessage(m.Message, m.WParam, m.LParam))];
+    }
+
     /// <summary>Gives how many times the provider asked the spy for its blocking hook (WPUQueryBlockingCallback).</summary>
     /// <param name="spy">A substitute made by <see cref="Forwarding(IUpcalls)"/> or <c>Substitute.For&lt;IUpcalls&gt;()</c>.</param>
     /// <returns>The number of queries.</returns>

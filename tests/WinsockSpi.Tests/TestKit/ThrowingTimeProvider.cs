@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 
-namespace WinsockSpi.Tests.Reliability;
+namespace WinsockSpi.Tests.TestKit;
 
 /// <summary>A fake clock whose timers can be made to fail, as user code injected through <see cref="TimeProvider"/> may.</summary>
 internal sealed class ThrowingTimeProvider : FakeTimeProvider
