@@ -144,6 +144,8 @@ public sealed partial class ProviderRuntime
     /// (DGM-1, DGM-2, DGM-5). Messages are never merged or split: a message longer than the buffer fills it and the rest
     /// is discarded, and the call fails with WSAEMSGSIZE (an overlapped one completes with WSAEMSGSIZE and the bytes
     /// copied, and is notified). On a stream socket the source is not reported and the call is <see cref="Receive"/>.
+    /// Every receive re-enables FD_READ of WSPAsyncSelect and WSPEventSelect, which is posted or recorded again at once
+    /// while messages remain (ASY-2).
     /// </summary>
     /// <param name="socket">The handle.</param>
     /// <param name="buffer">Where the message goes. For an overlapped receive the memory must stay valid until the operation ends.</param>
