@@ -1,9 +1,11 @@
 // The classic WSAAsyncSelect message loop (SEMANTICS.md ASY-1..4), message by message, on the Ws2 layer.
 // A window of the process receives one message per network event of its sockets (wParam the socket, lParam
 // WSAMAKESELECTREPLY(event, error)) and the message that ends an asynchronous host lookup (wParam the task handle, lParam
-// WSAMAKEASYNCREPLY(length, error)). The program prints the queue as it was before the loop, then each message as the
-// loop handles it and what it did, then what the final WSACleanup does to the window: the messages already queued stay,
-// no message follows, and a lookup still pending is cancelled without one.
+// WSAMAKEASYNCREPLY(length, error)). The program prints the queue as it was before each loop, then each message as the
+// loop handles it and what it did: first for a stream connection, then for a SOCK_DGRAM socket that receives three
+// datagrams (one FD_READ for them, re-enabled by each recvfrom while datagrams remain; each datagram whole, with its
+// source address); then what the final WSACleanup does to the window: the messages already queued stay, no message
+// follows, and a lookup still pending is cancelled without one.
 // Every value printed is also checked: the program exits with 1 when the simulator does not behave as shown.
 using System.Net;
 using System.Text;
@@ -12,6 +14,7 @@ using WinsockSpi;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
 using WinsockSpi.Samples;
+using WinsockSpi.Sockets;
 using WinsockSpi.Ws2;
 using static WinsockSpi.Ws2.Ws2Constants;
 
@@ -26,10 +29,7 @@ var names = new Dictionary<nuint, string>();
 Claims.Check(ws2.WSAStartup(MAKEWORD(2, 2), out _) == 0, "WSAStartup returns 0");
 
 StreamSection();
-
-// A datagram section joins here once the Ws2 layer has sendto and recvfrom: the same loop, one FD_READ per datagram
-// (re-enabled by each recvfrom), on a SOCK_DGRAM socket selected with WSAAsyncSelect.
-
+DatagramSection();
 CleanupSection();
 return Claims.Report();
 
@@ -126,10 +126,80 @@ void StreamSection()
     Claims.Check(host.HostEntry?.HostName == "localhost" && host.Length == 70, "the lookup filled the buffer: localhost, 70 B");
 }
 
-// ---- 2. What the final WSACleanup does to the window ------------------------------------------------------------
+// ---- 2. Datagrams driven by their messages ----------------------------------------------------------------------
+void DatagramSection()
+{
+    Console.WriteLine("2. Datagrams, driven by their window messages (ASY-1, ASY-2, DGM-1)");
+    Console.WriteLine("   A SOCK_DGRAM socket bound on loopback asks for FD_READ and FD_WRITE: a datagram socket can always send,");
+    Console.WriteLine("   so FD_WRITE is posted at once. A second datagram socket sends it three datagrams before the loop runs:");
+    Console.WriteLine("   one FD_READ stands for all three, and each recvfrom re-enables it, so one more follows while any remain.");
+    nuint receiver = Named(ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP), "receiver");
+    Claims.Check(ws2.bind(receiver, new IPEndPoint(IPAddress.Loopback, 0)) == 0, "bind(receiver, 127.0.0.1:0) returns 0");
+    ws2.getsockname(receiver, out var address);
+    Claims.Check(ws2.WSAAsyncSelect(receiver, window, WM_SOCKET, FD_READ | FD_WRITE) == 0, "WSAAsyncSelect(receiver, FD_READ | FD_WRITE) returns 0");
+    Claims.Check(Describe(window.Messages).SequenceEqual(["receiver FD_WRITE"]), "FD_WRITE is posted at once: the datagram socket can send");
+
+    nuint sender = Named(ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP), "sender");
+    string[] datagrams = ["first", "second, longer", "3rd"];
+    foreach (var text in datagrams)
+    {
+        int sent = ws2.sendto(sender, Encoding.ASCII.GetBytes(text), text.Length, 0, address);
+        Claims.Check(sent == text.Length, $"sendto(\"{text}\") sends the datagram whole");
+    }
+
+    // The first sendto bound the sender to 0.0.0.0 and an ephemeral port (DGM-4); the receiver sees it from loopback.
+    ws2.getsockname(sender, out var senderName);
+    var senderAddress = new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)senderName!).Port);
+    Console.WriteLine($"   The receiver is {address}; the sender, bound by its first sendto, is {senderName} (seen as {senderAddress}).");
+    Console.WriteLine("   The queue before the loop:");
+    PrintQueue(window.Messages);
+    Claims.Check(
+        Describe(window.Messages).SequenceEqual(["receiver FD_WRITE", "receiver FD_READ"]),
+        "before the loop: FD_WRITE, then one FD_READ for three datagrams (not re-enabled yet, ASY-2)");
+
+    var received = new List<string>();
+    var sources = new List<EndPoint?>();
+    var handled = Pump(message =>
+    {
+        switch (WSAGETSELECTEVENT(message.LParam))
+        {
+            case FD_WRITE:
+                return "room to send; the other socket does the sending";
+            case FD_READ:
+                var buffer = new byte[64];
+                var from = new SourceAddress();
+                int n = ws2.recvfrom(receiver, buffer, buffer.Length, 0, from);
+                received.Add(Encoding.ASCII.GetString(buffer, 0, Math.Max(n, 0)));
+                sources.Add(from.EndPoint);
+                string next = window.MessageCount > 0 ? "datagrams remain: FD_READ again" : "none left: no FD_READ";
+                return $"recvfrom(64) = {n} \"{received[^1]}\" from {from.EndPoint}; {next}";
+            default:
+                return "?";
+        }
+    });
+
+    Claims.Check(
+        handled.SequenceEqual(["receiver FD_WRITE", "receiver FD_READ", "receiver FD_READ", "receiver FD_READ"]),
+        "one FD_WRITE, then one FD_READ per recvfrom while datagrams remain: three in all (ASY-2)");
+    Claims.Check(received.SequenceEqual(datagrams), "each recvfrom returned one datagram whole, in order: never merged or split (DGM-1)");
+    Claims.Check(sources.All(source => senderAddress.Equals(source)), $"each datagram's source address is the sender's, {senderAddress}");
+    int drained = ws2.recvfrom(receiver, new byte[64], 64, 0, null);
+    Claims.Check(drained == SOCKET_ERROR && ws2.WSAGetLastError() == WSAEWOULDBLOCK && window.MessageCount == 0, "afterwards recvfrom gives WSAEWOULDBLOCK and the queue is empty");
+
+    // That recvfrom re-enabled FD_READ too: the next datagram is posted at once.
+    Claims.Check(ws2.sendto(sender, "later"u8.ToArray(), 5, 0, address) == 5, "sendto(\"later\") sends the datagram whole");
+    Claims.Check(Describe(window.Messages).SequenceEqual(["receiver FD_READ"]), "a datagram arriving later posts FD_READ at once: the last recvfrom re-enabled it");
+    var later = new byte[64];
+    int laterLength = ws2.recvfrom(receiver, later, later.Length, 0, null);
+    Claims.Check(laterLength == 5 && window.PeekMessage(out _) && window.MessageCount == 0, "the loop reads it and the queue is empty again");
+    Console.WriteLine($"   Later a fourth datagram posts FD_READ at once; recvfrom = {laterLength} \"{Encoding.ASCII.GetString(later, 0, Math.Max(laterLength, 0))}\".");
+    Console.WriteLine();
+}
+
+// ---- 3. What the final WSACleanup does to the window ------------------------------------------------------------
 void CleanupSection()
 {
-    Console.WriteLine("2. The final WSACleanup (ASY-3, ASY-4, CLN-4)");
+    Console.WriteLine("3. The final WSACleanup (ASY-3, ASY-4, CLN-4)");
     Console.WriteLine("   The client sends once more and the server's FD_READ is left in the queue; a second lookup is made and");
     Console.WriteLine("   its time has not come. Then WSACleanup.");
     var (client, server) = (Find("client"), Find("server"));

@@ -23,4 +23,20 @@ public sealed partial class LayeredProvider
         using var f = Begin(WspEntry.ReceiveFrom, socket, buffer.Length, overlapped);
         return f.Lower is { } lower ? Done(in f, lower.ReceiveFrom(socket, buffer, from, overlapped, routine)) : Refused(in f);
     }
+
+    /// <inheritdoc cref="ProviderRuntime.SendToBuffers"/>
+    /// <remarks>Forwarded to the lower provider with the same buffers, address, overlapped object and routine; the interceptor sees the bytes of the buffers together.</remarks>
+    public SpiResult<int> SendToBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        using var f = Begin(WspEntry.SendToBuffers, socket, WsaBuf.TotalLength(buffers.Span), overlapped);
+        return f.Lower is { } lower ? Done(in f, lower.SendToBuffers(socket, buffers, destination, overlapped, routine)) : Refused(in f);
+    }
+
+    /// <inheritdoc cref="ProviderRuntime.ReceiveFromBuffers"/>
+    /// <remarks>Forwarded to the lower provider with the same buffers, source buffer, overlapped object and routine; the interceptor sees the bytes of the buffers together.</remarks>
+    public SpiResult<int> ReceiveFromBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        using var f = Begin(WspEntry.ReceiveFromBuffers, socket, WsaBuf.TotalLength(buffers.Span), overlapped);
+        return f.Lower is { } lower ? Done(in f, lower.ReceiveFromBuffers(socket, buffers, from, overlapped, routine)) : Refused(in f);
+    }
 }

@@ -198,7 +198,7 @@ public sealed partial class LayeredProvider
 
                 // Known before the lower call, whose notification may come before it returns. An object already
                 // tracked belongs to an operation still running (this call will get WSAEINVAL, OVL-7): it stays its own.
-                if (overlapped is not null && entry is WspEntry.Send or WspEntry.Receive or WspEntry.SendTo or WspEntry.ReceiveFrom or WspEntry.SendBuffers or WspEntry.ReceiveBuffers)
+                if (overlapped is not null && entry is WspEntry.Send or WspEntry.Receive or WspEntry.SendTo or WspEntry.ReceiveFrom or WspEntry.SendBuffers or WspEntry.ReceiveBuffers or WspEntry.SendToBuffers or WspEntry.ReceiveFromBuffers)
                 {
                     tracked = _pending.TryAdd(overlapped, epoch);
                 }

@@ -95,4 +95,10 @@ public enum WspEntry
 
     /// <summary>lpWSPRecv with an array of buffers and flags.</summary>
     ReceiveBuffers,
+
+    /// <summary>lpWSPSendTo with an array of buffers.</summary>
+    SendToBuffers,
+
+    /// <summary>lpWSPRecvFrom with an array of buffers.</summary>
+    ReceiveFromBuffers,
 }

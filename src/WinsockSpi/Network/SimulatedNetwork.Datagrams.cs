@@ -62,6 +62,9 @@ public sealed partial class SimulatedNetwork
         }
     }
 
+    /// <summary>Gets whether datagram sends are held back now (read without the lock, as every send asks).</summary>
+    internal bool IsHoldingDatagrams => _holdDatagrams;
+
     /// <summary>
     /// Binds a harness datagram peer: simulated datagram sockets send to it and it sends to them (DGM-1..3). Datagram
     /// addresses are a port space of their own (as UDP's is beside TCP's).

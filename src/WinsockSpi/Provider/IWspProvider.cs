@@ -214,4 +214,22 @@ public interface IWspProvider
     /// <param name="routine">The completion routine, if any.</param>
     /// <returns>The bytes received, WSA_IO_PENDING, or the error.</returns>
     SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPSendTo with an array of buffers, gathered into one message (EXT-5, DGM-1).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffers">The buffers.</param>
+    /// <param name="destination">The destination, or <see langword="null"/> for the connected address.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes sent, or the error.</returns>
+    SpiResult<int> SendToBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
+
+    /// <summary>WSPRecvFrom with an array of buffers, one message scattered over them (EXT-5, DGM-2).</summary>
+    /// <param name="socket">The handle.</param>
+    /// <param name="buffers">The buffers.</param>
+    /// <param name="from">Where the source address is written, if anywhere.</param>
+    /// <param name="overlapped">The overlapped object, if any.</param>
+    /// <param name="routine">The completion routine, if any.</param>
+    /// <returns>The bytes received, WSA_IO_PENDING, or the error.</returns>
+    SpiResult<int> ReceiveFromBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null);
 }

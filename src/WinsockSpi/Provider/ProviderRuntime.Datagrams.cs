@@ -144,6 +144,8 @@ public sealed partial class ProviderRuntime
     /// (DGM-1, DGM-2, DGM-5). Messages are never merged or split: a message longer than the buffer fills it and the rest
     /// is discarded, and the call fails with WSAEMSGSIZE (an overlapped one completes with WSAEMSGSIZE and the bytes
     /// copied, and is notified). On a stream socket the source is not reported and the call is <see cref="Receive"/>.
+    /// Every receive re-enables FD_READ of WSPAsyncSelect and WSPEventSelect, which is posted or recorded again at once
+    /// while messages remain (ASY-2).
     /// </summary>
     /// <param name="socket">The handle.</param>
     /// <param name="buffer">Where the message goes. For an overlapped receive the memory must stay valid until the operation ends.</param>
@@ -158,6 +160,13 @@ public sealed partial class ProviderRuntime
     /// cleanup, CLS-3, CLN-5).
     /// </returns>
     public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => ReceiveFromCore(socket, buffer, default, from, overlapped, routine);
+
+    /// <summary>
+    /// The receive of <see cref="ReceiveFrom"/> and <see cref="ReceiveFromBuffers"/>: one message into
+    /// <paramref name="buffer"/>, or scattered over <paramref name="buffers"/> when that array is not empty (EXT-5).
+    /// </summary>
+    private SpiResult<int> ReceiveFromCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -192,7 +201,9 @@ public sealed partial class ProviderRuntime
                     return WsaError.InvalidArgument; // OVL-11
                 }
 
-                if (s.ReceiveDatagramNow_NeedsLock(buffer.Span, out int copied, out bool truncated, out var source, ref notifications))
+                s.Reenable_NeedsLock(NetworkEvents.Read); // ASY-2: a receive re-enables FD_READ (posted again while messages remain)
+
+                if (s.ReceiveDatagramNow_NeedsLock(buffer.Span, buffers.Span, out int copied, out bool truncated, out var source, ref notifications))
                 {
                     if (from is not null)
                     {
@@ -213,6 +224,7 @@ public sealed partial class ProviderRuntime
                 {
                     op.Begin(this, s, socket, OperationKind.ReceiveFrom, blocking: false, routine);
                     op.ReceiveBuffer = buffer;
+                    op.ReceiveBuffers = buffers;
                     op.From = from;
                     s.Enqueue_NeedsLock(op);
                     _pendingCount++;
@@ -225,6 +237,7 @@ public sealed partial class ProviderRuntime
                 {
                     blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.ReceiveFrom);
                     blockingOp.ReceiveBuffer = buffer;
+                    blockingOp.ReceiveBuffers = buffers;
                     blockingOp.From = from;
                     s.Enqueue_NeedsLock(blockingOp);
                 }
@@ -234,7 +247,7 @@ public sealed partial class ProviderRuntime
         if (stream)
         {
             // A stream socket: no source is reported and the call is a receive (the reference page of WSPRecvFrom).
-            return Receive(socket, buffer, overlapped, routine);
+            return buffers.IsEmpty ? Receive(socket, buffer, overlapped, routine) : ReceiveBuffers(socket, buffers, SocketFlags.None, overlapped, routine);
         }
 
         if (outcome == WsaError.MessageSize)
@@ -265,6 +278,7 @@ public sealed partial class ProviderRuntime
 
             truncated = s.PumpDatagrams_NeedsLock(ref notifications, out handle);
             s.PumpDatagramSends_NeedsLock(ref notifications, ref receivers);
+            WakeSelects_NeedsLock(); // a message waits, or held sends went: a socket of a waiting select may be ready (SLT-1, SLT-2)
         }
 
         if (truncated > 0)

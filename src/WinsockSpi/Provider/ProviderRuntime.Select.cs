@@ -18,11 +18,11 @@ public sealed partial class ProviderRuntime
     /// </summary>
     /// <param name="checkRead">
     /// Handles to check for readability (data queued, a graceful close or reset by the peer, a connection waiting on a
-    /// listening socket), or <see langword="null"/>.
+    /// listening socket, a message waiting at a bound datagram socket), or <see langword="null"/>.
     /// </param>
     /// <param name="checkWrite">
     /// Handles to check for writability (connected with room in the send buffer, which includes a non-blocking connect that
-    /// succeeded), or <see langword="null"/>.
+    /// succeeded; a datagram socket whose send would not wait), or <see langword="null"/>.
     /// </param>
     /// <param name="checkError">Handles to check for errors (a non-blocking connect that failed), or <see langword="null"/>.</param>
     /// <param name="timeout">
@@ -183,7 +183,8 @@ public sealed partial class ProviderRuntime
 
     /// <summary>
     /// Re-evaluates the waiting selects after a change that can make a socket ready: data, a close or reset by the peer,
-    /// room to send, a connection arriving, a connect ending, a handle closed (SLT-1, SLT-2). Those with a ready entry end.
+    /// room to send, a connection arriving, a connect ending, a datagram arriving or held datagram sends let go, a handle
+    /// closed (SLT-1, SLT-2). Those with a ready entry end.
     /// </summary>
     private void WakeSelects_NeedsLock()
     {

@@ -176,7 +176,7 @@ public sealed partial class ProviderRuntime
         return EndTransfer(ref notifications, blockingOp, result);
 
     Datagram:
-        return ReceiveFrom(socket, buffer, from: null, overlapped, routine);
+        return ReceiveFromCore(socket, buffer, buffers, from: null, overlapped, routine);
     }
 
     /// <summary>

@@ -34,14 +34,15 @@ internal sealed partial class ProviderSocket : IDatagramListener
             : BindDatagram_NeedsLock(new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
 
     /// <summary>
-    /// Takes the oldest waiting message into <paramref name="buffer"/> when no receive is queued ahead (OVL-5 order), and
-    /// re-records FD_READ while more messages wait.
+    /// Takes the oldest waiting message into <paramref name="buffer"/>, or scattered over <paramref name="buffers"/> when
+    /// that array is not empty (EXT-5), when no receive is queued ahead (OVL-5 order), and re-records FD_READ while more
+    /// messages wait.
     /// </summary>
     /// <returns>Whether a message was taken.</returns>
-    public bool ReceiveDatagramNow_NeedsLock(Span<byte> buffer, out int copied, out bool truncated, out IPEndPoint? source, ref Notifications notifications)
+    public bool ReceiveDatagramNow_NeedsLock(Span<byte> buffer, ReadOnlySpan<WsaBuf> buffers, out int copied, out bool truncated, out IPEndPoint? source, ref Notifications notifications)
     {
         AssertLock();
-        if (Receives.Count > 0 || !Datagram!.TryReceive(buffer, out copied, out truncated, out source, out int remaining))
+        if (Receives.Count > 0 || !TakeDatagram(Datagram!, buffer, buffers, out copied, out truncated, out source, out int remaining))
         {
             copied = 0;
             truncated = false;
@@ -77,7 +78,7 @@ internal sealed partial class ProviderSocket : IDatagramListener
 
         for (var op = Receives.Head; op is not null; op = Receives.Head)
         {
-            if (!endpoint.TryReceive(op.ReceiveBuffer.Span, out int copied, out bool truncated, out var source, out _))
+            if (!TakeDatagram(endpoint, op.ReceiveBuffer.Span, op.ReceiveBuffers.Span, out int copied, out bool truncated, out var source, out _))
             {
                 break;
             }
@@ -177,4 +178,44 @@ internal sealed partial class ProviderSocket : IDatagramListener
     }
 
     void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint) => Runtime.OnDatagramArrived(this, endpoint);
+
+    /// <summary>
+    /// Takes the oldest message of <paramref name="endpoint"/>: into <paramref name="buffer"/>, or, when
+    /// <paramref name="buffers"/> is not empty, scattered over them in order, each full before the next gets a byte
+    /// (EXT-5). A message longer than the room is cut there and the rest discarded (DGM-2).
+    /// </summary>
+    /// <remarks>
+    /// A scatter goes through a pooled block as long as the buffers together (at most the endpoint's capacity, which no
+    /// message exceeds): the network module hands out contiguous bytes only, and the pool keeps steady state free of
+    /// allocations.
+    /// </remarks>
+    private static bool TakeDatagram(DatagramEndpoint endpoint, Span<byte> buffer, ReadOnlySpan<WsaBuf> buffers, out int copied, out bool truncated, out IPEndPoint? source, out int remaining)
+    {
+        if (buffers.IsEmpty)
+        {
+            return endpoint.TryReceive(buffer, out copied, out truncated, out source, out remaining);
+        }
+
+        int room = 0;
+        foreach (var b in buffers)
+        {
+            room = (int)Math.Min((long)room + b.Length, endpoint.Capacity);
+        }
+
+        var block = System.Buffers.ArrayPool<byte>.Shared.Rent(room);
+        try
+        {
+            if (!endpoint.TryReceive(block.AsSpan(0, room), out copied, out truncated, out source, out remaining))
+            {
+                return false;
+            }
+
+            WsaBuf.Scatter(block.AsSpan(0, copied), buffers);
+            return true;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(block);
+        }
+    }
 }

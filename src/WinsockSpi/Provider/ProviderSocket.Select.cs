@@ -1,3 +1,5 @@
+using WinsockSpi.Network;
+
 namespace WinsockSpi.Provider;
 
 internal sealed partial class ProviderSocket
@@ -11,11 +13,19 @@ internal sealed partial class ProviderSocket
     /// <summary>
     /// Whether a receive (or an accept) would complete without blocking: a connection waits in the backlog of a listening
     /// socket; data is queued; the peer closed gracefully or reset the connection; or a cancelled call broke the stream
-    /// (the call then fails at once). Takes the connection's gate once (SLT-1).
+    /// (the call then fails at once). Takes the connection's gate once (SLT-1). A datagram socket is readable while a
+    /// message waits at its bound address and no receive is queued ahead to take it; select never takes one.
     /// </summary>
     public bool IsReadable_NeedsLock()
     {
         AssertLock();
+        if (!IsStream)
+        {
+            // The count is exact here: messages are taken only under this lock, and one that arrives meanwhile signals the
+            // socket, which re-evaluates the waiting selects (SLT-2).
+            return Datagram is { Count: > 0 } && Receives.Count == 0;
+        }
+
         switch (Phase)
         {
             case SocketPhase.Listening:
@@ -33,14 +43,18 @@ internal sealed partial class ProviderSocket
     /// <summary>
     /// Whether a send would complete without blocking: a connected stream whose send direction is open, with room in the
     /// connection's buffer and no send queued ahead (SLT-1). A connect that succeeded (blocking or not) leaves the socket
-    /// connected, so this is also "the non-blocking connect succeeded". Datagram sockets are always writable.
+    /// connected, so this is also "the non-blocking connect succeeded". A datagram socket, bound or not, connected or
+    /// not, is writable unless a send would wait: sends wait in its queue, or the network holds datagram sends back
+    /// (<see cref="SimulatedNetwork.HoldDatagrams"/>). A datagram send never waits for a peer.
     /// </summary>
     public bool IsWritable_NeedsLock()
     {
         AssertLock();
         if (!IsStream)
         {
-            return true;
+            // A bound socket found held asks to be signalled when the network lets sends go: that signal re-evaluates the
+            // waiting selects, as the arrival of a message does.
+            return Sends.Count == 0 && (Datagram is { } endpoint ? !Runtime.Network.TryHoldSender(endpoint) : !Runtime.Network.IsHoldingDatagrams);
         }
 
         if (Phase != SocketPhase.Connected || End is not { } end || (Shutdown & ShutdownState.Send) != 0 || Sends.Count > 0)

@@ -196,6 +196,20 @@ internal sealed class Ws2Adapter(Ws2Api api) : IWspProvider
         return Api.WSARecv(socket.Value, array, array.Length, ref bytes, ref f, overlapped, routine) == 0 ? bytes : LastError();
     }
 
+    public SpiResult<int> SendToBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        int bytes = 0;
+        var array = buffers.ToArray();
+        return Api.WSASendTo(socket.Value, array, array.Length, ref bytes, 0, destination, overlapped, routine) == 0 ? bytes : LastError();
+    }
+
+    public SpiResult<int> ReceiveFromBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    {
+        int bytes = 0, flags = 0;
+        var array = buffers.ToArray();
+        return Api.WSARecvFrom(socket.Value, array, array.Length, ref bytes, ref flags, from, overlapped, routine) == 0 ? bytes : LastError();
+    }
+
     private WsaError LastError()
     {
         var error = (WsaError)Api.WSAGetLastError();

@@ -116,4 +116,10 @@ internal sealed class CountingProvider(ProviderRuntime inner) : IWspProvider, ID
 
     public SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => Inner.ReceiveBuffers(socket, buffers, flags, overlapped, routine);
+
+    public SpiResult<int> SendToBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.SendToBuffers(socket, buffers, destination, overlapped, routine);
+
+    public SpiResult<int> ReceiveFromBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => Inner.ReceiveFromBuffers(socket, buffers, from, overlapped, routine);
 }
