@@ -7,6 +7,7 @@
 // source address); then what the final WSACleanup does to the window: the messages already queued stay, no message
 // follows, and a lookup still pending is cancelled without one.
 // Every value printed is also checked: the program exits with 1 when the simulator does not behave as shown.
+// With --trace it ends by printing every call, notification and window message as a Mermaid sequence diagram.
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Time.Testing;
@@ -21,9 +22,11 @@ using static WinsockSpi.Ws2.Ws2Constants;
 const int WM_SOCKET = 0x0401; // WM_USER + 1: the network events
 const int WM_HOST = 0x0402; // WM_USER + 2: the asynchronous lookups
 
+SampleTrace.Start(args);
+
 // The lookups complete on this clock, so the program decides when: nothing here depends on timing.
 var clock = new FakeTimeProvider();
-using var ws2 = new Ws2Api(new Ws2ApiOptions { TimeProvider = clock });
+using var ws2 = new Ws2Api(new Ws2ApiOptions { TimeProvider = clock, Network = SampleTrace.Attach(new WinsockSpi.Network.SimulatedNetwork()) });
 var window = new SimulatedWindow(ws2.Process); // owned by this thread, which runs the loop
 var names = new Dictionary<nuint, string>();
 Claims.Check(ws2.WSAStartup(MAKEWORD(2, 2), out _) == 0, "WSAStartup returns 0");
@@ -31,6 +34,7 @@ Claims.Check(ws2.WSAStartup(MAKEWORD(2, 2), out _) == 0, "WSAStartup returns 0")
 StreamSection();
 DatagramSection();
 CleanupSection();
+SampleTrace.Print();
 return Claims.Report();
 
 // ---- 1. A stream connection driven by its messages ------------------------------------------------------------
