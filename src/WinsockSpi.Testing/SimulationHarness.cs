@@ -106,7 +106,8 @@ public abstract partial class SimulationHarness : IDisposable
     /// <summary>
     /// Checks that every script given to the harness's listeners ran to its end: taken by a connection, and
     /// <see cref="ScriptedPeerStatus.Completed"/>, <see cref="ScriptedPeerStatus.Stalled"/> or
-    /// <see cref="ScriptedPeerStatus.Refused"/>.
+    /// <see cref="ScriptedPeerStatus.Refused"/>; and that every script of a datagram peer made by
+    /// <see cref="AddDatagramPeer"/> completed or stalled.
     /// </summary>
     /// <exception cref="HarnessAssertionException">A script failed, still waits, or no connection took it; the message names it and ends with the state dump.</exception>
     public void AssertScriptsCompleted()
@@ -127,6 +128,8 @@ public abstract partial class SimulationHarness : IDisposable
                 problems.Add($"{listener}: {listener.ScriptsWaiting} scripts were never taken by a connection");
             }
         }
+
+        problems.AddRange(UnfinishedDatagramScripts());
 
         if (problems.Count > 0)
         {
@@ -180,10 +183,10 @@ public abstract partial class SimulationHarness : IDisposable
             }
 
             ValidateInvariants();
-            var failed = Listeners().SelectMany(l => l.ScriptedPeers).Where(r => r.Status == ScriptedPeerStatus.Failed).ToList();
+            var failed = Listeners().SelectMany(l => l.ScriptedPeers).Where(r => r.Status == ScriptedPeerStatus.Failed).Select(r => r.Failure).Concat(FailedDatagramScripts()).ToList();
             if (failed.Count > 0)
             {
-                throw new HarnessAssertionException(Failure($"A scripted peer's expectation failed:\n  {string.Join("\n  ", failed.Select(r => r.Failure))}"));
+                throw new HarnessAssertionException(Failure($"A scripted peer's expectation failed:\n  {string.Join("\n  ", failed)}"));
             }
         }
         finally
@@ -194,6 +197,8 @@ public abstract partial class SimulationHarness : IDisposable
             {
                 listener.Dispose();
             }
+
+            ReleaseDatagramPeers();
 
             LoggerFactory.Dispose();
         }

@@ -1,4 +1,5 @@
 using System.Net;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Network;
 
@@ -17,6 +18,9 @@ public sealed class DatagramPeer : IDisposable
         _network = network;
         _endpoint = endpoint;
     }
+
+    /// <summary>Gets the peer's endpoint on the network (for a scripted peer, to listen to its arrivals).</summary>
+    internal DatagramEndpoint Endpoint => _endpoint;
 
     /// <summary>Gets the peer's bound address (port 0 was replaced by the port picked).</summary>
     public EndPoint LocalEndPoint => _endpoint.LocalEndPoint;
@@ -60,6 +64,7 @@ public sealed class DatagramPeer : IDisposable
         }
 
         var target = _network.SendDatagram(_endpoint, ip, data);
+        _network.Recorder?.Record(TraceEventKind.Peer, "SendTo", 0, 0, null, null, data.Length, $"{_endpoint.LocalEndPoint} -> {ip}{(target is null ? " (dropped)" : string.Empty)}");
         target?.Signal();
         return target is not null;
     }
@@ -73,6 +78,11 @@ public sealed class DatagramPeer : IDisposable
     {
         bool got = _endpoint.TryReceive(buffer, out length, out _, out var from, out _);
         source = from;
+        if (got)
+        {
+            _network.Recorder?.Record(TraceEventKind.Peer, "ReceiveFrom", 0, 0, null, null, length, $"{_endpoint.LocalEndPoint} <- {from}");
+        }
+
         return got;
     }
 

@@ -178,7 +178,7 @@ internal sealed record ScriptStep(ScriptStepKind Kind, byte[] Bytes, int Count, 
     /// <summary>Shows one byte as hex and, when printable, as a character: <c>0x50 'P'</c>.</summary>
     internal static string ShowByte(byte b) => b is >= 0x20 and < 0x7F ? $"0x{b:X2} '{(char)b}'" : $"0x{b:X2}";
 
-    private static string Show(byte[] bytes)
+    internal static string Show(byte[] bytes)
     {
         const int Shown = 32;
         var head = bytes.AsSpan(0, Math.Min(bytes.Length, Shown));

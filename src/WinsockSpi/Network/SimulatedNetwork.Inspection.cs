@@ -54,6 +54,8 @@ public sealed partial class SimulatedNetwork
             text.Append("\n  connection ").Append(Describe(connection));
         }
 
+        AppendDatagramState(text);
+
         return text.ToString();
     }
 
