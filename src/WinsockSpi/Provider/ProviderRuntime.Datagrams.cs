@@ -31,7 +31,7 @@ public sealed partial class ProviderRuntime
     /// address), WSAEMSGSIZE (longer than a UDP datagram), WSAESHUTDOWN (sending shut down), WSAENOBUFS (no ephemeral port
     /// left). A call that fails started nothing and is never notified (OVL-3).
     /// </returns>
-    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> SendToCore(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
         DatagramEndpoint? receiver = null;
@@ -121,7 +121,7 @@ public sealed partial class ProviderRuntime
         if (stream)
         {
             // A stream socket: the address is ignored and the call is a send (the reference page of WSPSendTo).
-            return Send(socket, data, overlapped, routine);
+            return SendCore(socket, data, overlapped, routine);
         }
 
         if (implicitBind is not null)
@@ -157,7 +157,7 @@ public sealed partial class ProviderRuntime
     /// WSAESHUTDOWN, WSAEMSGSIZE (truncated, DGM-2), WSAEINTR (a blocking call cancelled, its socket closed, or the final
     /// cleanup, CLS-3, CLN-5).
     /// </returns>
-    public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> ReceiveFromCore(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -234,7 +234,7 @@ public sealed partial class ProviderRuntime
         if (stream)
         {
             // A stream socket: no source is reported and the call is a receive (the reference page of WSPRecvFrom).
-            return Receive(socket, buffer, overlapped, routine);
+            return ReceiveCore(socket, buffer, overlapped, routine);
         }
 
         if (outcome == WsaError.MessageSize)
