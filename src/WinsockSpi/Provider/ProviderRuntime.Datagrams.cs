@@ -67,7 +67,7 @@ public sealed partial class ProviderRuntime
 
                 if (error == WsaError.Success && s.Datagram is null)
                 {
-                    error = s.EnsureDatagramBound_NeedsLock();
+                    error = s.EnsureDatagramBound_NeedsLock(socket);
                     implicitBind = s.LocalEndPoint;
                 }
 
@@ -292,7 +292,7 @@ public sealed partial class ProviderRuntime
     /// WSPConnect on a datagram socket: sets the default destination and accepts messages from that address only
     /// (DGM-1, DGM-3); binds an unbound socket first (DGM-4). Completes at once, blocking or not.
     /// </summary>
-    private WsaError ConnectDatagram_NeedsLock(ProviderSocket s, IPEndPoint remote)
+    private WsaError ConnectDatagram_NeedsLock(SocketHandle socket, ProviderSocket s, IPEndPoint remote)
     {
         AssertLockHeld();
         if (IsWildcard(remote.Address) || remote.Port == 0)
@@ -300,7 +300,7 @@ public sealed partial class ProviderRuntime
             return WsaError.AddressNotAvailable;
         }
 
-        var error = s.EnsureDatagramBound_NeedsLock();
+        var error = s.EnsureDatagramBound_NeedsLock(socket);
         if (error != WsaError.Success)
         {
             return error;
