@@ -100,7 +100,7 @@ public sealed partial class ProviderRuntime
 
     /// <summary>
     /// Records a window message about to be posted (a notification of the "message" channel): the socket (wParam), the
-    /// window, the message number, the network event and its error (lParam). Recorded before the post, as an event is
+    /// window, the message number, the network event and its error (lParam; none when the event carries no error). Recorded before the post, as an event is
     /// recorded before it is set, so that what the window's thread does next follows it in the trace.
     /// </summary>
     private void ObserveMessage(in PendingMessage m)
@@ -109,7 +109,7 @@ public sealed partial class ProviderRuntime
         {
             int code = Winsock.GetSelectError(m.LParam);
             recorder.Record(
-                TraceEventKind.WindowMessage, "WindowMessage", Process.Id, Tag, new SocketHandle(m.WParam), (WsaError)code, null,
+                TraceEventKind.WindowMessage, "WindowMessage", Process.Id, Tag, new SocketHandle(m.WParam), code == 0 ? null : (WsaError)code, null,
                 string.Create(CultureInfo.InvariantCulture, $"{(NetworkEvents)Winsock.GetSelectEvent(m.LParam)} to window 0x{m.Window.Handle:X}, message {m.Message}"));
         }
 
