@@ -103,7 +103,7 @@ internal static partial class Log
     {
         if (logger.IsEnabled(LogLevel.Trace))
         {
-            IoPendingCore(logger, call == SpiCall.Receive ? "Recv" : call.ToString(), socket.ToString());
+            IoPendingCore(logger, call switch { SpiCall.Receive or SpiCall.ReceiveBuffers => "Recv", SpiCall.ReceiveFrom or SpiCall.ReceiveFromBuffers => "RecvFrom", _ => call.ToString() }, socket.ToString());
         }
     }
 

@@ -28,9 +28,10 @@ internal sealed class DatagramEndpoint
     private long _dropped;
     private volatile IDatagramListener? _listener;
 
-    internal DatagramEndpoint(IPEndPoint localEndPoint, int capacity, IDatagramListener? listener)
+    internal DatagramEndpoint(IPEndPoint localEndPoint, int capacity, IDatagramListener? listener, string? owner = null)
     {
         LocalEndPoint = localEndPoint;
+        Owner = owner;
         Capacity = capacity;
         _listener = listener;
 
@@ -40,6 +41,9 @@ internal sealed class DatagramEndpoint
             : localEndPoint.Address.Equals(IPAddress.IPv6Any) ? new IPEndPoint(IPAddress.IPv6Loopback, localEndPoint.Port)
             : localEndPoint;
     }
+
+    /// <summary>Gets who bound the address, as the state dump names it; <see langword="null"/> for a harness peer (<see cref="DatagramPeer"/>).</summary>
+    public string? Owner { get; }
 
     /// <summary>Gets the bound address (possibly the wildcard address of its family).</summary>
     public IPEndPoint LocalEndPoint { get; }
@@ -74,6 +78,16 @@ internal sealed class DatagramEndpoint
             {
                 return _dropped;
             }
+        }
+    }
+
+    /// <summary>Reads the queue and its counts in one step under the gate, for the state dump.</summary>
+    /// <returns>The messages and bytes waiting, the messages received and dropped, and the connected address (or null).</returns>
+    internal (int Messages, int Bytes, long Received, long Dropped, IPEndPoint? ConnectedTo) Snapshot()
+    {
+        using (_gate.Enter())
+        {
+            return (_entryCount, _byteCount, _received, _dropped, _connectedTo);
         }
     }
 

@@ -47,18 +47,15 @@ public sealed partial class SimulatedNetwork
         return run;
     }
 
-    /// <summary>Describes the datagram side: the bound addresses, and each scripted datagram peer on its own line.</summary>
-    private void AppendDatagramState(StringBuilder text)
+    /// <summary>Describes each scripted datagram peer on its own line: where its script stands.</summary>
+    private void AppendDatagramScripts(StringBuilder text)
     {
         ScriptedDatagramPeer[] scripted;
-        int bound;
         lock (_lock)
         {
             scripted = [.. _scriptedDatagramPeers];
-            bound = _datagrams.Count;
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"\n  datagrams: {bound} addresses bound, {DatagramsDelivered} delivered, {DatagramsDropped} dropped");
         foreach (var run in scripted)
         {
             text.Append("\n  ").Append(run);

@@ -82,7 +82,7 @@ public sealed partial class SimulatedNetwork
             throw new ArgumentException("The simulated network carries IP endpoints only.", nameof(endPoint));
         }
 
-        var error = TryBindDatagram(ip, receiveBufferSize == 0 ? _defaultBufferSize : receiveBufferSize, null, out var bound);
+        var error = TryBindDatagram(ip, receiveBufferSize == 0 ? _defaultBufferSize : receiveBufferSize, null, owner: null, out var bound);
         return error switch
         {
             WsaError.Success => new DatagramPeer(this, bound!),
@@ -91,8 +91,11 @@ public sealed partial class SimulatedNetwork
         };
     }
 
-    /// <summary>Binds a datagram address: WSAEADDRINUSE when it is taken (DGM-4), WSAENOBUFS when no ephemeral port is left.</summary>
-    internal WsaError TryBindDatagram(IPEndPoint requested, int capacity, IDatagramListener? listener, out DatagramEndpoint? endpoint)
+    /// <summary>
+    /// Binds a datagram address: WSAEADDRINUSE when it is taken (DGM-4), WSAENOBUFS when no ephemeral port is left.
+    /// <paramref name="owner"/> names the socket that binds it, for the state dump; <see langword="null"/> for a harness peer.
+    /// </summary>
+    internal WsaError TryBindDatagram(IPEndPoint requested, int capacity, IDatagramListener? listener, string? owner, out DatagramEndpoint? endpoint)
     {
         lock (_lock)
         {
@@ -112,7 +115,7 @@ public sealed partial class SimulatedNetwork
                 return WsaError.AddressAlreadyInUse;
             }
 
-            endpoint = new DatagramEndpoint(address, capacity, listener);
+            endpoint = new DatagramEndpoint(address, capacity, listener, owner);
             _datagrams.Add(address, endpoint);
             if (IsWildcard(address.Address))
             {

@@ -24,8 +24,10 @@ public sealed partial class SimulatedNetwork
 
     /// <summary>
     /// Describes the network in readable lines: availability, every listener (harness listeners with their backlog and
-    /// scripted connections, listening sockets), and every connection that can still move bytes, with the bytes in
-    /// flight each way and whether a FIN or reset was sent. For failure messages; the format may change.
+    /// scripted connections, listening sockets), every connection that can still move bytes, with the bytes in flight
+    /// each way and whether a FIN or reset was sent, and every datagram address: the endpoints of sockets (with the
+    /// socket that bound it) and the harness's datagram peers, each with the messages and bytes queued, the messages
+    /// received and dropped, and the address it is connected to. For failure messages; the format may change.
     /// </summary>
     /// <returns>The text; each connection and listener on its own line.</returns>
     /// <remarks>Thread-safe. Each connection is read in one step under its own lock, the network as a whole is not frozen.</remarks>
@@ -33,17 +35,22 @@ public sealed partial class SimulatedNetwork
     {
         KeyValuePair<System.Net.EndPoint, IListenerTarget>[] listeners;
         Connection[] connections;
+        DatagramEndpoint[] datagrams;
         int bound;
+        bool held;
         lock (_lock)
         {
             Prune_NeedsLock();
             listeners = [.. _listeners];
             connections = [.. _connections];
+            datagrams = [.. _datagrams.Values];
             bound = _bound.Count;
+            held = _holdDatagrams;
         }
 
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"network: {(IsAvailable ? "available" : "DOWN")}, {listeners.Length} listeners, {connections.Length} live connections, {bound} endpoints bound");
+        text.Append(CultureInfo.InvariantCulture, $", {datagrams.Length} datagram endpoints, {DatagramsDelivered} datagrams delivered, {DatagramsDropped} dropped{(held ? ", datagram sends held" : string.Empty)}");
         foreach (var (endPoint, target) in listeners)
         {
             text.Append("\n  listener ").Append(target is PeerListener peer ? peer.DumpState().Replace("\n", "\n  ", StringComparison.Ordinal) : string.Create(CultureInfo.InvariantCulture, $"{endPoint}: a listening socket"));
@@ -54,7 +61,15 @@ public sealed partial class SimulatedNetwork
             text.Append("\n  connection ").Append(Describe(connection));
         }
 
-        AppendDatagramState(text);
+        // The sockets' endpoints first, then the harness peers, each group in address order (a dictionary has no stable order).
+        Array.Sort(datagrams, static (x, y) => (x.Owner is null) != (y.Owner is null) ? (x.Owner is null ? 1 : -1)
+            : string.CompareOrdinal(x.LocalEndPoint.ToString(), y.LocalEndPoint.ToString()));
+        foreach (var datagram in datagrams)
+        {
+            text.Append(datagram.Owner is null ? "\n  datagram peer " : "\n  datagram endpoint ").Append(Describe(datagram));
+        }
+
+        AppendDatagramScripts(text);
 
         return text.ToString();
     }
@@ -83,6 +98,14 @@ public sealed partial class SimulatedNetwork
             return $"{a.LocalEndPoint} -> {b.LocalEndPoint}: {(connection.IsReset ? $"RESET by {(a.ResetByOther ? "the acceptor" : "the initiator")}" : "open")}; "
                 + $"to the acceptor {Flow(a.Outbound)}; to the initiator {Flow(b.Outbound)}";
         }
+    }
+
+    private static string Describe(DatagramEndpoint endpoint)
+    {
+        var (messages, bytes, received, dropped, connectedTo) = endpoint.Snapshot();
+        string owner = endpoint.Owner is null ? string.Empty : " (" + endpoint.Owner + ")";
+        string connected = connectedTo is null ? string.Empty : ", connected to " + connectedTo;
+        return string.Create(CultureInfo.InvariantCulture, $"{endpoint.LocalEndPoint}{owner}{connected}: {messages} messages queued ({bytes} of {endpoint.Capacity} bytes), {received} received, {dropped} dropped");
     }
 
     private static string Flow(Pipe pipe) =>

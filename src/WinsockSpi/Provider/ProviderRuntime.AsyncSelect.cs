@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
+using WinsockSpi.Tracing;
 
 namespace WinsockSpi.Provider;
 
@@ -30,7 +32,7 @@ public sealed partial class ProviderRuntime
     /// cleanup (or the process's death) has begun none is posted at all; messages already in the window's queue stay
     /// there (ASY-3, CLN-13).</para>
     /// </remarks>
-    public SpiResult AsyncSelect(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events)
+    private SpiResult AsyncSelectCore(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events)
     {
         var notifications = default(Notifications);
         lock (_lock)
@@ -75,6 +77,7 @@ public sealed partial class ProviderRuntime
             scope.Current = m.Socket;
             try
             {
+                ObserveMessage(m);
                 var error = upcalls.PostMessage(m.Window, m.Message, m.WParam, m.LParam);
                 if (error != WsaError.Success)
                 {
@@ -93,5 +96,23 @@ public sealed partial class ProviderRuntime
         }
 
         scope.NextMessage = int.MaxValue;
+    }
+
+    /// <summary>
+    /// Records a window message about to be posted (a notification of the "message" channel): the socket (wParam), the
+    /// window, the message number, the network event and its error (lParam; none when the event carries no error). Recorded before the post, as an event is
+    /// recorded before it is set, so that what the window's thread does next follows it in the trace.
+    /// </summary>
+    private void ObserveMessage(in PendingMessage m)
+    {
+        if (Recorder is { } recorder)
+        {
+            int code = Winsock.GetSelectError(m.LParam);
+            recorder.Record(
+                TraceEventKind.WindowMessage, "WindowMessage", Process.Id, Tag, new SocketHandle(m.WParam), code == 0 ? null : (WsaError)code, null,
+                string.Create(CultureInfo.InvariantCulture, $"{(NetworkEvents)Winsock.GetSelectEvent(m.LParam)} to window 0x{m.Window.Handle:X}, message {m.Message}"));
+        }
+
+        Telemetry.Notification("message");
     }
 }

@@ -42,7 +42,7 @@ public sealed partial class ProviderRuntime
 
             if (!s.IsStream)
             {
-                return s.BindDatagram_NeedsLock(ip); // datagram addresses are a port space of their own (DGM-4)
+                return s.BindDatagram_NeedsLock(socket, ip); // datagram addresses are a port space of their own (DGM-4)
             }
 
             error = Network.TryBind(ip, out var bound);
@@ -206,7 +206,7 @@ public sealed partial class ProviderRuntime
 
             if (!s.IsStream)
             {
-                return ConnectDatagram_NeedsLock(s, ip); // the default destination and source filter (DGM-1, DGM-3)
+                return ConnectDatagram_NeedsLock(socket, s, ip); // the default destination and source filter (DGM-1, DGM-3)
             }
 
             switch (s.Phase)

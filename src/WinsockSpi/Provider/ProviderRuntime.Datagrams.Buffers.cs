@@ -29,8 +29,8 @@ public sealed partial class ProviderRuntime
     /// Several buffers are gathered into one block when the call starts, as the transport copies them, so an overlapped
     /// send does not read them afterwards. Thread-safe.
     /// </remarks>
-    public SpiResult<int> SendToBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-        => SendTo(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), destination, overlapped, routine);
+    private SpiResult<int> SendToBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => SendToCore(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), destination, overlapped, routine);
 
     /// <summary>
     /// WSPRecvFrom with an array of buffers (EXT-5): receives one message and its source as <see cref="ReceiveFrom"/>
@@ -53,8 +53,8 @@ public sealed partial class ProviderRuntime
     /// WSAEINTR (a blocking call cancelled, its socket closed, or the final cleanup).
     /// </returns>
     /// <remarks>A receive re-enables FD_READ of WSPAsyncSelect and WSPEventSelect, as <see cref="ReceiveFrom"/> does (ASY-2). Thread-safe.</remarks>
-    public SpiResult<int> ReceiveFromBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> ReceiveFromBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => buffers.Length == 1
-            ? ReceiveFromCore(socket, buffers.Span[0].Buffer, default, from, overlapped, routine)
-            : ReceiveFromCore(socket, default, buffers, from, overlapped, routine);
+            ? ReceiveFromAnyCore(socket, buffers.Span[0].Buffer, default, from, overlapped, routine)
+            : ReceiveFromAnyCore(socket, default, buffers, from, overlapped, routine);
 }

@@ -31,7 +31,7 @@ public sealed partial class ProviderRuntime
     /// address), WSAEMSGSIZE (longer than a UDP datagram), WSAESHUTDOWN (sending shut down), WSAENOBUFS (no ephemeral port
     /// left). A call that fails started nothing and is never notified (OVL-3).
     /// </returns>
-    public SpiResult<int> SendTo(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> SendToCore(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         var notifications = default(Notifications);
         DatagramEndpoint? receiver = null;
@@ -67,7 +67,7 @@ public sealed partial class ProviderRuntime
 
                 if (error == WsaError.Success && s.Datagram is null)
                 {
-                    error = s.EnsureDatagramBound_NeedsLock();
+                    error = s.EnsureDatagramBound_NeedsLock(socket);
                     implicitBind = s.LocalEndPoint;
                 }
 
@@ -121,7 +121,7 @@ public sealed partial class ProviderRuntime
         if (stream)
         {
             // A stream socket: the address is ignored and the call is a send (the reference page of WSPSendTo).
-            return Send(socket, data, overlapped, routine);
+            return SendCore(socket, data, overlapped, routine);
         }
 
         if (implicitBind is not null)
@@ -159,14 +159,14 @@ public sealed partial class ProviderRuntime
     /// WSAESHUTDOWN, WSAEMSGSIZE (truncated, DGM-2), WSAEINTR (a blocking call cancelled, its socket closed, or the final
     /// cleanup, CLS-3, CLN-5).
     /// </returns>
-    public SpiResult<int> ReceiveFrom(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-        => ReceiveFromCore(socket, buffer, default, from, overlapped, routine);
+    private SpiResult<int> ReceiveFromCore(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => ReceiveFromAnyCore(socket, buffer, default, from, overlapped, routine);
 
     /// <summary>
     /// The receive of <see cref="ReceiveFrom"/> and <see cref="ReceiveFromBuffers"/>: one message into
     /// <paramref name="buffer"/>, or scattered over <paramref name="buffers"/> when that array is not empty (EXT-5).
     /// </summary>
-    private SpiResult<int> ReceiveFromCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped, CompletionRoutine? routine)
+    private SpiResult<int> ReceiveFromAnyCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
@@ -247,7 +247,7 @@ public sealed partial class ProviderRuntime
         if (stream)
         {
             // A stream socket: no source is reported and the call is a receive (the reference page of WSPRecvFrom).
-            return buffers.IsEmpty ? Receive(socket, buffer, overlapped, routine) : ReceiveBuffers(socket, buffers, SocketFlags.None, overlapped, routine);
+            return buffers.IsEmpty ? ReceiveCore(socket, buffer, overlapped, routine) : ReceiveBuffersCore(socket, buffers, SocketFlags.None, overlapped, routine);
         }
 
         if (outcome == WsaError.MessageSize)
@@ -306,7 +306,7 @@ public sealed partial class ProviderRuntime
     /// WSPConnect on a datagram socket: sets the default destination and accepts messages from that address only
     /// (DGM-1, DGM-3); binds an unbound socket first (DGM-4). Completes at once, blocking or not.
     /// </summary>
-    private WsaError ConnectDatagram_NeedsLock(ProviderSocket s, IPEndPoint remote)
+    private WsaError ConnectDatagram_NeedsLock(SocketHandle socket, ProviderSocket s, IPEndPoint remote)
     {
         AssertLockHeld();
         if (IsWildcard(remote.Address) || remote.Port == 0)
@@ -314,7 +314,7 @@ public sealed partial class ProviderRuntime
             return WsaError.AddressNotAvailable;
         }
 
-        var error = s.EnsureDatagramBound_NeedsLock();
+        var error = s.EnsureDatagramBound_NeedsLock(socket);
         if (error != WsaError.Success)
         {
             return error;

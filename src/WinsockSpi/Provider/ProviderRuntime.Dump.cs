@@ -10,9 +10,11 @@ public sealed partial class ProviderRuntime
 {
     /// <summary>
     /// Describes the provider in readable lines, read in one step under its lock: the startup count, every socket (state,
-    /// blocking mode, linger, handles, endpoints, the bytes it has waiting to be received and its unsent bytes, its
-    /// event-select association and completion port), every pending operation and blocked call (kind, bytes, initiating
-    /// thread, how it will be notified), and the closes still lingering. For failure messages; the format may change.
+    /// blocking mode, linger, handles, endpoints, the bytes it has waiting to be received and its unsent bytes, the
+    /// datagrams waiting, its association with an event (WSPEventSelect: mask and event) or a window (WSPAsyncSelect:
+    /// mask, window and message), the events recorded and not yet enumerated, its completion port), every pending
+    /// operation and blocked call (kind, bytes, initiating thread, how it will be notified; a waiting select with its
+    /// sets), and the closes still lingering. For failure messages; the format may change.
     /// </summary>
     /// <returns>The text; each socket and operation on its own line.</returns>
     /// <remarks>Thread-safe. Runs no notification and no user code.</remarks>
@@ -26,7 +28,17 @@ public sealed partial class ProviderRuntime
             _table.ForEach(text, static (t, h, s) => AppendSocket_NeedsLock(t, h, s));
             foreach (var op in _operationView.Snapshot())
             {
+                if (op.Kind == OperationKind.Select)
+                {
+                    continue; // shown below with its sets
+                }
+
                 text.Append(CultureInfo.InvariantCulture, $"\n  {(op.Notification == NotificationKind.BlockingCall ? "blocked call" : "pending")} {op.Kind} on {op.Socket}: {op.BytesDone} of {op.BytesRequested} bytes, thread {op.InitiatingThreadId}, notified by {op.Notification}");
+            }
+
+            foreach (var wait in _selects)
+            {
+                AppendSelect_NeedsLock(text, wait);
             }
         }
 
@@ -40,14 +52,43 @@ public sealed partial class ProviderRuntime
         text.Append(CultureInfo.InvariantCulture, $"\n  socket {handle}: {info.State} {info.SocketType}, {(info.IsBlocking ? "blocking" : "non-blocking")}, linger {info.Linger}, {info.HandleCount} handles");
         text.Append(CultureInfo.InvariantCulture, $", local {info.LocalEndPoint?.ToString() ?? "-"}, remote {info.RemoteEndPoint?.ToString() ?? "-"}");
         text.Append(CultureInfo.InvariantCulture, $", {waiting} bytes to receive, {info.UnsentBytes} unsent, {info.PendingOperations} operations");
-        if (info.SelectedEvents != NetworkEvents.None)
+        if (s.AsyncWindow is { } window)
         {
-            text.Append(CultureInfo.InvariantCulture, $", event select {info.SelectedEvents}{(s.SelectEvent is null ? " (no event)" : string.Empty)}");
+            text.Append(CultureInfo.InvariantCulture, $", async select {s.SelectMask} to window 0x{window.Handle:X} message {s.AsyncMessage}");
+            if (s.AsyncPosted != NetworkEvents.None)
+            {
+                text.Append(CultureInfo.InvariantCulture, $" ({s.AsyncPosted} posted, not re-enabled)");
+            }
+        }
+        else if (info.SelectedEvents != NetworkEvents.None)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", event select {info.SelectedEvents} on {(s.SelectEvent is null ? "no event" : s.SelectEvent.IsSet ? "an event (set)" : "an event (not set)")}");
+        }
+
+        if (s.Recorded != NetworkEvents.None)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", recorded {s.Recorded}");
+        }
+
+        if (s.Datagram is { } datagram)
+        {
+            text.Append(CultureInfo.InvariantCulture, $", {datagram.Count} datagrams waiting");
         }
 
         if (s.Port is not null)
         {
             text.Append(", completion port");
+        }
+    }
+
+    /// <summary>A waiting select: its thread, the sizes of its sets and the handles it waits on.</summary>
+    private static void AppendSelect_NeedsLock(StringBuilder text, SelectWait wait)
+    {
+        var sets = wait.Sets;
+        text.Append(CultureInfo.InvariantCulture, $"\n  blocked call Select, thread {wait.Operation?.Thread?.ManagedThreadId ?? 0}: {sets.ReadEnd} read, {sets.WriteEnd - sets.ReadEnd} write, {sets.Total - sets.WriteEnd} error, {(wait.Timer is null ? "no timeout" : "with a timeout")}, on");
+        for (int i = 0; i < sets.Total; i++)
+        {
+            text.Append(i == 0 ? " " : ", ").Append(sets.Handles[i]);
         }
     }
 

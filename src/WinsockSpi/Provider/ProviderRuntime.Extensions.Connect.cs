@@ -31,7 +31,7 @@ public sealed partial class ProviderRuntime
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="remoteEndPoint"/> is <see langword="null"/>.</exception>
     [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
-    public SpiResult<int> ConnectEx(SocketHandle socket, EndPoint remoteEndPoint, ReadOnlyMemory<byte> sendBuffer, WsaOverlapped? overlapped)
+    private SpiResult<int> ConnectExCore(SocketHandle socket, EndPoint remoteEndPoint, ReadOnlyMemory<byte> sendBuffer, WsaOverlapped? overlapped)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         ProviderSocket s;
@@ -124,7 +124,7 @@ public sealed partial class ProviderRuntime
     /// TF_REUSE_SOCKET), WSAEINPROGRESS (a blocking wait from a blocking hook); WSAEINTR when a blocking wait is cancelled.
     /// </returns>
     [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
-    public SpiResult<int> DisconnectEx(SocketHandle socket, WsaOverlapped? overlapped, int flags)
+    private SpiResult<int> DisconnectExCore(SocketHandle socket, WsaOverlapped? overlapped, int flags)
     {
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;

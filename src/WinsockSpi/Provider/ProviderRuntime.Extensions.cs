@@ -28,7 +28,7 @@ public sealed partial class ProviderRuntime
     /// unknown GUID, a missing or mistyped input, or an unknown control code.
     /// </returns>
     /// <remarks>Completes at once; it is not an overlapped operation. Thread-safe.</remarks>
-    public SpiResult<object?> Ioctl(SocketHandle socket, uint ioControlCode, object? input)
+    private SpiResult<object?> IoctlCore(SocketHandle socket, uint ioControlCode, object? input)
     {
         lock (_lock)
         {
@@ -55,7 +55,7 @@ public sealed partial class ProviderRuntime
                 return new SpiResult<object?>(function);
             case ExtensionFunctions.FIONBIO when input is int or uint or bool:
                 bool nonBlocking = input switch { int i => i != 0, uint u => u != 0, _ => (bool)input };
-                var set = SetBlocking(socket, !nonBlocking);
+                var set = SetBlockingCore(socket, !nonBlocking);
                 return set.IsSuccess ? new SpiResult<object?>((object?)null) : new SpiResult<object?>(set.Error);
             default:
                 return new SpiResult<object?>(WsaError.InvalidArgument);
@@ -85,7 +85,7 @@ public sealed partial class ProviderRuntime
     /// was aborted is reset. A reset by the peer while it waits for data fails it with WSAECONNRESET (port status 64).
     /// </remarks>
     [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
-    public SpiResult<int> AcceptEx(SocketHandle listenSocket, SocketHandle acceptSocket, Memory<byte> outputBuffer, int receiveDataLength, int localAddressLength, int remoteAddressLength, WsaOverlapped? overlapped)
+    private SpiResult<int> AcceptExCore(SocketHandle listenSocket, SocketHandle acceptSocket, Memory<byte> outputBuffer, int receiveDataLength, int localAddressLength, int remoteAddressLength, WsaOverlapped? overlapped)
     {
         var notifications = default(Notifications);
         int result;

@@ -105,11 +105,22 @@ public sealed partial class ProviderRuntime
         => Observe(call, socket, result.Error, null, result.IsSuccess ? "new " + result.Value : null);
 
     private void ObserveTransfer(SpiCall call, SocketHandle socket, int length, bool overlapped, SpiResult<int> result)
+        => ObserveTransfer(call, socket, overlapped, result, sent: call is SpiCall.Send or SpiCall.SendTo or SpiCall.SendBuffers or SpiCall.SendToBuffers, length + " bytes offered");
+
+    /// <summary>
+    /// Records a call that moves bytes (a send or receive of any form, AcceptEx, ConnectEx), counts the bytes it moved at
+    /// once, and logs its I/O pending.
+    /// </summary>
+    private void ObserveTransfer(SpiCall call, SocketHandle socket, bool overlapped, SpiResult<int> result, bool sent, string detail)
     {
-        Observe(call, socket, result.Error, result.IsSuccess ? result.Value : null, (overlapped ? "overlapped, " : string.Empty) + length + " bytes offered");
+        Observe(call, socket, result.Error, result.IsSuccess ? result.Value : null, overlapped ? "overlapped, " + detail : detail);
         if (result.IsSuccess)
         {
-            Telemetry.Bytes(call == SpiCall.Send, result.Value);
+            Telemetry.Bytes(sent, result.Value);
+        }
+        else if (result.Error == WsaError.IOPending)
+        {
+            Log.IoPending(_logger, call, socket);
         }
     }
 
@@ -156,9 +167,15 @@ public sealed partial class ProviderRuntime
         {
             names[(int)call] = call switch
             {
-                SpiCall.Receive => "WSPRecv",
-                SpiCall.SetLinger => "WSPSetSockOpt",
+                SpiCall.Receive or SpiCall.ReceiveBuffers => "WSPRecv",
+                SpiCall.ReceiveFrom or SpiCall.ReceiveFromBuffers => "WSPRecvFrom",
+                SpiCall.SendToBuffers => "WSPSendTo",
+                SpiCall.SendBuffers => "WSPSend",
+                SpiCall.SetLinger or SpiCall.SetSocketOption => "WSPSetSockOpt",
+                SpiCall.GetLinger or SpiCall.GetSocketOption => "WSPGetSockOpt",
                 SpiCall.SetBlocking or SpiCall.AssociateCompletionPort => "WSPIoctl",
+                SpiCall.AcceptEx or SpiCall.ConnectEx or SpiCall.DisconnectEx => call.ToString(),
+                SpiCall.SetCompletionNotificationModes => "SetFileCompletionNotificationModes",
                 _ => "WSP" + call,
             };
         }

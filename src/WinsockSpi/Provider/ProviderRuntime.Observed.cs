@@ -270,10 +270,6 @@ public sealed partial class ProviderRuntime
 
         var result = SendCore(socket, data, overlapped, routine);
         ObserveTransfer(SpiCall.Send, socket, data.Length, overlapped is not null, result);
-        if (result.Error == WsaError.IOPending)
-        {
-            Log.IoPending(_logger, SpiCall.Send, socket);
-        }
         return result;
     }
 
@@ -293,10 +289,6 @@ public sealed partial class ProviderRuntime
 
         var result = ReceiveCore(socket, buffer, overlapped, routine);
         ObserveTransfer(SpiCall.Receive, socket, buffer.Length, overlapped is not null, result);
-        if (result.Error == WsaError.IOPending)
-        {
-            Log.IoPending(_logger, SpiCall.Receive, socket);
-        }
         return result;
     }
 

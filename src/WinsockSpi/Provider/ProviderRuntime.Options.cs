@@ -30,7 +30,7 @@ public sealed partial class ProviderRuntime
     /// structure (<see cref="SetLinger"/>); WSAENOTCONN for a context update on an unconnected socket.
     /// </returns>
     /// <remarks>The context updates change nothing else: every call on an accepted or ConnectEx socket works without them.</remarks>
-    public SpiResult SetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name, long value)
+    private SpiResult SetSocketOptionCore(SocketHandle socket, SocketOptionLevel level, SocketOptionName name, long value)
     {
         lock (_lock)
         {
@@ -90,7 +90,7 @@ public sealed partial class ProviderRuntime
     /// WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (another level), WSAEFAULT for SO_LINGER (read it with
     /// <see cref="GetLinger"/>), WSAENOPROTOOPT for another option.
     /// </returns>
-    public SpiResult<int> GetSocketOption(SocketHandle socket, SocketOptionLevel level, SocketOptionName name)
+    private SpiResult<int> GetSocketOptionCore(SocketHandle socket, SocketOptionLevel level, SocketOptionName name)
     {
         lock (_lock)
         {
@@ -111,7 +111,7 @@ public sealed partial class ProviderRuntime
     /// <summary>WSPGetSockOpt SO_LINGER: the setting <see cref="SetLinger"/> or SO_DONTLINGER left (EXT-5).</summary>
     /// <param name="socket">The handle.</param>
     /// <returns>The setting ({0,0} by default); or WSANOTINITIALISED, WSAENOTSOCK.</returns>
-    public SpiResult<LingerState> GetLinger(SocketHandle socket)
+    private SpiResult<LingerState> GetLingerCore(SocketHandle socket)
     {
         lock (_lock)
         {
@@ -128,7 +128,7 @@ public sealed partial class ProviderRuntime
     /// <param name="socket">The handle.</param>
     /// <param name="modes">The modes; they replace the socket's modes, and apply to operations started afterwards.</param>
     /// <returns>Success; WSANOTINITIALISED; WSAENOTSOCK; WSAEINVAL for an undefined flag.</returns>
-    public SpiResult SetCompletionNotificationModes(SocketHandle socket, CompletionNotificationModes modes)
+    private SpiResult SetCompletionNotificationModesCore(SocketHandle socket, CompletionNotificationModes modes)
     {
         lock (_lock)
         {
@@ -156,8 +156,8 @@ public sealed partial class ProviderRuntime
     /// <returns>As <see cref="Send"/>: the bytes sent, counted across the buffers (a non-blocking send that fitted in part
     /// reports exactly the bytes that fitted, in buffer order).</returns>
     /// <remarks>Several buffers are gathered into one block when the call starts, as the transport would copy them.</remarks>
-    public SpiResult<int> SendBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-        => Send(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), overlapped, routine);
+    private SpiResult<int> SendBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => SendCore(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), overlapped, routine);
 
     /// <summary>
     /// WSPRecv with an array of buffers and flags (EXT-5): fills the buffers in order, each full before the next gets a
@@ -169,7 +169,7 @@ public sealed partial class ProviderRuntime
     /// <param name="overlapped">The overlapped object, for an overlapped receive.</param>
     /// <param name="routine">The completion routine (OVL-4).</param>
     /// <returns>As <see cref="Receive"/>: the bytes received across the buffers; WSAEOPNOTSUPP for other flags.</returns>
-    public SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+    private SpiResult<int> ReceiveBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
         if ((flags & ~SocketFlags.Peek) != 0)
         {

@@ -45,7 +45,7 @@ public sealed partial class ProviderRuntime
     /// once at the start and written once at the end, with no lock held: another thread must not change them meanwhile.</para>
     /// </remarks>
     /// <exception cref="ArgumentException">A set is read-only (for example an array): the call must be able to remove entries.</exception>
-    public SpiResult<int> Select(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout)
+    private SpiResult<int> SelectCore(IList<SocketHandle>? checkRead, IList<SocketHandle>? checkWrite, IList<SocketHandle>? checkError, TimeSpan? timeout)
     {
         CheckWritable(checkRead, nameof(checkRead));
         CheckWritable(checkWrite, nameof(checkWrite));
@@ -58,7 +58,7 @@ public sealed partial class ProviderRuntime
         try
         {
             sets.Load(checkRead, checkWrite, checkError);
-            var result = SelectCore(sets, timeout);
+            var result = SelectOnSets(sets, timeout);
             if (result.IsSuccess)
             {
                 sets.Store(checkRead, checkWrite, checkError);
@@ -81,7 +81,7 @@ public sealed partial class ProviderRuntime
         }
     }
 
-    private SpiResult<int> SelectCore(SelectSets sets, TimeSpan? timeout)
+    private SpiResult<int> SelectOnSets(SelectSets sets, TimeSpan? timeout)
     {
         bool infinite = timeout is null || timeout == Timeout.InfiniteTimeSpan;
         SelectWait? wait = null;

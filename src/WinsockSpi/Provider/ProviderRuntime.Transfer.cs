@@ -94,7 +94,7 @@ public sealed partial class ProviderRuntime
         return EndTransfer(ref notifications, blockingOp, result);
 
     Datagram:
-        return SendTo(socket, data, destination: null, overlapped, routine);
+        return SendToCore(socket, data, destination: null, overlapped, routine);
     }
 
     /// <summary>
@@ -176,7 +176,7 @@ public sealed partial class ProviderRuntime
         return EndTransfer(ref notifications, blockingOp, result);
 
     Datagram:
-        return ReceiveFromCore(socket, buffer, buffers, from: null, overlapped, routine);
+        return ReceiveFromAnyCore(socket, buffer, buffers, from: null, overlapped, routine);
     }
 
     /// <summary>

@@ -12,11 +12,15 @@ internal sealed partial class ProviderSocket : IDatagramListener
     /// <summary>The socket's datagram address on the network, from its bind (explicit, or implicit at its first send or connect).</summary>
     public DatagramEndpoint? Datagram;
 
-    /// <summary>Binds the datagram socket to <paramref name="requested"/> (port 0 picks one): WSAEADDRINUSE when taken (DGM-4).</summary>
-    public WsaError BindDatagram_NeedsLock(IPEndPoint requested)
+    /// <summary>
+    /// Binds the datagram socket to <paramref name="requested"/> (port 0 picks one): WSAEADDRINUSE when taken (DGM-4).
+    /// <paramref name="handle"/>, the handle of the call that binds, names the owner in the network's state dump.
+    /// </summary>
+    public WsaError BindDatagram_NeedsLock(SocketHandle handle, IPEndPoint requested)
     {
         AssertLock();
-        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, out var endpoint);
+        string owner = $"socket {handle} of process {Runtime.Process.Id}, provider {Runtime.Tag}";
+        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, owner, out var endpoint);
         if (error != WsaError.Success)
         {
             return error;
@@ -29,9 +33,9 @@ internal sealed partial class ProviderSocket : IDatagramListener
     }
 
     /// <summary>Binds an unbound datagram socket to the wildcard address and an ephemeral port, as a send or connect does first (DGM-4).</summary>
-    public WsaError EnsureDatagramBound_NeedsLock()
+    public WsaError EnsureDatagramBound_NeedsLock(SocketHandle handle)
         => Datagram is not null ? WsaError.Success
-            : BindDatagram_NeedsLock(new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
+            : BindDatagram_NeedsLock(handle, new IPEndPoint(Family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any, 0));
 
     /// <summary>
     /// Takes the oldest waiting message into <paramref name="buffer"/>, or scattered over <paramref name="buffers"/> when

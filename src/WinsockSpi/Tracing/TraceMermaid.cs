@@ -4,14 +4,17 @@ using System.Text;
 namespace WinsockSpi.Tracing;
 
 /// <summary>
-/// Draws a trace as a Mermaid sequence diagram: one participant per thread, per provider, the upcall table, the network
-/// and the remote peers; a call is an arrow from its thread to its provider and a dashed arrow back with the result.
+/// Draws a trace as a Mermaid sequence diagram: one participant per thread, per provider, the upcall table, the windows,
+/// the network and the remote peers; a call is an arrow from its thread to its provider and a dashed arrow back with the
+/// result; a window message is an arrow from its provider to the windows; other notifications are notes over the thread
+/// that made them.
 /// </summary>
 public static class TraceMermaid
 {
     private const string Upcalls = "Up";
     private const string Network = "Net";
     private const string Peers = "Peer";
+    private const string Windows = "Win";
 
     /// <summary>Renders the steps as a diagram (the text between <c>```mermaid</c> and <c>```</c>).</summary>
     /// <param name="events">The steps.</param>
@@ -60,6 +63,10 @@ public static class TraceMermaid
                 yield return (Peers, "Remote peers");
                 yield return (Network, "Network");
                 break;
+            case TraceEventKind.WindowMessage when e.Provider != 0:
+                yield return (Provider(e), ProviderLabel(e));
+                yield return (Windows, "Windows (message queues)");
+                break;
             case TraceEventKind.Fault when e.Provider != 0:
                 yield return (Provider(e), ProviderLabel(e));
                 break;
@@ -84,6 +91,9 @@ public static class TraceMermaid
                 break;
             case TraceEventKind.Upcall:
                 Line(text, $"{Provider(e)}-){Upcalls}: {e.Name}{socket}{ResultSuffix(e)}");
+                break;
+            case TraceEventKind.WindowMessage when e.Provider != 0:
+                Line(text, $"{Provider(e)}-){Windows}: {e.Name}{socket}{detail}{ResultSuffix(e)}");
                 break;
             case TraceEventKind.EventSet:
             case TraceEventKind.CompletionRoutine:

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Diagnostics;
@@ -35,6 +36,24 @@ public class TelemetryTests
         Assert.Equal(1, listener.Sum("winsockspi.notifications", "channel", "event"));
         Assert.Equal(1, listener.Sum("winsockspi.operations.ended", "outcome", "completed"));
         Assert.Equal(1, listener.Sum("winsockspi.operations.ended", "outcome", "aborted"));
+    }
+
+    [Fact]
+    public void WindowMessages_AreCountedOnTheMessageChannel_OnePerMessagePosted()
+    {
+        using var listener = new CounterListener();
+        using var h = new ProviderHarness();
+        var s = h.Connect(out var peer);
+        var window = new SimulatedWindow(h.Process);
+        peer.Write("x"u8);
+
+        Assert.True(h.Runtime.AsyncSelect(s, window, 0x0401, NetworkEvents.Read).IsSuccess); // FD_READ at once: data waits
+        Assert.Equal(1, h.Runtime.Receive(s, new byte[4]).Value); // re-enables FD_READ
+        peer.Write("y"u8); // FD_READ again
+
+        Assert.Equal(2, window.MessageCount);
+        Assert.Equal(2, listener.Sum("winsockspi.notifications", "channel", "message"));
+        Assert.Equal(0, listener.Sum("winsockspi.notifications", "channel", "event"));
     }
 
     [Fact]

@@ -1,5 +1,8 @@
+using System.Net;
+using System.Net.Sockets;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 using static WinsockSpi.Ws2.Ws2Constants;
 
 namespace WinsockSpi.Tests.TestKit;
@@ -55,6 +58,56 @@ public sealed class HarnessKitTests
         Assert.Contains($"pending Receive on {pendingOn}: 0 of 8 bytes", dump, StringComparison.Ordinal);
         Assert.Contains("network: available, 1 listeners, 2 live connections", dump, StringComparison.Ordinal);
         Assert.Contains("to the acceptor 5 bytes in flight (5 sent, 0 read)", dump, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DumpState_ShowsEventAndWindowAssociations_AndAWaitingSelectWithItsSets()
+    {
+        using var h = new SpiHarness();
+        var (evented, _) = h.Connect();
+        var (windowed, _) = h.Connect();
+        var (selected, selectedPeer) = h.Connect();
+        var ev = new WsaEvent();
+        var window = new SimulatedWindow(h.Process);
+        h.Runtime.EventSelect(evented, ev, NetworkEvents.Write | NetworkEvents.Close).ThrowIfFailed();
+        h.Runtime.AsyncSelect(windowed, window, 0x0401, NetworkEvents.Read | NetworkEvents.Write).ThrowIfFailed();
+        var select = h.StartBlockingCall(() => h.Runtime.Select([selected], null, [selected], null), "a select nothing is ready for");
+
+        string dump = h.DumpState();
+
+        Assert.Contains($"socket {evented}: Connected Stream, non-blocking", dump, StringComparison.Ordinal);
+        Assert.Contains("event select Write, Close on an event (set), recorded Write", dump, StringComparison.Ordinal); // FD_WRITE was true at once
+        Assert.Contains($"async select Read, Write to window 0x{window.Handle:X} message 1025", dump, StringComparison.Ordinal);
+        Assert.Equal(1, window.MessageCount); // its FD_WRITE, posted at once
+        Assert.Contains("1 blocked calls", dump, StringComparison.Ordinal);
+        Assert.Contains($": 1 read, 0 write, 1 error, no timeout, on {selected}, {selected}", dump, StringComparison.Ordinal);
+        Assert.Contains("blocked call Select, thread ", dump, StringComparison.Ordinal);
+        selectedPeer.Write("x"u8);
+        Assert.Equal(1, select.Join().Value);
+        Assert.DoesNotContain("blocked call Select", h.DumpState(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DumpState_ListsDatagramEndpointsWithTheirOwner_AndDatagramPeers()
+    {
+        using var h = new SpiHarness();
+        var d = h.Runtime.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
+        h.Runtime.Bind(d, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+        var address = (IPEndPoint)h.Runtime.GetSockName(d).ThrowIfFailed();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0), receiveBufferSize: 8);
+        Assert.True(peer.SendTo("abc"u8, address));
+        Assert.True(peer.SendTo("defg"u8, address));
+        Assert.Equal(5, h.Runtime.SendTo(d, "hello"u8.ToArray(), peer.LocalEndPoint).Value);
+        Assert.Equal(5, h.Runtime.SendTo(d, "world"u8.ToArray(), peer.LocalEndPoint).Value); // no room: dropped at the peer
+
+        string dump = h.DumpState();
+
+        Assert.Contains("2 datagram endpoints, 3 datagrams delivered, 1 dropped", dump, StringComparison.Ordinal);
+        Assert.Contains($"\n  datagram endpoint {address} (socket {d} of process {h.Process.Id}, provider 1): 2 messages queued (7 of 65536 bytes), 2 received, 0 dropped", dump, StringComparison.Ordinal);
+        Assert.Contains($"\n  datagram peer {peer.LocalEndPoint}: 1 messages queued (5 of 8 bytes), 1 received, 1 dropped", dump, StringComparison.Ordinal);
+        Assert.Contains($"socket {d}: Bound Dgram", dump, StringComparison.Ordinal);
+        Assert.Contains("2 datagrams waiting", dump, StringComparison.Ordinal);
+        Assert.True(dump.IndexOf("datagram endpoint", StringComparison.Ordinal) < dump.IndexOf("datagram peer", StringComparison.Ordinal));
     }
 
     [Fact]
