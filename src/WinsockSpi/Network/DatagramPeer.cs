@@ -38,7 +38,9 @@ public sealed class DatagramPeer : IDisposable
     public long MessagesDropped => _endpoint.Dropped;
 
     /// <summary>Gets whether the peer was disposed (its address released).</summary>
-    public bool IsDisposed { get; private set; }
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    private int _disposed;
 
     /// <summary>
     /// Sends one message. Like a real datagram send it never fails for the network's sake: a message to an address
@@ -97,10 +99,9 @@ public sealed class DatagramPeer : IDisposable
     /// <summary>Releases the address at once; messages still queued are discarded.</summary>
     public void Dispose()
     {
-        if (!IsDisposed)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            IsDisposed = true;
-            _network.UnbindDatagram(_endpoint);
+            _network.UnbindDatagram(_endpoint); // once, whichever thread disposes first
         }
     }
 }

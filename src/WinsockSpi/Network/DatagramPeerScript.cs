@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace WinsockSpi.Network;
 
@@ -61,15 +62,31 @@ public sealed class DatagramPeerScript
     /// <summary>Sends <paramref name="bytes"/> to the sender of the last datagram taken; a run with no datagram taken yet fails.</summary>
     /// <param name="bytes">The reply (may be empty).</param>
     /// <returns>This script.</returns>
-    public DatagramPeerScript Reply(ReadOnlySpan<byte> bytes) => Add(new DatagramStep(DatagramStepKind.Reply, bytes.ToArray(), bytes.Length, null, null));
+    /// <exception cref="ArgumentException"><paramref name="bytes"/> is longer than any UDP datagram (65,527 bytes, IPv6's limit).</exception>
+    public DatagramPeerScript Reply(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > DatagramEndpoint.MaxMessageSize(AddressFamily.InterNetworkV6))
+        {
+            throw new ArgumentException("The reply is longer than a UDP datagram can be.", nameof(bytes));
+        }
+
+        return Add(new DatagramStep(DatagramStepKind.Reply, bytes.ToArray(), bytes.Length, null, null));
+    }
 
     /// <summary>Sends <paramref name="bytes"/> to <paramref name="to"/> (dropped by the network, as any datagram, when nothing is bound there).</summary>
     /// <param name="bytes">The datagram (may be empty).</param>
     /// <param name="to">The destination.</param>
     /// <returns>This script.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="to"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="bytes"/> is longer than a UDP datagram of the family of <paramref name="to"/>.</exception>
     public DatagramPeerScript SendTo(ReadOnlySpan<byte> bytes, IPEndPoint to)
     {
         ArgumentNullException.ThrowIfNull(to);
+        if (bytes.Length > DatagramEndpoint.MaxMessageSize(to.AddressFamily))
+        {
+            throw new ArgumentException("The datagram is longer than a UDP datagram can be.", nameof(bytes));
+        }
+
         return Add(new DatagramStep(DatagramStepKind.SendTo, bytes.ToArray(), bytes.Length, to, null));
     }
 

@@ -158,7 +158,7 @@ internal sealed partial class ProviderSocket : IDatagramListener
         }
     }
 
-    /// <summary>Records what is already true of a datagram socket when event select starts: it can send, and messages may wait (SEL-1).</summary>
+    /// <summary>Records what is already true of a datagram socket when event select starts: messages may wait, and it can send unless its sends are held or queued (then FD_WRITE is owed until they go) (SEL-1).</summary>
     public void RecordDatagramConditions_NeedsLock(ref Notifications notifications)
     {
         AssertLock();
@@ -167,7 +167,14 @@ internal sealed partial class ProviderSocket : IDatagramListener
             RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
         }
 
-        RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+        if (IsWritable_NeedsLock())
+        {
+            RecordEvent_NeedsLock(NetworkEvents.Write, WsaError.Success, ref notifications);
+        }
+        else
+        {
+            Latches |= EventLatch.WriteOwed; // sends are held (or queued): FD_WRITE comes when they go, as select says
+        }
     }
 
     /// <summary>Releases the datagram address at once (close, final cleanup, process death: DGM-4); queued messages are discarded.</summary>

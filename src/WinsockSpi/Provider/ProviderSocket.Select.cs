@@ -43,9 +43,11 @@ internal sealed partial class ProviderSocket
     /// <summary>
     /// Whether a send would complete without blocking: a connected stream whose send direction is open, with room in the
     /// connection's buffer and no send queued ahead (SLT-1). A connect that succeeded (blocking or not) leaves the socket
-    /// connected, so this is also "the non-blocking connect succeeded". A datagram socket, bound or not, connected or
-    /// not, is writable unless a send would wait: sends wait in its queue, or the network holds datagram sends back
-    /// (<see cref="SimulatedNetwork.HoldDatagrams"/>). A datagram send never waits for a peer.
+    /// connected, so this is also "the non-blocking connect succeeded". A bound datagram socket is writable unless a send
+    /// would wait: sends wait in its queue, or the network holds datagram sends back
+    /// (<see cref="SimulatedNetwork.HoldDatagrams"/>). An unbound one is always writable: it has no address the network
+    /// could signal when a hold ends, so reporting it held could leave a waiting select asleep for ever; its first send
+    /// binds it and is then held like any other. A datagram send never waits for a peer.
     /// </summary>
     public bool IsWritable_NeedsLock()
     {
@@ -54,7 +56,7 @@ internal sealed partial class ProviderSocket
         {
             // A bound socket found held asks to be signalled when the network lets sends go: that signal re-evaluates the
             // waiting selects, as the arrival of a message does.
-            return Sends.Count == 0 && (Datagram is { } endpoint ? !Runtime.Network.TryHoldSender(endpoint) : !Runtime.Network.IsHoldingDatagrams);
+            return Sends.Count == 0 && (Datagram is not { } endpoint || !Runtime.Network.TryHoldSender(endpoint));
         }
 
         if (Phase != SocketPhase.Connected || End is not { } end || (Shutdown & ShutdownState.Send) != 0 || Sends.Count > 0)

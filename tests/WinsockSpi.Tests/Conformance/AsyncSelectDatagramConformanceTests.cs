@@ -149,4 +149,30 @@ public sealed class AsyncSelectDatagramConformanceTests
         Assert.False(ev.IsSet);
         Assert.Equal(NetworkEvents.None, h.Runtime.EnumNetworkEvents(s, ev).Value.Events);
     }
+
+    [Fact]
+    [Trait("Rule", "ASY-1")]
+    [Trait("Rule", "SEL-1")]
+    [Trait("Rule", "DGM-5")]
+    public void ASY1_WhileTheNetworkHoldsSends_FdWriteWaitsForTheRelease_AsSelectDoes()
+    {
+        using var h = new ProviderHarness();
+        var posted = Datagrams.Bound(h, out _);
+        var recorded = Datagrams.Bound(h, out _);
+        var window = new SimulatedWindow(h.Process);
+        using var ev = new WsaEvent();
+        h.Network.HoldDatagrams = true;
+
+        h.Runtime.AsyncSelect(posted, window, WmSocket, NetworkEvents.Write).ThrowIfFailed();
+        h.Runtime.EventSelect(recorded, ev, NetworkEvents.Write).ThrowIfFailed();
+        Assert.Equal(0, window.MessageCount); // a send would wait: no FD_WRITE yet
+        Assert.False(ev.IsSet);
+        Assert.Equal(0, h.Runtime.Select(null, [posted, recorded], null, TimeSpan.Zero).Value);
+
+        h.Network.HoldDatagrams = false;
+
+        Assert.Equal([Message(posted, NetworkEvents.Write)], window.Messages);
+        Assert.True(ev.IsSet);
+        Assert.Equal(NetworkEvents.Write, h.Runtime.EnumNetworkEvents(recorded, ev).Value.Events);
+    }
 }

@@ -288,6 +288,27 @@ public sealed partial class DatagramBuffersConformanceTests
 
     [Fact]
     [Trait("Rule", "EXT-5")]
+    [Trait("Rule", "DGM-1")]
+    public void EXT5_SendToBuffersLongerThanAnyDatagram_GivesMsgSizeAfterTheHandleChecks_WithoutGathering()
+    {
+        using var h = new ProviderHarness();
+        var s = Datagrams.Bound(h, out _);
+        var to = new IPEndPoint(IPAddress.Loopback, 9);
+        byte[] big = new byte[1 << 20];
+        WsaBuf[] huge = [big, big, big]; // 3 MiB, the same array three times: gathering it would copy 3 MiB for nothing
+
+        Assert.Equal(WsaError.MessageSize, h.Runtime.SendToBuffers(s, huge, to).Error);
+        Assert.Equal(WsaError.MessageSize, h.Runtime.SendToBuffers(s, huge, to, new WsaOverlapped()).Error);
+        Assert.Equal(WsaError.NotSocket, h.Runtime.SendToBuffers(new SocketHandle(0x99), huge, to).Error);
+        Assert.Equal(0, h.Network.DatagramsDelivered + h.Network.DatagramsDropped);
+        Assert.Equal(0, h.Runtime.Operations.PendingCount);
+
+        using var unstarted = new ProviderHarness(startups: 0);
+        Assert.Equal(WsaError.NotInitialized, unstarted.Runtime.SendToBuffers(s, huge, to).Error);
+    }
+
+    [Fact]
+    [Trait("Rule", "EXT-5")]
     public void EXT5_OnAStreamSocket_SendToBuffersIsSendBuffers_AndReceiveFromBuffersIsReceiveBuffers()
     {
         using var h = new ProviderHarness();

@@ -106,19 +106,44 @@ public sealed class SelectDatagramConformanceTests
         using var h = new ProviderHarness();
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
         var s = Datagrams.Bound(h, out _);
+        var selected = Datagrams.Bound(h, out _); // nothing is sent on it: only the select can ask to hear of the release
         h.Runtime.SetBlocking(s, false).ThrowIfFailed();
         h.Network.HoldDatagrams = true;
 
         Assert.Equal(0, h.Runtime.Select(null, [s], null, TimeSpan.Zero).Value);
         Assert.Equal(WsaError.WouldBlock, h.Runtime.SendTo(s, "x"u8.ToArray(), peer.LocalEndPoint).Error); // select was right
-        List<SocketHandle> write = [s];
+        List<SocketHandle> write = [selected];
         var selector = h.StartBlocked(() => h.Runtime.Select(null, write, null, timeout: null));
 
         h.Network.HoldDatagrams = false;
 
         Assert.Equal(1, Join(selector).Value);
-        Assert.Equal([s], write);
+        Assert.Equal([selected], write);
         Assert.Equal(1, h.Runtime.SendTo(s, "x"u8.ToArray(), peer.LocalEndPoint).Value);
+    }
+
+    [Fact]
+    [Trait("Rule", "SLT-1")]
+    [Trait("Rule", "SLT-2")]
+    public void SLT1_WhileTheNetworkHoldsSends_AnUnboundDatagramSocketIsWritable_SoNoSelectWaitsOnIt()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var unbound = Datagrams.Socket(h);
+        h.Network.HoldDatagrams = true;
+
+        // Unbound, it has no address the network could signal at the release: a select reports it writable at once
+        // rather than wait for a signal that could never come.
+        List<SocketHandle> write = [unbound];
+        Assert.Equal(1, h.Runtime.Select(null, write, null, TimeSpan.Zero).Value);
+        Assert.Equal([unbound], write);
+
+        // Its first send binds it and is held like any other; bound, it is no longer writable until the release.
+        h.Runtime.SetBlocking(unbound, false).ThrowIfFailed();
+        Assert.Equal(WsaError.WouldBlock, h.Runtime.SendTo(unbound, "x"u8.ToArray(), peer.LocalEndPoint).Error);
+        Assert.Equal(0, h.Runtime.Select(null, [unbound], null, TimeSpan.Zero).Value);
+        h.Network.HoldDatagrams = false;
+        Assert.Equal(1, h.Runtime.Select(null, [unbound], null, TimeSpan.Zero).Value);
     }
 
     // ---------------------------------------------------------------- SLT-2: a waiting select woken by a datagram

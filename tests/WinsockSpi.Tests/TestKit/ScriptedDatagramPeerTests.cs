@@ -233,6 +233,12 @@ public sealed class ScriptedDatagramPeerTests
         Assert.Equal("Expect 4 bytes \"PING\", ExpectLength 2, Receive, Drop, Reply 2 bytes 0102, SendTo 127.0.0.1:9 1 bytes \"x\", Stall, Then (action)", script.ToString());
         Assert.Equal("(no step)", new DatagramPeerScript().ToString());
         Assert.Throws<ArgumentOutOfRangeException>(() => new DatagramPeerScript().ExpectLength(-1));
+
+        // A datagram longer than UDP allows is refused when the script is built, not when it runs.
+        Assert.Throws<ArgumentException>("bytes", () => new DatagramPeerScript().Reply(new byte[65_528]));
+        Assert.Throws<ArgumentException>("bytes", () => new DatagramPeerScript().SendTo(new byte[65_508], new IPEndPoint(IPAddress.Loopback, 9)));
+        Assert.Equal(1, new DatagramPeerScript().SendTo(new byte[65_507], new IPEndPoint(IPAddress.Loopback, 9)).StepCount);
+        Assert.Throws<ArgumentNullException>("to", () => new DatagramPeerScript().SendTo("x"u8, null!));
     }
 
     /// <summary>A request lost once and then answered, recorded on the network's recorder.</summary>
