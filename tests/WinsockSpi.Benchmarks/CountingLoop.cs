@@ -1,7 +1,7 @@
 namespace WinsockSpi.Benchmarks;
 
 /// <summary>
-/// Calls one row of <see cref="TargetBenchmarks"/> a given number of times outside BenchmarkDotNet, for an instruction
+/// Calls one row of <see cref="TargetBenchmarks"/> (or the simulated pair of <see cref="DatagramBenchmarks"/>) a given number of times outside BenchmarkDotNet, for an instruction
 /// count under <c>valgrind --tool=callgrind</c>: the difference between two counts of different lengths, divided by the
 /// difference in calls, is the instructions per call, repeatable on a machine too noisy for stable timings.
 /// </summary>
@@ -14,8 +14,13 @@ internal static class CountingLoop
     {
         if (args.Length != 3 || !int.TryParse(args[2], out int calls) || calls < 0)
         {
-            Console.Error.WriteLine($"usage: {Switch} empty|lockdict|concurrentdict|socket|receive|send CALLS");
+            Console.Error.WriteLine($"usage: {Switch} empty|lockdict|concurrentdict|socket|receive|send|datagram CALLS");
             return 2;
+        }
+
+        if (args[1] == "datagram")
+        {
+            return RunDatagrams(calls);
         }
 
         var rows = new TargetBenchmarks();
@@ -44,6 +49,22 @@ internal static class CountingLoop
 
         rows.Teardown();
         Console.WriteLine($"{args[1]}: {calls} calls, checksum {sum}");
+        return 0;
+    }
+
+    /// <summary>The simulated datagram pair of <see cref="DatagramBenchmarks"/> (WSPSendTo + WSPRecvFrom with its source).</summary>
+    private static int RunDatagrams(int calls)
+    {
+        var rows = new DatagramBenchmarks();
+        rows.Setup();
+        long sum = 0;
+        for (int i = 0; i < calls; i++)
+        {
+            sum += rows.SimulatedPair();
+        }
+
+        rows.Cleanup();
+        Console.WriteLine($"datagram: {calls} calls, checksum {sum}");
         return 0;
     }
 }
