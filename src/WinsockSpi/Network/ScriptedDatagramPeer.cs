@@ -23,8 +23,7 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
     private readonly List<DatagramMessage> _received = [];
     private readonly IReadOnlyList<DatagramStep> _steps;
     private readonly SimulatedNetwork _network;
-    private bool _running;
-    private bool _again;
+    private ScriptTurn _turn;
     private int _step;
     private long _sent;
     private long _ignored;
@@ -176,38 +175,25 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
     {
         lock (_sync)
         {
-            if (_running)
+            if (_status != ScriptedPeerStatus.Waiting || Peer.IsDisposed || !_turn.TryTake())
             {
-                _again = true;
-                return;
+                return; // nothing to run, or the thread that runs the steps looks again before it returns
             }
-
-            if (_status != ScriptedPeerStatus.Waiting || Peer.IsDisposed)
-            {
-                return;
-            }
-
-            _running = true;
         }
 
-        while (true)
+        bool again;
+        do
         {
             RunSteps();
             lock (_sync)
             {
-                if (!_again || _status != ScriptedPeerStatus.Waiting)
-                {
-                    _running = false;
-                    _again = false;
-                    return;
-                }
-
-                _again = false;
+                again = _turn.Again(_status == ScriptedPeerStatus.Waiting);
             }
         }
+        while (again);
     }
 
-    /// <summary>Runs steps until one must wait for a datagram or the run ends. Only the thread that set <c>_running</c> calls it.</summary>
+    /// <summary>Runs steps until one must wait for a datagram or the run ends. Only the thread that holds the <see cref="ScriptTurn"/> calls it.</summary>
     private void RunSteps()
     {
         while (true)

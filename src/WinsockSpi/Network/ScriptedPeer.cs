@@ -17,8 +17,7 @@ public sealed class ScriptedPeer : IConnectionListener
     private readonly object _sync = new();
     private readonly List<byte> _received = [];
     private readonly IReadOnlyList<ScriptStep> _steps;
-    private bool _running;
-    private bool _again;
+    private ScriptTurn _turn;
     private int _step;
     private int _progress;
     private long _offset;
@@ -156,38 +155,25 @@ public sealed class ScriptedPeer : IConnectionListener
     {
         lock (_sync)
         {
-            if (_running)
+            if (_status != ScriptedPeerStatus.Waiting || !_turn.TryTake())
             {
-                _again = true;
-                return;
+                return; // nothing to run, or the thread that runs the steps looks again before it returns
             }
-
-            if (_status != ScriptedPeerStatus.Waiting)
-            {
-                return;
-            }
-
-            _running = true;
         }
 
-        while (true)
+        bool again;
+        do
         {
             RunSteps();
             lock (_sync)
             {
-                if (!_again || _status != ScriptedPeerStatus.Waiting)
-                {
-                    _running = false;
-                    _again = false;
-                    return;
-                }
-
-                _again = false;
+                again = _turn.Again(_status == ScriptedPeerStatus.Waiting);
             }
         }
+        while (again);
     }
 
-    /// <summary>Runs steps until one must wait or the run ends. Only the thread that set <c>_running</c> calls it.</summary>
+    /// <summary>Runs steps until one must wait or the run ends. Only the thread that holds the <see cref="ScriptTurn"/> calls it.</summary>
     private void RunSteps()
     {
         while (true)

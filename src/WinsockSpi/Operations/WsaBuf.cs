@@ -46,6 +46,18 @@ public readonly record struct WsaBuf(Memory<byte> Buffer)
         return total;
     }
 
+    /// <summary>The total length of an array of buffers as a <see cref="long"/>: never overflows, however long the array.</summary>
+    internal static long TotalLength64(ReadOnlySpan<WsaBuf> buffers)
+    {
+        long total = 0;
+        foreach (var b in buffers)
+        {
+            total += b.Length;
+        }
+
+        return total;
+    }
+
     /// <summary>Copies an array of buffers, in order, into one block (a gather): what a send of the array sends.</summary>
     /// <param name="buffers">The buffers.</param>
     /// <returns>The bytes, in order.</returns>

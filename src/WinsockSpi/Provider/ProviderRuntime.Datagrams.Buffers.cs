@@ -30,40 +30,9 @@ public sealed partial class ProviderRuntime
     /// send does not read them afterwards. Thread-safe.
     /// </remarks>
     private SpiResult<int> SendToBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-    {
-        if (buffers.Length == 1)
-        {
-            return SendToCore(socket, buffers.Span[0].Buffer, destination, overlapped, routine);
-        }
-
-        long total = 0;
-        foreach (var b in buffers.Span)
-        {
-            total += b.Length;
-        }
-
-        if (total <= MaxDatagramLength)
-        {
-            return SendToCore(socket, WsaBuf.Gather(buffers.Span), destination, overlapped, routine);
-        }
-
-        // Longer than any datagram: nothing is gathered. A stream socket sends the buffers as they are; a datagram socket
-        // gets WSAEMSGSIZE from SendTo, after the checks that come first (a view of the right length stands for the data).
-        bool stream;
-        lock (_lock)
-        {
-            stream = Find_NeedsLock(socket, out var s) == WsaError.Success && s!.IsStream;
-        }
-
-        return stream
-            ? SendBuffersCore(socket, buffers, overlapped, routine)
-            : SendToCore(socket, s_tooLongForADatagram, destination, overlapped, routine);
-    }
-
-    /// <summary>The longest datagram of any family (IPv6: 65,527 bytes); one byte more is what SendTo refuses with WSAEMSGSIZE.</summary>
-    private const int MaxDatagramLength = 65_527;
-
-    private static readonly ReadOnlyMemory<byte> s_tooLongForADatagram = new byte[MaxDatagramLength + 1];
+        => buffers.Length == 1
+            ? SendToAnyCore(socket, buffers.Span[0].Buffer, default, destination, overlapped, routine)
+            : SendToAnyCore(socket, default, buffers, destination, overlapped, routine);
 
     /// <summary>
     /// WSPRecvFrom with an array of buffers (EXT-5): receives one message and its source as <see cref="ReceiveFrom"/>

@@ -32,6 +32,14 @@ public sealed partial class ProviderRuntime
     /// left). A call that fails started nothing and is never notified (OVL-3).
     /// </returns>
     private SpiResult<int> SendToCore(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
+        => SendToAnyCore(socket, data, default, destination, overlapped, routine);
+
+    /// <summary>
+    /// The send of <see cref="SendTo"/> and <see cref="SendToBuffers"/>: the message is <paramref name="data"/>, or the
+    /// buffers of <paramref name="buffers"/> gathered in order when that array is not empty (EXT-5). They are gathered
+    /// only once every check has passed, so a message too long for a datagram is refused without being copied.
+    /// </summary>
+    private SpiResult<int> SendToAnyCore(SocketHandle socket, ReadOnlyMemory<byte> data, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
         var notifications = default(Notifications);
         DatagramEndpoint? receiver = null;
@@ -55,7 +63,8 @@ public sealed partial class ProviderRuntime
             else
             {
                 error = DestinationOf_NeedsLock(s, destination, out var address);
-                if (error == WsaError.Success && data.Length > DatagramEndpoint.MaxMessageSize(s.Family))
+                long length = buffers.IsEmpty ? data.Length : WsaBuf.TotalLength64(buffers.Span);
+                if (error == WsaError.Success && length > DatagramEndpoint.MaxMessageSize(s.Family))
                 {
                     error = WsaError.MessageSize;
                 }
@@ -79,6 +88,11 @@ public sealed partial class ProviderRuntime
                 if (record is not null && !record.TryReserve())
                 {
                     return WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile.
+                }
+
+                if (!buffers.IsEmpty)
+                {
+                    data = WsaBuf.Gather(buffers.Span); // one message, copied when the call starts as the transport copies it
                 }
 
                 if (s.Sends.Count == 0 && !Network.TryHoldSender(s.Datagram!))
@@ -121,7 +135,7 @@ public sealed partial class ProviderRuntime
         if (stream)
         {
             // A stream socket: the address is ignored and the call is a send (the reference page of WSPSendTo).
-            return SendCore(socket, data, overlapped, routine);
+            return buffers.IsEmpty ? SendCore(socket, data, overlapped, routine) : SendBuffersCore(socket, buffers, overlapped, routine);
         }
 
         if (implicitBind is not null)

@@ -181,7 +181,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = SendBuffersCore(socket, buffers, overlapped, routine);
-        ObserveTransfer(SpiCall.SendBuffers, socket, overlapped is not null, result, sent: true, string.Create(CultureInfo.InvariantCulture, $"{TotalBytes(buffers.Span)} bytes offered in {buffers.Length} buffers"));
+        ObserveTransfer(SpiCall.SendBuffers, socket, overlapped is not null, result, sent: true, string.Create(CultureInfo.InvariantCulture, $"{WsaBuf.TotalLength64(buffers.Span)} bytes offered in {buffers.Length} buffers"));
         return result;
     }
 
@@ -200,7 +200,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = ReceiveBuffersCore(socket, buffers, flags, overlapped, routine);
-        string detail = string.Create(CultureInfo.InvariantCulture, $"{TotalBytes(buffers.Span)} bytes offered in {buffers.Length} buffers{(flags == SocketFlags.None ? string.Empty : ", " + flags)}");
+        string detail = string.Create(CultureInfo.InvariantCulture, $"{WsaBuf.TotalLength64(buffers.Span)} bytes offered in {buffers.Length} buffers{(flags == SocketFlags.None ? string.Empty : ", " + flags)}");
         ObserveTransfer(SpiCall.ReceiveBuffers, socket, overlapped is not null, result, sent: false, detail);
         return result;
     }
@@ -220,7 +220,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = SendToBuffersCore(socket, buffers, destination, overlapped, routine);
-        string detail = string.Create(CultureInfo.InvariantCulture, $"{TotalBytes(buffers.Span)} bytes in {buffers.Length} buffers to {destination?.ToString() ?? "the connected address"}");
+        string detail = string.Create(CultureInfo.InvariantCulture, $"{WsaBuf.TotalLength64(buffers.Span)} bytes in {buffers.Length} buffers to {destination?.ToString() ?? "the connected address"}");
         ObserveTransfer(SpiCall.SendToBuffers, socket, overlapped is not null, result, sent: true, detail);
         return result;
     }
@@ -240,20 +240,8 @@ public sealed partial class ProviderRuntime
         }
 
         var result = ReceiveFromBuffersCore(socket, buffers, from, overlapped, routine);
-        string detail = string.Create(CultureInfo.InvariantCulture, $"{TotalBytes(buffers.Span)} bytes offered in {buffers.Length} buffers");
+        string detail = string.Create(CultureInfo.InvariantCulture, $"{WsaBuf.TotalLength64(buffers.Span)} bytes offered in {buffers.Length} buffers");
         ObserveTransfer(SpiCall.ReceiveFromBuffers, socket, overlapped is not null, result, sent: false, detail);
         return result;
-    }
-
-    /// <summary>The bytes of the buffers together, for a trace's detail: never throws, however long the array (the call's own checks decide).</summary>
-    private static long TotalBytes(ReadOnlySpan<WsaBuf> buffers)
-    {
-        long total = 0;
-        foreach (var b in buffers)
-        {
-            total += b.Length;
-        }
-
-        return total;
     }
 }

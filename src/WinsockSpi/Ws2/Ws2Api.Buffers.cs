@@ -24,24 +24,13 @@ public sealed partial class Ws2Api
     /// outside it), WSAEOPNOTSUPP (flags), or the provider's error.</returns>
     public int WSASend(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesSent, int dwFlags, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = Find(s, out var provider);
-        error = error != WsaError.Success ? error
-            : lpBuffers is null || (uint)dwBufferCount > (uint)lpBuffers.Length ? WsaError.Fault
-            : dwFlags != 0 ? WsaError.OperationNotSupported
-            : WsaError.Success;
+        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, dwFlags != 0, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
         }
 
-        var result = provider!.Provider.SendBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesSent = result.Value;
-        return 0;
+        return Transferred(provider!.Provider.SendBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesSent);
     }
 
     /// <summary>
@@ -59,25 +48,13 @@ public sealed partial class Ws2Api
     /// flags), or the provider's error.</returns>
     public int WSARecv(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesRecvd, ref int lpFlags, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = Find(s, out var provider);
-        error = error != WsaError.Success ? error
-            : lpBuffers is null || (uint)dwBufferCount > (uint)lpBuffers.Length ? WsaError.Fault
-            : (lpFlags & ~Ws2Constants.MSG_PEEK) != 0 ? WsaError.OperationNotSupported
-            : WsaError.Success;
+        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, (lpFlags & ~Ws2Constants.MSG_PEEK) != 0, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
         }
 
-        var result = provider!.Provider.ReceiveBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), (SocketFlags)lpFlags, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesRecvd = result.Value;
-        lpFlags = lpOverlapped is null ? 0 : (int)lpOverlapped.Flags;
-        return 0;
+        return Received(provider!.Provider.ReceiveBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), (SocketFlags)lpFlags, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesRecvd, ref lpFlags, lpOverlapped);
     }
 
     /// <summary>
@@ -98,24 +75,13 @@ public sealed partial class Ws2Api
     /// WSAEOPNOTSUPP (flags), or the provider's error (WSAEDESTADDRREQ, WSAEADDRNOTAVAIL, WSAEMSGSIZE, ...).</returns>
     public int WSASendTo(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesSent, int dwFlags, EndPoint? lpTo, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = Find(s, out var provider);
-        error = error != WsaError.Success ? error
-            : lpBuffers is null || (uint)dwBufferCount > (uint)lpBuffers.Length ? WsaError.Fault
-            : dwFlags != 0 ? WsaError.OperationNotSupported
-            : WsaError.Success;
+        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, dwFlags != 0, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
         }
 
-        var result = provider!.Provider.SendToBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpTo, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesSent = result.Value;
-        return 0;
+        return Transferred(provider!.Provider.SendToBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpTo, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesSent);
     }
 
     /// <summary>
@@ -137,24 +103,25 @@ public sealed partial class Ws2Api
     /// WSAENOTSOCK, WSAEFAULT (no array, or a count outside it), WSAEOPNOTSUPP (flags), or the provider's error.</returns>
     public int WSARecvFrom(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesRecvd, ref int lpFlags, SourceAddress? lpFrom, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = Find(s, out var provider);
-        error = error != WsaError.Success ? error
-            : lpBuffers is null || (uint)dwBufferCount > (uint)lpBuffers.Length ? WsaError.Fault
-            : lpFlags != 0 ? WsaError.OperationNotSupported
-            : WsaError.Success;
+        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, lpFlags != 0, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
         }
 
-        var result = provider!.Provider.ReceiveFromBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpFrom, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
+        return Received(provider!.Provider.ReceiveFromBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpFrom, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesRecvd, ref lpFlags, lpOverlapped);
+    }
 
-        lpNumberOfBytesRecvd = result.Value;
-        lpFlags = lpOverlapped is null ? 0 : (int)lpOverlapped.Flags;
-        return 0;
+    /// <summary>
+    /// The checks every call with a WSABUF array makes first: the socket (WSANOTINITIALISED, WSAENOTSOCK), the array and
+    /// its count (WSAEFAULT: no array, or a count outside it), then the flags (WSAEOPNOTSUPP).
+    /// </summary>
+    private WsaError FindWithBuffers(nuint s, WsaBuf[]? buffers, int count, bool unsupportedFlags, out LoadedProvider? provider)
+    {
+        var error = Find(s, out provider);
+        return error != WsaError.Success ? error
+            : buffers is null || (uint)count > (uint)buffers.Length ? WsaError.Fault
+            : unsupportedFlags ? WsaError.OperationNotSupported
+            : WsaError.Success;
     }
 }

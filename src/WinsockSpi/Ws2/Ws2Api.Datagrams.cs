@@ -75,14 +75,7 @@ public sealed partial class Ws2Api
             return Fail(WsaError.OperationNotSupported);
         }
 
-        var result = provider!.Provider.SendTo(new SocketHandle(s), lpBuffer, lpTo, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesSent = result.Value;
-        return 0;
+        return Transferred(provider!.Provider.SendTo(new SocketHandle(s), lpBuffer, lpTo, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesSent);
     }
 
     /// <summary>WSARecvFrom with one WSABUF: receives one datagram and its source, blocking, non-blocking or overlapped (DGM-1, DGM-2, DGM-5).</summary>
@@ -110,14 +103,6 @@ public sealed partial class Ws2Api
             return Fail(WsaError.OperationNotSupported);
         }
 
-        var result = provider!.Provider.ReceiveFrom(new SocketHandle(s), lpBuffer, lpFrom, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesRecvd = result.Value;
-        lpFlags = lpOverlapped is null ? 0 : (int)lpOverlapped.Flags;
-        return 0;
+        return Received(provider!.Provider.ReceiveFrom(new SocketHandle(s), lpBuffer, lpFrom, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesRecvd, ref lpFlags, lpOverlapped);
     }
 }

@@ -132,14 +132,7 @@ public sealed partial class Ws2Api
             return Fail(WsaError.OperationNotSupported);
         }
 
-        var result = provider!.Provider.Send(new SocketHandle(s), lpBuffer, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesSent = result.Value;
-        return 0;
+        return Transferred(provider!.Provider.Send(new SocketHandle(s), lpBuffer, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesSent);
     }
 
     /// <summary>
@@ -165,15 +158,7 @@ public sealed partial class Ws2Api
             return Fail(WsaError.OperationNotSupported);
         }
 
-        var result = provider!.Provider.Receive(new SocketHandle(s), lpBuffer, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine);
-        if (!result.IsSuccess)
-        {
-            return Fail(result.Error);
-        }
-
-        lpNumberOfBytesRecvd = result.Value;
-        lpFlags = lpOverlapped is null ? 0 : (int)lpOverlapped.Flags;
-        return 0;
+        return Received(provider!.Provider.Receive(new SocketHandle(s), lpBuffer, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesRecvd, ref lpFlags, lpOverlapped);
     }
 
     /// <summary>WSAGetOverlappedResult: reads the outcome of an overlapped send or receive (OVL-6).</summary>
@@ -225,4 +210,28 @@ public sealed partial class Ws2Api
             : provider.Provider.Receive(new SocketHandle(s), buffer);
 
     private int Transferred(SpiResult<int> result) => result.IsSuccess ? result.Value : Fail(result.Error);
+
+    /// <summary>Ends a WSASend-style call: 0 with <paramref name="bytes"/> set when it succeeded at once; SOCKET_ERROR with the last error otherwise (bytes unchanged).</summary>
+    private int Transferred(SpiResult<int> result, ref int bytes)
+    {
+        if (!result.IsSuccess)
+        {
+            return Fail(result.Error);
+        }
+
+        bytes = result.Value;
+        return 0;
+    }
+
+    /// <summary>Ends a WSARecv-style call as <see cref="Transferred(SpiResult{int}, ref int)"/> does, and sets <paramref name="flags"/> to the receive's flags (0 without an overlapped object).</summary>
+    private int Received(SpiResult<int> result, ref int bytes, ref int flags, WsaOverlapped? overlapped)
+    {
+        int rc = Transferred(result, ref bytes);
+        if (rc == 0)
+        {
+            flags = overlapped is null ? 0 : (int)overlapped.Flags;
+        }
+
+        return rc;
+    }
 }

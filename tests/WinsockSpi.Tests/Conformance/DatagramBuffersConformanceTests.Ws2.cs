@@ -19,10 +19,7 @@ public sealed partial class DatagramBuffersConformanceTests
         using var kit = new Ws2TestKit();
         var ws2 = kit.Api;
         Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
-        nuint receiver = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        nuint sender = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        Assert.Equal(0, ws2.bind(receiver, new IPEndPoint(IPAddress.Loopback, 0)));
-        Assert.Equal(0, ws2.getsockname(receiver, out var address));
+        var (receiver, sender, address) = Ws2TestKit.UdpPair(ws2);
         int sent = -1, flags = 0;
 
         Assert.Equal(0, ws2.WSASendTo(sender, new[] { Ro("sca"), Ro("tter") }, 2, ref sent, 0, address, null, null));
@@ -138,10 +135,7 @@ public sealed partial class DatagramBuffersConformanceTests
         using var kit = new Ws2TestKit();
         var ws2 = kit.Api;
         Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
-        nuint receiver = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        nuint sender = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        Assert.Equal(0, ws2.bind(receiver, new IPEndPoint(IPAddress.Loopback, 0)));
-        Assert.Equal(0, ws2.getsockname(receiver, out var address));
+        var (receiver, sender, address) = Ws2TestKit.UdpPair(ws2);
         Assert.True(ws2.TryGetProvider(receiver, out var provider));
         var (a, b) = (new byte[3], new byte[3]);
         var blocked = StartBlocked(((CountingProvider)provider).Inner, () =>

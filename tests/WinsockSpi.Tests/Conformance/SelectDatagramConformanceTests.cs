@@ -263,10 +263,7 @@ public sealed class SelectDatagramConformanceTests
         using var kit = new Ws2TestKit();
         var ws2 = kit.Api;
         Assert.Equal(0, ws2.WSAStartup(MAKEWORD(2, 2), out _));
-        nuint receiver = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        nuint sender = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-        Assert.Equal(0, ws2.bind(receiver, new IPEndPoint(IPAddress.Loopback, 0)));
-        Assert.Equal(0, ws2.getsockname(receiver, out var address));
+        var (receiver, sender, address) = Ws2TestKit.UdpPair(ws2);
         Assert.True(ws2.TryGetProvider(receiver, out var provider));
         var runtime = ((CountingProvider)provider).Inner;
 

@@ -83,6 +83,18 @@ internal sealed class Ws2TestKit : IDisposable
         return (src, dst);
     }
 
+    /// <summary>Two datagram sockets: <c>Receiver</c> bound on loopback at <c>Address</c>, <c>Sender</c> unbound (its first send binds it).</summary>
+    public static (nuint Receiver, nuint Sender, EndPoint Address) UdpPair(Ws2Api ws2)
+    {
+        nuint receiver = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        nuint sender = ws2.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        Assert.NotEqual(INVALID_SOCKET, receiver);
+        Assert.NotEqual(INVALID_SOCKET, sender);
+        Assert.Equal(0, ws2.bind(receiver, new IPEndPoint(IPAddress.Loopback, 0)));
+        Assert.Equal(0, ws2.getsockname(receiver, out var address));
+        return (receiver, sender, address!);
+    }
+
     /// <summary>Checks the invariants of every provider the catalog loaded, then ends the process (which unloads them).</summary>
     public void Dispose()
     {
