@@ -136,9 +136,17 @@ internal sealed class DatagramEndpoint
                 tail -= _bytes.Length;
             }
 
-            int first = Math.Min(data.Length, _bytes.Length - tail);
-            data[..first].CopyTo(_bytes.AsSpan(tail));
-            data[first..].CopyTo(_bytes);
+            int first = _bytes.Length - tail;
+            if (data.Length <= first)
+            {
+                data.CopyTo(_bytes.AsSpan(tail)); // the usual case: the message fits before the end of the ring
+            }
+            else
+            {
+                data[..first].CopyTo(_bytes.AsSpan(tail));
+                data[first..].CopyTo(_bytes);
+            }
+
             int slot = _entryHead + _entryCount;
             if (slot >= _entries.Length)
             {
@@ -190,8 +198,12 @@ internal sealed class DatagramEndpoint
             _entryHead = _entryHead + 1 == _entries.Length ? 0 : _entryHead + 1;
             Volatile.Write(ref _entryCount, _entryCount - 1);
             copied = Math.Min(entry.Length, buffer.Length);
-            int first = Math.Min(copied, _bytes.Length - _byteHead);
-            if (copied > 0)
+            int first = _bytes.Length - _byteHead;
+            if (copied <= first)
+            {
+                _bytes.AsSpan(_byteHead, copied).CopyTo(buffer); // the usual case: the message does not wrap
+            }
+            else
             {
                 _bytes.AsSpan(_byteHead, first).CopyTo(buffer);
                 _bytes.AsSpan(0, copied - first).CopyTo(buffer[first..]);
@@ -231,8 +243,17 @@ internal sealed class DatagramEndpoint
         }
     }
 
-    /// <summary>Tells the listener that a message arrived. Called with no lock held.</summary>
-    public void Signal() => _listener?.OnDatagramArrived(this);
+    /// <summary>Tells the listener that a message arrived. Called with no lock held, after <see cref="SimulatedNetwork.SendDatagram"/> queued it.</summary>
+    public void Signal() => _listener?.OnDatagramArrived(this, sendsReleased: false);
+
+    /// <summary>Tells the listener that the network let its held sends go. Called with no lock held.</summary>
+    public void SignalSendsReleased() => _listener?.OnDatagramArrived(this, sendsReleased: true);
+
+    /// <summary>
+    /// The last destination this endpoint sent to and where it led, valid while the network's bindings are unchanged
+    /// (<see cref="SimulatedNetwork.SendDatagram"/>); read and written without a lock, as one reference.
+    /// </summary>
+    internal DatagramRoute? LastRoute;
 
     /// <summary>The largest message the protocol carries for an address family (UDP over IPv4 or IPv6).</summary>
     /// <param name="family">The family.</param>

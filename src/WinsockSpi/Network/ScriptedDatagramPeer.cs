@@ -153,7 +153,8 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
     /// <summary>Releases the address (<see cref="DatagramPeer.Dispose"/>); the script stops.</summary>
     public void Dispose() => Peer.Dispose();
 
-    void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint) => Advance();
+    // A harness peer's sends are never held (SimulatedNetwork.HoldDatagrams), so only arrivals reach it.
+    void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint, bool sendsReleased) => Advance();
 
     /// <summary>Runs the steps that need no datagram (a script may start by sending).</summary>
     internal void Start()

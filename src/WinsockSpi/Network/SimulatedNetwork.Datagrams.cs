@@ -12,6 +12,9 @@ public sealed partial class SimulatedNetwork
     private readonly List<DatagramEndpoint> _heldSenders = [];
     private volatile bool _holdDatagrams;
     private long _datagramsDelivered;
+
+    // Bumped under the lock by every datagram bind and unbind: a route cached at one value is still right while it holds.
+    private long _datagramBindings;
     private long _datagramsDropped;
 
     /// <summary>Gets the datagrams the network delivered into a receive queue (DGM-1).</summary>
@@ -57,7 +60,7 @@ public sealed partial class SimulatedNetwork
 
             foreach (var sender in released)
             {
-                sender.Signal(); // its socket sends what waits, under its own provider's lock
+                sender.SignalSendsReleased(); // its socket sends what waits, under its own provider's lock
             }
         }
     }
@@ -117,6 +120,7 @@ public sealed partial class SimulatedNetwork
 
             endpoint = new DatagramEndpoint(address, capacity, listener, owner);
             _datagrams.Add(address, endpoint);
+            Volatile.Write(ref _datagramBindings, _datagramBindings + 1);
             if (IsWildcard(address.Address))
             {
                 _wildcardDatagrams.Add((address.AddressFamily, address.Port), endpoint);
@@ -162,6 +166,7 @@ public sealed partial class SimulatedNetwork
             if (_datagrams.TryGetValue(endpoint.LocalEndPoint, out var current) && current == endpoint)
             {
                 _datagrams.Remove(endpoint.LocalEndPoint);
+                Volatile.Write(ref _datagramBindings, _datagramBindings + 1);
                 _heldSenders.Remove(endpoint);
                 if (IsWildcard(endpoint.LocalEndPoint.Address))
                 {
@@ -177,26 +182,51 @@ public sealed partial class SimulatedNetwork
     /// Sends one message from <paramref name="from"/> to <paramref name="to"/>: queued whole at the endpoint bound there
     /// (an exact match, else the wildcard address of that port), or dropped and counted (DGM-1, DGM-3).
     /// </summary>
-    /// <returns>The endpoint that queued the message, to signal once the caller's locks are released; null when dropped.</returns>
+    /// <returns>
+    /// The endpoint that queued the message, to signal once the caller's locks are released; null when dropped. When it
+    /// returns an endpoint, the message is in its queue and a full fence (the interlocked count of deliveries) came after,
+    /// which the listener's lock-free check relies on (<see cref="IDatagramListener.OnDatagramArrived"/>).
+    /// </returns>
     internal DatagramEndpoint? SendDatagram(DatagramEndpoint from, IPEndPoint to, ReadOnlySpan<byte> data)
     {
+        var target = Route(from, to);
+        if (target is not null && target.Offer(data, from.SourceEndPoint))
+        {
+            Interlocked.Increment(ref _datagramsDelivered); // also the full fence after the message is queued (see above)
+            return target;
+        }
+
+        Interlocked.Increment(ref _datagramsDropped);
+        return null;
+    }
+
+    /// <summary>
+    /// Where a message to <paramref name="to"/> goes now: the endpoint's last route while no datagram address was bound or
+    /// released since it was looked up (read without the lock), else a lookup under the lock that becomes the last route.
+    /// A send that races with an unbind finds the endpoint closed (<see cref="DatagramEndpoint.Offer"/>), as it did when
+    /// its lookup came just before the unbind.
+    /// </summary>
+    private DatagramEndpoint? Route(DatagramEndpoint from, IPEndPoint to)
+    {
+        var last = Volatile.Read(ref from.LastRoute);
+        if (last is not null && last.Bindings == Volatile.Read(ref _datagramBindings) && last.To.Equals(to))
+        {
+            return last.Target;
+        }
+
         DatagramEndpoint? target;
+        long bindings;
         lock (_lock)
         {
+            bindings = _datagramBindings;
             if (!_datagrams.TryGetValue(to, out target) && !IsWildcard(to.Address))
             {
                 _wildcardDatagrams.TryGetValue((to.AddressFamily, to.Port), out target);
             }
         }
 
-        if (target is not null && target.Offer(data, from.SourceEndPoint))
-        {
-            Interlocked.Increment(ref _datagramsDelivered);
-            return target;
-        }
-
-        Interlocked.Increment(ref _datagramsDropped);
-        return null;
+        Volatile.Write(ref from.LastRoute, new DatagramRoute(DatagramRoute.Copy(to), target, bindings));
+        return target;
     }
 
     private IPEndPoint? NextDatagramPort_NeedsLock(IPAddress address)

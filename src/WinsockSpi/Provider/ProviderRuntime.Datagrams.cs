@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -31,6 +32,7 @@ public sealed partial class ProviderRuntime
     /// address), WSAEMSGSIZE (longer than a UDP datagram), WSAESHUTDOWN (sending shut down), WSAENOBUFS (no ephemeral port
     /// left). A call that fails started nothing and is never notified (OVL-3).
     /// </returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SpiResult<int> SendToCore(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => SendToAnyCore(socket, data, default, destination, overlapped, routine);
 
@@ -173,6 +175,7 @@ public sealed partial class ProviderRuntime
     /// WSAESHUTDOWN, WSAEMSGSIZE (truncated, DGM-2), WSAEINTR (a blocking call cancelled, its socket closed, or the final
     /// cleanup, CLS-3, CLN-5).
     /// </returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SpiResult<int> ReceiveFromCore(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => ReceiveFromAnyCore(socket, buffer, default, from, overlapped, routine);
 
@@ -245,6 +248,7 @@ public sealed partial class ProviderRuntime
                 }
                 else if (!s.Blocking)
                 {
+                    s.RefreshArrivalWatch_NeedsLock(); // nothing queued: the watch set to look again is not needed
                     return WsaError.WouldBlock; // nothing moved, so nothing to make known
                 }
                 else
@@ -274,11 +278,30 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
+    /// A seam for tests: run under the provider's lock just before a socket sets its arrival watch (a receive about to
+    /// queue, an association that selects FD_READ) or a select sets <see cref="_selectsWatched"/>, so a test can deliver
+    /// a message at exactly that moment. <see langword="null"/> outside tests.
+    /// </summary>
+    internal Action? BeforeArrivalWatch;
+
+    /// <summary>
     /// Called (with no lock held) when a message arrived at the datagram address of one of this provider's sockets, or
     /// when the network lets its held sends go: completes what can complete, then signals the sockets its sends reached.
     /// </summary>
-    internal void OnDatagramArrived(ProviderSocket s, DatagramEndpoint endpoint)
+    /// <remarks>
+    /// An arrival that nothing waits on (no queued receive, no association that selects FD_READ, no waiting select of
+    /// this provider) changes nothing here: it returns without the lock. The flags it reads are set with a full fence
+    /// before their owners read the queue, and the network fenced after queueing the message
+    /// (<see cref="ProviderSocket.ArrivalWatched"/> gives the argument). A release of held sends always takes the lock:
+    /// the sends it lets go were queued under it.
+    /// </remarks>
+    internal void OnDatagramArrived(ProviderSocket s, DatagramEndpoint endpoint, bool sendsReleased)
     {
+        if (!sendsReleased && !s.ArrivalWatched && !_selectsWatched)
+        {
+            return;
+        }
+
         var notifications = default(Notifications);
         List<DatagramEndpoint>? receivers = null;
         int truncated;
@@ -292,6 +315,7 @@ public sealed partial class ProviderRuntime
 
             truncated = s.PumpDatagrams_NeedsLock(ref notifications, out handle);
             s.PumpDatagramSends_NeedsLock(ref notifications, ref receivers);
+            s.RefreshArrivalWatch_NeedsLock();
             WakeSelects_NeedsLock(); // a message waits, or held sends went: a socket of a waiting select may be ready (SLT-1, SLT-2)
         }
 
@@ -396,5 +420,6 @@ public sealed partial class ProviderRuntime
         return WsaError.Success;
     }
 
-    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+    private static bool IsWildcard(IPAddress address)
+        => address.Equals(address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
 }

@@ -13,6 +13,13 @@ public sealed partial class ProviderRuntime
     private readonly List<SelectWait> _selects = [];
 
     /// <summary>
+    /// Whether a select of this provider waits or is about to: then every datagram arrival takes the lock to wake it
+    /// (<see cref="OnDatagramArrived"/> reads this without the lock). Written under the lock: set with a full fence before
+    /// a select that may wait reads its sets, cleared when no select is listed.
+    /// </summary>
+    private volatile bool _selectsWatched;
+
+    /// <summary>
     /// WSPSelect: determines which sockets of the sets are ready, waiting until one is, the timeout passes, or the call is
     /// cancelled (SLT-1..3). On success only the ready handles are left in each set, in their order.
     /// </summary>
@@ -107,15 +114,25 @@ public sealed partial class ProviderRuntime
                 }
             }
 
+            if (timeout != TimeSpan.Zero)
+            {
+                // It may wait: arrivals take the lock from here on, so one that comes meanwhile is seen below or wakes it.
+                BeforeArrivalWatch?.Invoke();
+                _selectsWatched = true;
+                Interlocked.MemoryBarrier();
+            }
+
             int ready = EvaluateSelect_NeedsLock(sets);
             if (ready > 0 || timeout == TimeSpan.Zero)
             {
+                _selectsWatched = _selects.Count > 0;
                 return ready;
             }
 
             var error = CheckBlockingAllowed();
             if (error != WsaError.Success)
             {
+                _selectsWatched = _selects.Count > 0;
                 return error;
             }
 
@@ -229,6 +246,7 @@ public sealed partial class ProviderRuntime
         }
 
         _selects.Remove(wait);
+        _selectsWatched = _selects.Count > 0;
         _blockedCount--;
         _finishedCount++;
         op.SetOutcome(error == WsaError.Success ? OperationStatus.Completed : OperationStatus.Failed, error, ready, SocketFlags.None);

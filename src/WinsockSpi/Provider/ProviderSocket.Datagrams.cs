@@ -13,6 +13,19 @@ internal sealed partial class ProviderSocket : IDatagramListener
     public DatagramEndpoint? Datagram;
 
     /// <summary>
+    /// Whether a message that arrives must be taken into account under the provider's lock: a receive is queued, or an
+    /// event or window association selects FD_READ (<see cref="ProviderRuntime.OnDatagramArrived"/> reads it without the
+    /// lock). Written under the lock only: set with a full fence by <see cref="WatchArrivals_NeedsLock"/> before a caller
+    /// looks at the queue and may then wait; cleared by <see cref="RefreshArrivalWatch_NeedsLock"/> once nothing waits.
+    /// </summary>
+    /// <remarks>
+    /// The arrival queues its message, passes a full fence, then reads this flag; a waiter sets it, passes a full fence,
+    /// then reads the queue. So at least one of the two sees the other: the arrival takes the lock, or the waiter finds
+    /// the message (the argument of Dekker's algorithm). Both may, which costs a lock round trip and nothing else.
+    /// </remarks>
+    public volatile bool ArrivalWatched;
+
+    /// <summary>
     /// Binds the datagram socket to <paramref name="requested"/> (port 0 picks one): WSAEADDRINUSE when taken (DGM-4).
     /// <paramref name="handle"/>, the handle of the call that binds, names the owner in the network's state dump.
     /// </summary>
@@ -43,15 +56,32 @@ internal sealed partial class ProviderSocket : IDatagramListener
     /// messages wait.
     /// </summary>
     /// <returns>Whether a message was taken.</returns>
+    /// <remarks>
+    /// When no message waits, the socket's watch is set first (<see cref="WatchArrivals_NeedsLock"/>) and the queue read
+    /// again: the caller may then queue a receive, and a message that arrived meanwhile either is found here or finds the
+    /// watch. A caller that does not queue one calls <see cref="RefreshArrivalWatch_NeedsLock"/>.
+    /// </remarks>
     public bool ReceiveDatagramNow_NeedsLock(Span<byte> buffer, ReadOnlySpan<WsaBuf> buffers, out int copied, out bool truncated, out IPEndPoint? source, ref Notifications notifications)
     {
         AssertLock();
-        if (Receives.Count > 0 || !TakeDatagram(Datagram!, buffer, buffers, out copied, out truncated, out source, out int remaining))
+        int remaining;
+        if (Receives.Count > 0)
         {
             copied = 0;
             truncated = false;
             source = null;
-            return false;
+            return false; // queued behind earlier receives (OVL-5 order), which keep the watch set
+        }
+
+        if (Datagram!.Count == 0 || !TakeDatagram(Datagram, buffer, buffers, out copied, out truncated, out source, out remaining))
+        {
+            WatchArrivals_NeedsLock();
+            if (!TakeDatagram(Datagram, buffer, buffers, out copied, out truncated, out source, out remaining))
+            {
+                return false;
+            }
+
+            RefreshArrivalWatch_NeedsLock(); // found after all: nothing is queued
         }
 
         if (remaining > 0)
@@ -162,6 +192,7 @@ internal sealed partial class ProviderSocket : IDatagramListener
     public void RecordDatagramConditions_NeedsLock(ref Notifications notifications)
     {
         AssertLock();
+        WatchArrivals_NeedsLock(); // before the queue is read: a message arriving meanwhile is recorded here or by its arrival
         if (Datagram is { Count: > 0 })
         {
             RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
@@ -188,7 +219,26 @@ internal sealed partial class ProviderSocket : IDatagramListener
         }
     }
 
-    void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint) => Runtime.OnDatagramArrived(this, endpoint);
+    /// <summary>
+    /// Sets <see cref="ArrivalWatched"/> and passes a full fence, before the caller reads the queue and may then wait on
+    /// it (a queued receive) or record from it (an association that selects FD_READ).
+    /// </summary>
+    public void WatchArrivals_NeedsLock()
+    {
+        AssertLock();
+        Runtime.BeforeArrivalWatch?.Invoke();
+        ArrivalWatched = true;
+        Interlocked.MemoryBarrier();
+    }
+
+    /// <summary>Clears <see cref="ArrivalWatched"/> when nothing waits on an arrival any more: no queued receive, no association that selects FD_READ.</summary>
+    public void RefreshArrivalWatch_NeedsLock()
+    {
+        AssertLock();
+        ArrivalWatched = Receives.Count > 0 || (SelectMask & NetworkEvents.Read) != 0;
+    }
+
+    void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint, bool sendsReleased) => Runtime.OnDatagramArrived(this, endpoint, sendsReleased);
 
     /// <summary>
     /// Takes the oldest message of <paramref name="endpoint"/>: into <paramref name="buffer"/>, or, when

@@ -214,6 +214,7 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         Accepts = default;
         SelectEvent = null;
         SelectMask = NetworkEvents.None;
+        ArrivalWatched = false;
         Recorded = NetworkEvents.None;
         CloseError = WsaError.Success;
         ConnectError = WsaError.Success;

@@ -1,0 +1,222 @@
+using System.Net;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Provider;
+using WinsockSpi.Sockets;
+using WinsockSpi.Tests.TestKit;
+
+namespace WinsockSpi.Tests.Provider;
+
+/// <summary>
+/// The lock-free arrival of a datagram (ProviderRuntime.OnDatagramArrived) and the network's cached route
+/// (SimulatedNetwork.SendDatagram). An arrival that nothing waits on returns without the receiving provider's lock; a
+/// receive, an event association or a select sets its watch with a full fence before it reads the queue. These tests
+/// deliver a message at the one moment that protocol exists for: inside the caller's locked section, after it found the
+/// queue empty and before it set its watch (the <see cref="ProviderRuntime.BeforeArrivalWatch"/> seam). The message is
+/// sent from another thread while the caller holds the provider's lock, so the send returns only because the arrival
+/// did not need that lock; the caller must then find the message, not wait for a signal that already came.
+/// </summary>
+public class DatagramArrivalTests
+{
+    private static readonly byte[] Ping = "ping"u8.ToArray();
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void OverlappedReceive_MessageArrivesBeforeItsWatch_CompletesAtOnceWithTheMessage()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var arrivals = DeliverInTheWindow(h, peer, address);
+        var buffer = new byte[16];
+        var from = new SourceAddress();
+        var overlapped = new WsaOverlapped();
+
+        var r = h.Runtime.ReceiveFrom(s, buffer, from, overlapped);
+
+        Assert.Equal(1, arrivals());
+        Assert.Equal(4, r.ThrowIfFailed()); // found by the look after the watch: completed at once (OVL-1), not left pending
+        Assert.Equal(OperationStatus.Completed, overlapped.Status);
+        Assert.Equal(Ping, buffer[..4]);
+        Assert.Equal(peer.LocalEndPoint, from.EndPoint);
+        Assert.Equal(0, h.Runtime.Operations.PendingCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void BlockingReceive_MessageArrivesBeforeItsWatch_ReturnsItWithoutWaiting()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var arrivals = DeliverInTheWindow(h, peer, address);
+        var buffer = new byte[16];
+
+        // Bounded: a receive that missed the message would wait for an arrival that already came.
+        int received = TestThreads.RunBounded(() => h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed(), "blocking ReceiveFrom");
+
+        Assert.Equal(1, arrivals());
+        Assert.Equal(4, received);
+        Assert.Equal(Ping, buffer[..4]);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void NonBlockingReceive_MessageArrivesBeforeItsWatch_ReturnsItNotWouldBlock()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        Assert.True(h.Runtime.SetBlocking(s, false).IsSuccess);
+        var arrivals = DeliverInTheWindow(h, peer, address);
+        var buffer = new byte[16];
+
+        var r = h.Runtime.ReceiveFrom(s, buffer, null);
+
+        Assert.Equal(1, arrivals());
+        Assert.Equal(4, r.ThrowIfFailed());
+        Assert.Equal(WsaError.WouldBlock, h.Runtime.ReceiveFrom(s, buffer, null).Error); // nothing else waits
+    }
+
+    [Fact]
+    [Trait("Rule", "SEL-1")]
+    public void EventSelect_MessageArrivesBeforeItsWatch_RecordsFdRead()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        using var ev = new WsaEvent();
+        var arrivals = DeliverInTheWindow(h, peer, address);
+
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read).IsSuccess);
+
+        Assert.Equal(1, arrivals());
+        Assert.True(ev.IsSet);
+        Assert.Equal(NetworkEvents.Read, h.Runtime.EnumNetworkEvents(s).ThrowIfFailed().Events);
+    }
+
+    [Fact]
+    [Trait("Rule", "SLT-1")]
+    public void WaitingSelect_MessageArrivesBeforeItsWatch_ReturnsReadyAtOnce()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var arrivals = DeliverInTheWindow(h, peer, address);
+        var read = new List<SocketHandle> { s };
+
+        // An infinite select: bounded here, since one that missed the message would wait for an arrival that already came.
+        int ready = TestThreads.RunBounded(() => h.Runtime.Select(read, null, null, timeout: null).ThrowIfFailed(), "select");
+
+        Assert.Equal(1, arrivals());
+        Assert.Equal(1, ready);
+        Assert.Equal([s], read);
+    }
+
+    [Fact]
+    [Trait("Rule", "SLT-1")]
+    public void WaitingSelect_MessageArrivesWhileItWaits_WakesIt()
+    {
+        using var h = new ProviderHarness();
+        using var other = new ProviderHarness(network: h.Network);
+        var s = Datagrams.Bound(h, out var address);
+        var sender = Datagrams.Socket(other);
+        var read = new List<SocketHandle> { s };
+        var blocked = h.StartBlocked(() => h.Runtime.Select(read, null, null, timeout: null));
+
+        // The select is listed as waiting (StartBlocked returned once its thread blocked): the arrival takes the lock and wakes it.
+        Assert.Equal(4, other.Runtime.SendTo(sender, Ping, address).ThrowIfFailed());
+
+        Assert.Equal(1, TestThreads.Join(blocked, "select").ThrowIfFailed());
+        Assert.Equal([s], read);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void OverlappedReceive_PendingThenMessage_CompletesIt_AndAnIdleSocketStillQueuesLaterMessages()
+    {
+        using var h = new ProviderHarness();
+        using var other = new ProviderHarness(network: h.Network);
+        var s = Datagrams.Bound(h, out var address);
+        var sender = Datagrams.Socket(other);
+        var buffer = new byte[16];
+        var overlapped = new WsaOverlapped();
+
+        Assert.Equal(WsaError.IOPending, h.Runtime.ReceiveFrom(s, buffer, null, overlapped).Error);
+        Assert.Equal(4, other.Runtime.SendTo(sender, Ping, address).ThrowIfFailed()); // the watch is set: the arrival completes it
+
+        Assert.Equal(OperationStatus.Completed, overlapped.Status);
+        Assert.Equal(4, overlapped.BytesTransferred);
+
+        // Nothing waits now: arrivals skip the lock, and their messages wait in the queue in order.
+        Assert.Equal(1, other.Runtime.SendTo(sender, new byte[] { 1 }, address).ThrowIfFailed());
+        Assert.Equal(2, other.Runtime.SendTo(sender, new byte[] { 2, 2 }, address).ThrowIfFailed());
+        Assert.Equal(1, h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed());
+        Assert.Equal(2, h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed());
+    }
+
+    // ---- The network's cached route ----
+
+    [Fact]
+    [Trait("Rule", "DGM-3")]
+    public void Route_DestinationUnboundThenBoundAgain_FollowsTheBinding()
+    {
+        using var h = new ProviderHarness();
+        var s = Datagrams.Socket(h);
+        var address = new IPEndPoint(IPAddress.Loopback, 40_123);
+
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 1 }, address).ThrowIfFailed()); // nothing bound: dropped, and that route cached
+        using (var first = h.Network.BindDatagram(address))
+        {
+            Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 2 }, address).ThrowIfFailed());
+            Assert.Equal([(byte)2], first.Receive()!.Data);
+        }
+
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 3 }, address).ThrowIfFailed()); // unbound: dropped, not queued at the closed endpoint
+        using var second = h.Network.BindDatagram(address);
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 4 }, address).ThrowIfFailed());
+
+        Assert.Equal([(byte)4], second.Receive()!.Data);
+        Assert.Null(second.Receive());
+        Assert.Equal(2, h.Network.DatagramsDropped);
+        Assert.Equal(2, h.Network.DatagramsDelivered);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void Route_CallerChangesItsEndPointBetweenSends_EachSendGoesWhereTheEndPointSaidThen()
+    {
+        using var h = new ProviderHarness();
+        using var a = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var b = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Socket(h);
+        var destination = new IPEndPoint(IPAddress.Loopback, ((IPEndPoint)a.LocalEndPoint).Port);
+
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 1 }, destination).ThrowIfFailed());
+        destination.Port = ((IPEndPoint)b.LocalEndPoint).Port; // the same object, now another address
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 2 }, destination).ThrowIfFailed());
+
+        Assert.Equal([(byte)1], a.Receive()!.Data);
+        Assert.Null(a.Receive());
+        Assert.Equal([(byte)2], b.Receive()!.Data);
+    }
+
+    /// <summary>
+    /// Arms the seam once: when the provider's next caller is about to set its watch (holding the provider's lock), a
+    /// harness peer sends <see cref="Ping"/> to <paramref name="address"/> from another thread, and the seam waits for
+    /// that send to return. It returns only if the arrival did not need the provider's lock.
+    /// </summary>
+    /// <returns>How many times the seam delivered (read it after the call).</returns>
+    private static Func<int> DeliverInTheWindow(ProviderHarness h, DatagramPeer peer, IPEndPoint address)
+    {
+        int delivered = 0;
+        h.Runtime.BeforeArrivalWatch = () =>
+        {
+            h.Runtime.BeforeArrivalWatch = null;
+            var send = TestThreads.Start(() => peer.SendTo(Ping, address));
+            Assert.True(TestThreads.Join(send, "the peer's send while the receiving provider's lock is held"));
+            delivered++;
+        };
+        return () => Volatile.Read(ref delivered);
+    }
+}
