@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -32,7 +31,6 @@ public sealed partial class ProviderRuntime
     /// address), WSAEMSGSIZE (longer than a UDP datagram), WSAESHUTDOWN (sending shut down), WSAENOBUFS (no ephemeral port
     /// left). A call that fails started nothing and is never notified (OVL-3).
     /// </returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SpiResult<int> SendToCore(SocketHandle socket, ReadOnlyMemory<byte> data, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => SendToAnyCore(socket, data, default, destination, overlapped, routine);
 
@@ -175,7 +173,6 @@ public sealed partial class ProviderRuntime
     /// WSAESHUTDOWN, WSAEMSGSIZE (truncated, DGM-2), WSAEINTR (a blocking call cancelled, its socket closed, or the final
     /// cleanup, CLS-3, CLN-5).
     /// </returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SpiResult<int> ReceiveFromCore(SocketHandle socket, Memory<byte> buffer, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
         => ReceiveFromAnyCore(socket, buffer, default, from, overlapped, routine);
 
