@@ -294,11 +294,15 @@ public sealed partial class ProviderRuntime
     /// </remarks>
     internal void OnDatagramArrived(ProviderSocket s, DatagramEndpoint endpoint, bool sendsReleased)
     {
-        if (!sendsReleased && !s.ArrivalWatched && !_selectsWatched)
+        if (sendsReleased || s.ArrivalWatched || _selectsWatched)
         {
-            return;
+            OnDatagramArrivedLocked(s, endpoint); // a method of its own, so the fast path pays none of its prologue
         }
+    }
 
+    /// <summary>The work of <see cref="OnDatagramArrived"/> when something may wait: under the lock, then the deliveries.</summary>
+    private void OnDatagramArrivedLocked(ProviderSocket s, DatagramEndpoint endpoint)
+    {
         var notifications = default(Notifications);
         List<DatagramEndpoint>? receivers = null;
         int truncated;
