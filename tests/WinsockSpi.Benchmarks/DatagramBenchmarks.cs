@@ -27,7 +27,9 @@ public class DatagramBenchmarks
     private ProviderRuntime _runtime = null!;
     private SocketHandle _sender;
     private SocketHandle _receiver;
+    private SocketHandle _otherReceiver;
     private EndPoint _receiverAddress = null!;
+    private EndPoint _otherReceiverAddress = null!;
     private System.Net.Sockets.Socket _udpClient = null!;
     private System.Net.Sockets.Socket _udpServer = null!;
     private SocketAddress _udpServerAddress = null!;
@@ -40,6 +42,7 @@ public class DatagramBenchmarks
         Check.Equal(WsaError.Success, _runtime.Startup(WinsockVersion.V2_2, out _), "startup");
         _sender = Bound(out _);
         _receiver = Bound(out _receiverAddress);
+        _otherReceiver = Bound(out _otherReceiverAddress);
 
         _udpServer = new System.Net.Sockets.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _udpServer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
@@ -49,6 +52,7 @@ public class DatagramBenchmarks
         _udpSource = new SocketAddress(AddressFamily.InterNetwork);
         Check.Equal(1, SimulatedPair(), "one simulated pair");
         Check.Equal(1, OverlappedPair(), "one overlapped pair");
+        Check.Equal(2, AlternatingPairs(), "two alternating pairs");
         Check.Equal(1, LoopbackUdpPair(), "one loopback UDP pair");
     }
 
@@ -81,6 +85,17 @@ public class DatagramBenchmarks
         var started = _runtime.ReceiveFrom(_receiver, _buffer, _from, _receiveOverlapped);
         _runtime.SendTo(_sender, _one, _receiverAddress);
         return started.Error == WsaError.IOPending && _receiveOverlapped.IsCompleted ? _receiveOverlapped.BytesTransferred : -1;
+    }
+
+    [Benchmark(OperationsPerInvoke = 2, Description = "SendTo + ReceiveFrom, the destination alternating between two sockets")]
+    public int AlternatingPairs()
+    {
+        // Each send goes elsewhere than the last, so the sender's remembered route never matches (a lookup under the network's lock).
+        _runtime.SendTo(_sender, _one, _otherReceiverAddress);
+        var first = _runtime.ReceiveFrom(_otherReceiver, _buffer, _from);
+        _runtime.SendTo(_sender, _one, _receiverAddress);
+        var second = _runtime.ReceiveFrom(_receiver, _buffer, _from);
+        return first.IsSuccess && second.IsSuccess ? first.Value + second.Value : -1;
     }
 
     private SocketHandle Bound(out EndPoint address)

@@ -28,8 +28,9 @@ internal sealed class DatagramEndpoint
     private long _dropped;
     private volatile IDatagramListener? _listener;
 
-    internal DatagramEndpoint(IPEndPoint localEndPoint, int capacity, IDatagramListener? listener, string? owner = null)
+    internal DatagramEndpoint(IPEndPoint localEndPoint, int capacity, IDatagramListener? listener, string? owner = null, bool cachesRoute = false)
     {
+        CachesRoute = cachesRoute;
         LocalEndPoint = localEndPoint;
         Owner = owner;
         Capacity = capacity;
@@ -250,10 +251,17 @@ internal sealed class DatagramEndpoint
     public void SignalSendsReleased() => _listener?.OnDatagramArrived(this, sendsReleased: true);
 
     /// <summary>
-    /// The last destination this endpoint sent to and where it led, valid while the network's bindings are unchanged
-    /// (<see cref="SimulatedNetwork.SendDatagram"/>); read and written without a lock, as one reference.
+    /// Gets whether this endpoint's sends never run at once, so that it may remember its last route
+    /// (<see cref="LastRoute"/>): true for a provider socket's endpoint, whose sends run under its provider's lock; false
+    /// for a harness peer, which any thread may use.
     /// </summary>
-    internal DatagramRoute? LastRoute;
+    internal bool CachesRoute { get; }
+
+    /// <summary>
+    /// The last destination this endpoint sent to and where it led (<see cref="SimulatedNetwork.SendDatagram"/>), when
+    /// <see cref="CachesRoute"/>; read and written by the sender only.
+    /// </summary>
+    internal DatagramRoute LastRoute;
 
     /// <summary>The largest message the protocol carries for an address family (UDP over IPv4 or IPv6).</summary>
     /// <param name="family">The family.</param>

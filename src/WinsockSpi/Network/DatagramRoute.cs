@@ -1,24 +1,62 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace WinsockSpi.Network;
 
 /// <summary>
-/// Where a datagram destination led when the network's datagram bindings were at one count: immutable, so a sender
-/// reads it as one reference without a lock (<see cref="DatagramEndpoint.LastRoute"/>).
+/// Where a sender's last datagram destination led, while the network's datagram bindings were at one count. It keeps
+/// the destination as values (family, address bytes, scope, port), not the caller's <see cref="IPEndPoint"/>, which the
+/// caller may change later; nothing is allocated to remember or compare it.
 /// </summary>
-/// <param name="To">A copy of the destination (the caller's <see cref="IPEndPoint"/> and <see cref="IPAddress"/> may change later).</param>
-/// <param name="Target">The endpoint bound there, or <see langword="null"/> when nothing was (the message is dropped).</param>
-/// <param name="Bindings">The network's count of binds and unbinds when it was looked up.</param>
-internal sealed record DatagramRoute(IPEndPoint To, DatagramEndpoint? Target, long Bindings)
+/// <remarks>
+/// Owned by one <see cref="DatagramEndpoint"/> whose sends never run at once (a provider socket's, under its provider's
+/// lock: <see cref="DatagramEndpoint.CachesRoute"/>), so it is a plain mutable field read and written by that sender only.
+/// </remarks>
+internal struct DatagramRoute
 {
-    /// <summary>Copies an endpoint and its address, so that a later change to either does not change the route.</summary>
-    public static IPEndPoint Copy(IPEndPoint endPoint)
+    private UInt128 _address;
+    private long _scopeId;
+    private int _port;
+    private AddressFamily _family;
+    private long _bindings;
+
+    /// <summary>Gets the endpoint bound at the destination, or <see langword="null"/> when nothing was (the message is dropped).</summary>
+    public DatagramEndpoint? Target { get; private set; }
+
+    /// <summary>Whether this route is for <paramref name="to"/> and the bindings have not changed since it was set.</summary>
+    /// <param name="to">The destination of a send.</param>
+    /// <param name="bindings">The network's count of datagram binds and unbinds now.</param>
+    public readonly bool Matches(IPEndPoint to, long bindings)
     {
-        var address = endPoint.Address;
-        var copy = address.AddressFamily == AddressFamily.InterNetworkV6
-            ? new IPAddress(address.GetAddressBytes(), address.ScopeId)
-            : new IPAddress(address.GetAddressBytes());
-        return new IPEndPoint(copy, endPoint.Port);
+        if (_bindings != bindings || _port != to.Port || _family != to.AddressFamily)
+        {
+            return false; // also an unset route: its bindings count is 0, which no network reaches after a bind
+        }
+
+        var address = to.Address;
+        return KeyOf(address) == _address && (_family != AddressFamily.InterNetworkV6 || address.ScopeId == _scopeId);
+    }
+
+    /// <summary>Remembers that <paramref name="to"/> led to <paramref name="target"/> at <paramref name="bindings"/>.</summary>
+    /// <param name="to">The destination.</param>
+    /// <param name="target">The endpoint bound there, or <see langword="null"/>.</param>
+    /// <param name="bindings">The network's count of datagram binds and unbinds when it was looked up.</param>
+    public void Set(IPEndPoint to, DatagramEndpoint? target, long bindings)
+    {
+        _address = KeyOf(to.Address);
+        _family = to.AddressFamily;
+        _scopeId = _family == AddressFamily.InterNetworkV6 ? to.Address.ScopeId : 0;
+        _port = to.Port;
+        _bindings = bindings;
+        Target = target;
+    }
+
+    private static UInt128 KeyOf(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        address.TryWriteBytes(bytes, out _);
+        return MemoryMarshal.Read<UInt128>(bytes);
     }
 }

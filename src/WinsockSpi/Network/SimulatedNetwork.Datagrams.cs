@@ -98,7 +98,11 @@ public sealed partial class SimulatedNetwork
     /// Binds a datagram address: WSAEADDRINUSE when it is taken (DGM-4), WSAENOBUFS when no ephemeral port is left.
     /// <paramref name="owner"/> names the socket that binds it, for the state dump; <see langword="null"/> for a harness peer.
     /// </summary>
-    internal WsaError TryBindDatagram(IPEndPoint requested, int capacity, IDatagramListener? listener, string? owner, out DatagramEndpoint? endpoint)
+    /// <remarks>
+    /// <paramref name="serializedSends"/> says that the endpoint's sends never run at once (a provider socket's, under its
+    /// provider's lock), so it may remember its last route (<see cref="DatagramEndpoint.CachesRoute"/>).
+    /// </remarks>
+    internal WsaError TryBindDatagram(IPEndPoint requested, int capacity, IDatagramListener? listener, string? owner, out DatagramEndpoint? endpoint, bool serializedSends = false)
     {
         lock (_lock)
         {
@@ -118,7 +122,7 @@ public sealed partial class SimulatedNetwork
                 return WsaError.AddressAlreadyInUse;
             }
 
-            endpoint = new DatagramEndpoint(address, capacity, listener, owner);
+            endpoint = new DatagramEndpoint(address, capacity, listener, owner, serializedSends);
             _datagrams.Add(address, endpoint);
             Volatile.Write(ref _datagramBindings, _datagramBindings + 1);
             if (IsWildcard(address.Address))
@@ -201,17 +205,17 @@ public sealed partial class SimulatedNetwork
     }
 
     /// <summary>
-    /// Where a message to <paramref name="to"/> goes now: the endpoint's last route while no datagram address was bound or
-    /// released since it was looked up (read without the lock), else a lookup under the lock that becomes the last route.
-    /// A send that races with an unbind finds the endpoint closed (<see cref="DatagramEndpoint.Offer"/>), as it did when
-    /// its lookup came just before the unbind.
+    /// Where a message to <paramref name="to"/> goes now: for a sender that remembers its route, that route while it is
+    /// for the same destination and no datagram address was bound or released since it was looked up (the count is read
+    /// without the lock); else a lookup under the lock, which such a sender then remembers. A send that races with an
+    /// unbind finds the endpoint closed (<see cref="DatagramEndpoint.Offer"/>), as it did when its lookup came just
+    /// before the unbind. Nothing is allocated.
     /// </summary>
     private DatagramEndpoint? Route(DatagramEndpoint from, IPEndPoint to)
     {
-        var last = Volatile.Read(ref from.LastRoute);
-        if (last is not null && last.Bindings == Volatile.Read(ref _datagramBindings) && last.To.Equals(to))
+        if (from.CachesRoute && from.LastRoute.Matches(to, Volatile.Read(ref _datagramBindings)))
         {
-            return last.Target;
+            return from.LastRoute.Target;
         }
 
         DatagramEndpoint? target;
@@ -225,7 +229,11 @@ public sealed partial class SimulatedNetwork
             }
         }
 
-        Volatile.Write(ref from.LastRoute, new DatagramRoute(DatagramRoute.Copy(to), target, bindings));
+        if (from.CachesRoute)
+        {
+            from.LastRoute.Set(to, target, bindings);
+        }
+
         return target;
     }
 

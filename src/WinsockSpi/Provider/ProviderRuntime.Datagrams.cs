@@ -275,11 +275,15 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
-    /// A seam for tests: run under the provider's lock just before a socket sets its arrival watch (a receive about to
-    /// queue, an association that selects FD_READ) or a select sets <see cref="_selectsWatched"/>, so a test can deliver
-    /// a message at exactly that moment. <see langword="null"/> outside tests.
+    /// A seam for tests: run under the provider's lock when a socket sets its arrival watch (a receive about to queue, an
+    /// association that selects FD_READ) or a select sets <see cref="_selectsWatched"/>: with <see langword="false"/> just
+    /// before the flag is set, with <see langword="true"/> just after it and its fence, before the queue is read. A test
+    /// delivers a message at exactly those moments. <see langword="null"/> outside tests.
     /// </summary>
-    internal Action? BeforeArrivalWatch;
+    internal Action<bool>? ArrivalWatchSeam;
+
+    /// <summary>A seam for tests: run when an arrival finds a watch set and is about to take the lock. <see langword="null"/> outside tests.</summary>
+    internal Action? LockedArrivalSeam;
 
     /// <summary>
     /// Called (with no lock held) when a message arrived at the datagram address of one of this provider's sockets, or
@@ -296,6 +300,7 @@ public sealed partial class ProviderRuntime
     {
         if (sendsReleased || s.ArrivalWatched || _selectsWatched)
         {
+            LockedArrivalSeam?.Invoke();
             OnDatagramArrivedLocked(s, endpoint); // a method of its own, so the fast path pays none of its prologue
         }
     }

@@ -117,9 +117,10 @@ public sealed partial class ProviderRuntime
             if (timeout != TimeSpan.Zero)
             {
                 // It may wait: arrivals take the lock from here on, so one that comes meanwhile is seen below or wakes it.
-                BeforeArrivalWatch?.Invoke();
+                ArrivalWatchSeam?.Invoke(false);
                 _selectsWatched = true;
                 Interlocked.MemoryBarrier();
+                ArrivalWatchSeam?.Invoke(true);
             }
 
             int ready = EvaluateSelect_NeedsLock(sets);

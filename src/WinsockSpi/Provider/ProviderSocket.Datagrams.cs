@@ -33,7 +33,7 @@ internal sealed partial class ProviderSocket : IDatagramListener
     {
         AssertLock();
         string owner = $"socket {handle} of process {Runtime.Process.Id}, provider {Runtime.Tag}";
-        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, owner, out var endpoint);
+        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, owner, out var endpoint, serializedSends: true); // every send of the socket runs under this lock
         if (error != WsaError.Success)
         {
             return error;
@@ -226,9 +226,10 @@ internal sealed partial class ProviderSocket : IDatagramListener
     public void WatchArrivals_NeedsLock()
     {
         AssertLock();
-        Runtime.BeforeArrivalWatch?.Invoke();
+        Runtime.ArrivalWatchSeam?.Invoke(false);
         ArrivalWatched = true;
         Interlocked.MemoryBarrier();
+        Runtime.ArrivalWatchSeam?.Invoke(true);
     }
 
     /// <summary>Clears <see cref="ArrivalWatched"/> when nothing waits on an arrival any more: no queued receive, no association that selects FD_READ.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 using WinsockSpi.Tests.TestKit;
@@ -14,7 +15,9 @@ namespace WinsockSpi.Tests.Provider;
 /// deliver a message at the one moment that protocol exists for: inside the caller's locked section, after it found the
 /// queue empty and before it set its watch (the <see cref="ProviderRuntime.BeforeArrivalWatch"/> seam). The message is
 /// sent from another thread while the caller holds the provider's lock, so the send returns only because the arrival
-/// did not need that lock; the caller must then find the message, not wait for a signal that already came.
+/// did not need that lock; the caller must then find the message, not wait for a signal that already came. The other
+/// half of the argument: a message that arrives after the watch is set and before the queue is read must find the watch
+/// and go for the lock (the seam after the fence, <see cref="ProviderRuntime.LockedArrivalSeam"/>).
 /// </summary>
 public class DatagramArrivalTests
 {
@@ -27,7 +30,7 @@ public class DatagramArrivalTests
         using var h = new ProviderHarness();
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
         var s = Datagrams.Bound(h, out var address);
-        var arrivals = DeliverInTheWindow(h, peer, address);
+        var arrivals = DeliverBeforeWatch(h, peer, address);
         var buffer = new byte[16];
         var from = new SourceAddress();
         var overlapped = new WsaOverlapped();
@@ -49,7 +52,7 @@ public class DatagramArrivalTests
         using var h = new ProviderHarness();
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
         var s = Datagrams.Bound(h, out var address);
-        var arrivals = DeliverInTheWindow(h, peer, address);
+        var arrivals = DeliverBeforeWatch(h, peer, address);
         var buffer = new byte[16];
 
         // Bounded: a receive that missed the message would wait for an arrival that already came.
@@ -68,7 +71,7 @@ public class DatagramArrivalTests
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
         var s = Datagrams.Bound(h, out var address);
         Assert.True(h.Runtime.SetBlocking(s, false).IsSuccess);
-        var arrivals = DeliverInTheWindow(h, peer, address);
+        var arrivals = DeliverBeforeWatch(h, peer, address);
         var buffer = new byte[16];
 
         var r = h.Runtime.ReceiveFrom(s, buffer, null);
@@ -86,7 +89,7 @@ public class DatagramArrivalTests
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
         var s = Datagrams.Bound(h, out var address);
         using var ev = new WsaEvent();
-        var arrivals = DeliverInTheWindow(h, peer, address);
+        var arrivals = DeliverBeforeWatch(h, peer, address);
 
         Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read).IsSuccess);
 
@@ -102,7 +105,7 @@ public class DatagramArrivalTests
         using var h = new ProviderHarness();
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
         var s = Datagrams.Bound(h, out var address);
-        var arrivals = DeliverInTheWindow(h, peer, address);
+        var arrivals = DeliverBeforeWatch(h, peer, address);
         var read = new List<SocketHandle> { s };
 
         // An infinite select: bounded here, since one that missed the message would wait for an arrival that already came.
@@ -155,6 +158,105 @@ public class DatagramArrivalTests
         Assert.Equal(2, h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed());
     }
 
+    // ---- A message that arrives after the watch is set and before the queue is read: the arrival takes the lock ----
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void OverlappedReceive_MessageArrivesAfterItsWatch_ArrivalTakesTheLock_AndTheReceiveGetsIt()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var send = DeliverAfterWatch(h, peer, address);
+        var buffer = new byte[16];
+        var overlapped = new WsaOverlapped();
+
+        var r = h.Runtime.ReceiveFrom(s, buffer, null, overlapped);
+        JoinSend(send);
+
+        Assert.Equal(4, r.ThrowIfFailed()); // the message was queued before the read: completed at once (OVL-1)
+        Assert.Equal(OperationStatus.Completed, overlapped.Status);
+        Assert.Equal(Ping, buffer[..4]);
+        Assert.Equal(0, h.Runtime.Operations.PendingCount);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void BlockingReceive_MessageArrivesAfterItsWatch_ReturnsIt()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var send = DeliverAfterWatch(h, peer, address);
+        var buffer = new byte[16];
+
+        int received = TestThreads.RunBounded(() => h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed(), "blocking ReceiveFrom");
+        JoinSend(send);
+
+        Assert.Equal(4, received);
+        Assert.Equal(Ping, buffer[..4]);
+    }
+
+    [Fact]
+    [Trait("Rule", "SEL-1")]
+    public void EventSelect_MessageArrivesAfterItsWatch_RecordsFdRead()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        using var ev = new WsaEvent();
+        var send = DeliverAfterWatch(h, peer, address);
+
+        Assert.True(h.Runtime.EventSelect(s, ev, NetworkEvents.Read).IsSuccess);
+        JoinSend(send);
+
+        Assert.True(ev.IsSet);
+        Assert.Equal(NetworkEvents.Read, h.Runtime.EnumNetworkEvents(s).ThrowIfFailed().Events);
+    }
+
+    [Fact]
+    [Trait("Rule", "ASY-2")]
+    public void AsyncSelect_MessagesArriveBeforeAndAfterItsWatch_PostOneFdRead_AndAReceiveReEnablesIt()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var window = new SimulatedWindow(h.Process);
+        var send = DeliverAfterWatch(h, peer, address);
+
+        h.Runtime.AsyncSelect(s, window, 0x8001, NetworkEvents.Read).ThrowIfFailed();
+        JoinSend(send);
+
+        Assert.Equal(1, window.MessageCount); // FD_READ, posted once: by the association or by the arrival, not both (ASY-2)
+        Assert.Equal(NetworkEvents.Read, window.Messages[0].SelectEvent());
+
+        // The association keeps the watch set: a second message posts nothing until a receive re-enables FD_READ.
+        Assert.True(peer.SendTo(Ping, address));
+        Assert.Equal(1, window.MessageCount);
+        Assert.Equal(4, h.Runtime.ReceiveFrom(s, new byte[16], null).ThrowIfFailed()); // re-enables FD_READ; one message remains
+        Assert.Equal(2, window.MessageCount);
+        Assert.Equal(4, h.Runtime.ReceiveFrom(s, new byte[16], null).ThrowIfFailed()); // re-enables; none remains
+        Assert.True(peer.SendTo(Ping, address));
+        Assert.Equal(3, window.MessageCount); // the arrival took the lock and posted it
+    }
+
+    [Fact]
+    [Trait("Rule", "SLT-1")]
+    public void WaitingSelect_MessageArrivesAfterItsWatch_ReturnsReadyAtOnce()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        var s = Datagrams.Bound(h, out var address);
+        var send = DeliverAfterWatch(h, peer, address);
+        var read = new List<SocketHandle> { s };
+
+        int ready = TestThreads.RunBounded(() => h.Runtime.Select(read, null, null, timeout: null).ThrowIfFailed(), "select");
+        JoinSend(send);
+
+        Assert.Equal(1, ready);
+        Assert.Equal([s], read);
+    }
+
     // ---- The network's cached route ----
 
     [Fact]
@@ -201,22 +303,136 @@ public class DatagramArrivalTests
         Assert.Equal([(byte)2], b.Receive()!.Data);
     }
 
+    [Fact]
+    [Trait("Rule", "DGM-3")]
+    public void Route_WildcardBindingThenASpecificOne_EachSendFindsTheBindingOfItsTime()
+    {
+        using var h = new ProviderHarness();
+        var s = Datagrams.Socket(h);
+        var address = new IPEndPoint(IPAddress.Loopback, 40_124);
+
+        using (var wildcard = h.Network.BindDatagram(new IPEndPoint(IPAddress.Any, 40_124)))
+        {
+            Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 1 }, address).ThrowIfFailed()); // loopback reaches the wildcard binding
+            Assert.Equal([(byte)1], wildcard.Receive()!.Data);
+        }
+
+        using var specific = h.Network.BindDatagram(address);
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 2 }, address).ThrowIfFailed());
+        Assert.Equal([(byte)2], specific.Receive()!.Data);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-1")]
+    public void Route_AlternatingDestinations_EachMessageArrivesWhereItWasSent()
+    {
+        // Every send misses the route the sender remembered (the destination changes each time). That a miss allocates
+        // nothing is measured by DatagramBenchmarks (its alternating row, MemoryDiagnoser), not here: telemetry tests
+        // enable process-wide listeners in parallel, and an observed call formats its details.
+        var network = new SimulatedNetwork();
+        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
+        Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
+        SocketHandle NewSocket() => runtime.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp).ThrowIfFailed();
+        IPEndPoint BindNonBlocking(SocketHandle socket)
+        {
+            runtime.Bind(socket, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+            Assert.True(runtime.SetBlocking(socket, false).IsSuccess);
+            return (IPEndPoint)runtime.GetSockName(socket).ThrowIfFailed();
+        }
+
+        var receiverA = NewSocket();
+        var receiverB = NewSocket();
+        var toA = BindNonBlocking(receiverA);
+        var toB = BindNonBlocking(receiverB);
+        var toNowhere = new IPEndPoint(IPAddress.Loopback, 40_125); // nothing bound there: dropped
+        var sender = NewSocket();
+        ReadOnlyMemory<byte> one = new byte[] { 7 };
+        var buffer = new byte[4];
+        IPEndPoint[] destinations = [toA, toNowhere, toB];
+        SocketHandle?[] receivers = [receiverA, null, receiverB];
+        int Round()
+        {
+            int received = 0;
+            for (int i = 0; i < destinations.Length; i++)
+            {
+                runtime.SendTo(sender, one, destinations[i]).ThrowIfFailed();
+                if (receivers[i] is { } r)
+                {
+                    received += runtime.ReceiveFrom(r, buffer, null).ThrowIfFailed(); // each message where it was sent
+                }
+            }
+
+            return received;
+        }
+
+        Assert.Equal(2, Round()); // the first round binds the sender
+
+        int total = 0;
+        for (int i = 0; i < 20; i++)
+        {
+            total += Round();
+        }
+
+        Assert.Equal(40, total);
+        Assert.Equal(21, network.DatagramsDropped);
+        Assert.Equal(42, network.DatagramsDelivered);
+    }
+
     /// <summary>
     /// Arms the seam once: when the provider's next caller is about to set its watch (holding the provider's lock), a
     /// harness peer sends <see cref="Ping"/> to <paramref name="address"/> from another thread, and the seam waits for
     /// that send to return. It returns only if the arrival did not need the provider's lock.
     /// </summary>
     /// <returns>How many times the seam delivered (read it after the call).</returns>
-    private static Func<int> DeliverInTheWindow(ProviderHarness h, DatagramPeer peer, IPEndPoint address)
+    private static Func<int> DeliverBeforeWatch(ProviderHarness h, DatagramPeer peer, IPEndPoint address)
     {
         int delivered = 0;
-        h.Runtime.BeforeArrivalWatch = () =>
+        h.Runtime.ArrivalWatchSeam = watched =>
         {
-            h.Runtime.BeforeArrivalWatch = null;
+            if (watched)
+            {
+                return;
+            }
+
+            h.Runtime.ArrivalWatchSeam = null;
             var send = TestThreads.Start(() => peer.SendTo(Ping, address));
             Assert.True(TestThreads.Join(send, "the peer's send while the receiving provider's lock is held"));
             delivered++;
         };
         return () => Volatile.Read(ref delivered);
+    }
+
+    /// <summary>
+    /// Arms the seam once: just after the provider's next caller set its watch and passed its fence (holding the lock),
+    /// before it reads the queue, a harness peer sends <see cref="Ping"/> from another thread, and the seam waits until
+    /// that arrival, having queued the message, finds the watch and goes for the lock (<see cref="ProviderRuntime.LockedArrivalSeam"/>).
+    /// The send then waits for the caller to release the lock.
+    /// </summary>
+    /// <returns>The peer's send, to join once the caller released the lock.</returns>
+    private static Func<Task<bool>?> DeliverAfterWatch(ProviderHarness h, DatagramPeer peer, IPEndPoint address)
+    {
+        Task<bool>? send = null;
+        h.Runtime.ArrivalWatchSeam = watched =>
+        {
+            if (!watched)
+            {
+                return;
+            }
+
+            h.Runtime.ArrivalWatchSeam = null;
+            using var lockedArrival = new ManualResetEventSlim();
+            h.Runtime.LockedArrivalSeam = lockedArrival.Set;
+            send = TestThreads.Start(() => peer.SendTo(Ping, address));
+            Assert.True(lockedArrival.Wait(TestThreads.WaitLimit), "the arrival after the watch did not go for the provider's lock");
+            h.Runtime.LockedArrivalSeam = null;
+        };
+        return () => send;
+    }
+
+    private static void JoinSend(Func<Task<bool>?> send)
+    {
+        var task = send();
+        Assert.NotNull(task); // the seam ran
+        Assert.True(TestThreads.Join(task, "the peer's send, once the lock was released"));
     }
 }
