@@ -54,9 +54,15 @@ internal struct DatagramRoute
 
     private static UInt128 KeyOf(IPAddress address)
     {
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+#pragma warning disable CS0618 // Obsolete because it cannot hold an IPv6 address; for IPv4 it is exact, and a field read.
+            return (ulong)address.Address;
+#pragma warning restore CS0618
+        }
+
         Span<byte> bytes = stackalloc byte[16];
-        bytes.Clear();
-        address.TryWriteBytes(bytes, out _);
+        address.TryWriteBytes(bytes, out _); // an IPv6 address: always 16 bytes
         return MemoryMarshal.Read<UInt128>(bytes);
     }
 }

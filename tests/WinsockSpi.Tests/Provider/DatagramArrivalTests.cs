@@ -305,6 +305,27 @@ public class DatagramArrivalTests
 
     [Fact]
     [Trait("Rule", "DGM-3")]
+    public void Route_IPv6ScopeChangedOnTheCallersAddress_IsAnotherDestination()
+    {
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.IPv6Loopback, 0));
+        var s = h.Runtime.Socket(System.Net.Sockets.AddressFamily.InterNetworkV6, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp).ThrowIfFailed();
+        var destination = new IPEndPoint(new IPAddress(IPAddress.IPv6Loopback.GetAddressBytes()), ((IPEndPoint)peer.LocalEndPoint).Port);
+
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 1 }, destination).ThrowIfFailed());
+        destination.Address.ScopeId = 5; // the same IPAddress object, now scoped: nothing is bound there
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 2 }, destination).ThrowIfFailed());
+        destination.Address.ScopeId = 0;
+        Assert.Equal(1, h.Runtime.SendTo(s, new byte[] { 3 }, destination).ThrowIfFailed());
+
+        Assert.Equal([(byte)1], peer.Receive()!.Data);
+        Assert.Equal([(byte)3], peer.Receive()!.Data);
+        Assert.Null(peer.Receive());
+        Assert.Equal(1, h.Network.DatagramsDropped);
+    }
+
+    [Fact]
+    [Trait("Rule", "DGM-3")]
     public void Route_WildcardBindingThenASpecificOne_EachSendFindsTheBindingOfItsTime()
     {
         using var h = new ProviderHarness();
