@@ -23,7 +23,7 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
     private readonly List<DatagramMessage> _received = [];
     private readonly IReadOnlyList<DatagramStep> _steps;
     private readonly SimulatedNetwork _network;
-    private ScriptTurn _turn;
+    private readonly ScriptTurn _turn;
     private int _step;
     private long _sent;
     private long _ignored;
@@ -37,6 +37,7 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
         Script = script;
         Peer = peer;
         _steps = script.Steps;
+        _turn = new ScriptTurn(_sync, () => IsWaiting_NeedsSync() && !Peer.IsDisposed, IsWaiting_NeedsSync, RunSteps);
     }
 
     /// <summary>Gets the script.</summary>
@@ -172,27 +173,9 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
         Advance();
     }
 
-    private void Advance()
-    {
-        lock (_sync)
-        {
-            if (_status != ScriptedPeerStatus.Waiting || Peer.IsDisposed || !_turn.TryTake())
-            {
-                return; // nothing to run, or the thread that runs the steps looks again before it returns
-            }
-        }
+    private void Advance() => _turn.Advance();
 
-        bool again;
-        do
-        {
-            RunSteps();
-            lock (_sync)
-            {
-                again = _turn.Again(_status == ScriptedPeerStatus.Waiting);
-            }
-        }
-        while (again);
-    }
+    private bool IsWaiting_NeedsSync() => _status == ScriptedPeerStatus.Waiting;
 
     /// <summary>Runs steps until one must wait for a datagram or the run ends. Only the thread that holds the <see cref="ScriptTurn"/> calls it.</summary>
     private void RunSteps()

@@ -17,7 +17,7 @@ public sealed class ScriptedPeer : IConnectionListener
     private readonly object _sync = new();
     private readonly List<byte> _received = [];
     private readonly IReadOnlyList<ScriptStep> _steps;
-    private ScriptTurn _turn;
+    private readonly ScriptTurn _turn;
     private int _step;
     private int _progress;
     private long _offset;
@@ -31,6 +31,7 @@ public sealed class ScriptedPeer : IConnectionListener
         Script = script;
         Peer = peer;
         _steps = script.Steps;
+        _turn = new ScriptTurn(_sync, IsWaiting_NeedsSync, IsWaiting_NeedsSync, RunSteps);
     }
 
     /// <summary>Gets the listener the connection arrived at.</summary>
@@ -151,27 +152,9 @@ public sealed class ScriptedPeer : IConnectionListener
         Advance();
     }
 
-    private void Advance()
-    {
-        lock (_sync)
-        {
-            if (_status != ScriptedPeerStatus.Waiting || !_turn.TryTake())
-            {
-                return; // nothing to run, or the thread that runs the steps looks again before it returns
-            }
-        }
+    private void Advance() => _turn.Advance();
 
-        bool again;
-        do
-        {
-            RunSteps();
-            lock (_sync)
-            {
-                again = _turn.Again(_status == ScriptedPeerStatus.Waiting);
-            }
-        }
-        while (again);
-    }
+    private bool IsWaiting_NeedsSync() => _status == ScriptedPeerStatus.Waiting;
 
     /// <summary>Runs steps until one must wait or the run ends. Only the thread that holds the <see cref="ScriptTurn"/> calls it.</summary>
     private void RunSteps()
