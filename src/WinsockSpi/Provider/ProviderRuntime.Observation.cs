@@ -105,7 +105,7 @@ public sealed partial class ProviderRuntime
         => Observe(call, socket, result.Error, null, result.IsSuccess ? "new " + result.Value : null);
 
     private void ObserveTransfer(SpiCall call, SocketHandle socket, int length, bool overlapped, SpiResult<int> result)
-        => ObserveTransfer(call, socket, overlapped, result, sent: call is SpiCall.Send or SpiCall.SendTo or SpiCall.SendBuffers or SpiCall.SendToBuffers, length + " bytes offered");
+        => ObserveTransfer(call, socket, overlapped, result, sent: call == SpiCall.Send, length + " bytes offered"); // Send, Receive, ReceiveFrom
 
     /// <summary>
     /// Records a call that moves bytes (a send or receive of any form, AcceptEx, ConnectEx), counts the bytes it moved at
@@ -132,9 +132,12 @@ public sealed partial class ProviderRuntime
         Telemetry.OperationEnded(outcome == WsaError.Success ? "completed" : outcome == WsaError.OperationAborted ? "aborted" : "failed");
         if (outcome == WsaError.Success)
         {
-            Telemetry.Bytes(kind == OperationKind.Send, bytes);
+            Telemetry.Bytes(IsSend(kind), bytes);
         }
     }
+
+    /// <summary>Whether an operation's bytes went out: a send of any form, and the data a ConnectEx sends.</summary>
+    private static bool IsSend(OperationKind kind) => kind is OperationKind.Send or OperationKind.SendTo or OperationKind.ConnectEx or OperationKind.DisconnectEx;
 
     /// <summary>Adds the provider to those whose sockets and pending operations the observable instruments sum.</summary>
     private void RegisterLive() => s_live.AddOrUpdate(this, s_live);

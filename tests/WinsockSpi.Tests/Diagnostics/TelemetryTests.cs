@@ -39,6 +39,24 @@ public class TelemetryTests
     }
 
     [Fact]
+    public void Bytes_OfAnOverlappedSendToThatWaited_AreCountedAsSentWhenItCompletes()
+    {
+        using var listener = new CounterListener();
+        using var h = new ProviderHarness();
+        using var peer = h.Network.BindDatagram(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        var s = Datagrams.Socket(h);
+        var overlapped = new WsaOverlapped();
+        h.Network.HoldDatagrams = true;
+        Assert.Equal(WsaError.IOPending, h.Runtime.SendTo(s, "hello"u8.ToArray(), peer.LocalEndPoint, overlapped).Error); // DGM-5
+
+        h.Network.HoldDatagrams = false; // the send goes, on this thread, and completes
+
+        Assert.Equal(OperationStatus.Completed, overlapped.Status);
+        Assert.Equal(5, listener.Sum("winsockspi.bytes", "direction", "sent"));
+        Assert.Equal(0, listener.Sum("winsockspi.bytes", "direction", "received"));
+    }
+
+    [Fact]
     public void WindowMessages_AreCountedOnTheMessageChannel_OnePerMessagePosted()
     {
         using var listener = new CounterListener();
