@@ -28,9 +28,8 @@ internal sealed class DatagramEndpoint
     private long _dropped;
     private volatile IDatagramListener? _listener;
 
-    internal DatagramEndpoint(IPEndPoint localEndPoint, int capacity, IDatagramListener? listener, string? owner = null, bool cachesRoute = false)
+    internal DatagramEndpoint(IPEndPoint localEndPoint, int capacity, IDatagramListener? listener, string? owner = null)
     {
-        CachesRoute = cachesRoute;
         LocalEndPoint = localEndPoint;
         Owner = owner;
         Capacity = capacity;
@@ -252,10 +251,10 @@ internal sealed class DatagramEndpoint
 
     /// <summary>
     /// Gets whether this endpoint's sends never run at once, so that it may remember its last route
-    /// (<see cref="LastRoute"/>): true for a provider socket's endpoint, whose sends run under its provider's lock; false
-    /// for a harness peer, which any thread may use.
+    /// (<see cref="LastRoute"/>): true for a provider socket's endpoint (it has an <see cref="Owner"/>), whose sends all
+    /// run under its provider's lock; false for a harness peer, which any thread may use.
     /// </summary>
-    internal bool CachesRoute { get; }
+    internal bool CachesRoute => Owner is not null;
 
     /// <summary>
     /// The last destination this endpoint sent to and where it led (<see cref="SimulatedNetwork.SendDatagram"/>), when

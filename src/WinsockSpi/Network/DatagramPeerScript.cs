@@ -153,9 +153,6 @@ internal enum DatagramStepKind
 /// <param name="Action">The action of a <see cref="DatagramStepKind.Action"/> step.</param>
 internal sealed record DatagramStep(DatagramStepKind Kind, byte[] Bytes, int Count, IPEndPoint? To, Action<DatagramPeer>? Action)
 {
-    /// <summary>Whether the step takes a datagram from the queue.</summary>
-    public bool Takes => Kind is DatagramStepKind.Expect or DatagramStepKind.ExpectLength or DatagramStepKind.Receive or DatagramStepKind.Drop;
-
     /// <summary>Shows the step, with the first bytes as text when they are printable.</summary>
     /// <returns>The text.</returns>
     public override string ToString() => Kind switch

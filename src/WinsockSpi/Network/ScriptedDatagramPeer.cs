@@ -37,6 +37,7 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
         Script = script;
         Peer = peer;
         _steps = script.Steps;
+        _status = _steps.Count == 0 ? ScriptedPeerStatus.Completed : ScriptedPeerStatus.Waiting; // an arrival before Start finds nothing to run
         _turn = new ScriptTurn(_sync, () => IsWaiting_NeedsSync() && !Peer.IsDisposed, IsWaiting_NeedsSync, RunSteps);
     }
 
@@ -158,20 +159,7 @@ public sealed class ScriptedDatagramPeer : IDatagramListener, IDisposable
     void IDatagramListener.OnDatagramArrived(DatagramEndpoint endpoint, bool sendsReleased) => Advance();
 
     /// <summary>Runs the steps that need no datagram (a script may start by sending).</summary>
-    internal void Start()
-    {
-        if (_steps.Count == 0)
-        {
-            lock (_sync)
-            {
-                _status = ScriptedPeerStatus.Completed;
-            }
-
-            return;
-        }
-
-        Advance();
-    }
+    internal void Start() => Advance();
 
     private void Advance() => _turn.Advance();
 

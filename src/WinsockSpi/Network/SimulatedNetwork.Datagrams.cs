@@ -65,9 +65,6 @@ public sealed partial class SimulatedNetwork
         }
     }
 
-    /// <summary>Gets whether datagram sends are held back now (read without the lock, as every send asks).</summary>
-    internal bool IsHoldingDatagrams => _holdDatagrams;
-
     /// <summary>
     /// Binds a harness datagram peer: simulated datagram sockets send to it and it sends to them (DGM-1..3). Datagram
     /// addresses are a port space of their own (as UDP's is beside TCP's).
@@ -96,13 +93,9 @@ public sealed partial class SimulatedNetwork
 
     /// <summary>
     /// Binds a datagram address: WSAEADDRINUSE when it is taken (DGM-4), WSAENOBUFS when no ephemeral port is left.
-    /// <paramref name="owner"/> names the socket that binds it, for the state dump; <see langword="null"/> for a harness peer.
+    /// <paramref name="owner"/> names the socket that binds it, for the state dump; <see langword="null"/> for a harness peer. An endpoint with an owner sends only under its provider's lock, so it remembers its route (<see cref="DatagramEndpoint.CachesRoute"/>).
     /// </summary>
-    /// <remarks>
-    /// <paramref name="serializedSends"/> says that the endpoint's sends never run at once (a provider socket's, under its
-    /// provider's lock), so it may remember its last route (<see cref="DatagramEndpoint.CachesRoute"/>).
-    /// </remarks>
-    internal WsaError TryBindDatagram(IPEndPoint requested, int capacity, IDatagramListener? listener, string? owner, out DatagramEndpoint? endpoint, bool serializedSends = false)
+    internal WsaError TryBindDatagram(IPEndPoint requested, int capacity, IDatagramListener? listener, string? owner, out DatagramEndpoint? endpoint)
     {
         lock (_lock)
         {
@@ -122,7 +115,7 @@ public sealed partial class SimulatedNetwork
                 return WsaError.AddressAlreadyInUse;
             }
 
-            endpoint = new DatagramEndpoint(address, capacity, listener, owner, serializedSends);
+            endpoint = new DatagramEndpoint(address, capacity, listener, owner);
             _datagrams.Add(address, endpoint);
             Volatile.Write(ref _datagramBindings, _datagramBindings + 1);
             if (IsWildcard(address.Address))

@@ -123,29 +123,37 @@ public sealed partial class ProviderRuntime
                 ArrivalWatchSeam?.Invoke(true);
             }
 
-            int ready = EvaluateSelect_NeedsLock(sets);
-            if (ready > 0 || timeout == TimeSpan.Zero)
+            try
             {
-                _selectsWatched = _selects.Count > 0;
-                return ready;
-            }
+                int ready = EvaluateSelect_NeedsLock(sets);
+                if (ready > 0 || timeout == TimeSpan.Zero)
+                {
+                    return ready;
+                }
 
-            var error = CheckBlockingAllowed();
-            if (error != WsaError.Success)
+                var error = CheckBlockingAllowed();
+                if (error != WsaError.Success)
+                {
+                    return error;
+                }
+
+                // The timer is made before anything changes, so a clock that throws leaves nothing behind; it fires no
+                // earlier than the lock is released (its callback takes the lock and finds the wait registered).
+                wait = new SelectWait(sets, this);
+                if (!infinite)
+                {
+                    wait.Timer = TimeProvider.CreateTimer(static o => ((SelectWait)o!).Runtime.SelectTimedOut((SelectWait)o!), wait, timeout!.Value, Timeout.InfiniteTimeSpan);
+                }
+
+                op = BeginBlockingSelect_NeedsLock(wait);
+            }
+            finally
             {
-                _selectsWatched = _selects.Count > 0;
-                return error;
+                if (op is null)
+                {
+                    _selectsWatched = _selects.Count > 0; // this select does not wait: ready, a poll, refused, or its clock threw
+                }
             }
-
-            // The timer is made before anything changes, so a clock that throws leaves nothing behind; it fires no earlier
-            // than the lock is released (its callback takes the lock and finds the wait registered).
-            wait = new SelectWait(sets, this);
-            if (!infinite)
-            {
-                wait.Timer = TimeProvider.CreateTimer(static o => ((SelectWait)o!).Runtime.SelectTimedOut((SelectWait)o!), wait, timeout!.Value, Timeout.InfiniteTimeSpan);
-            }
-
-            op = BeginBlockingSelect_NeedsLock(wait);
         }
 
         WsaError outcome;

@@ -33,7 +33,7 @@ internal sealed partial class ProviderSocket : IDatagramListener
     {
         AssertLock();
         string owner = $"socket {handle} of process {Runtime.Process.Id}, provider {Runtime.Tag}";
-        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, owner, out var endpoint, serializedSends: true); // every send of the socket runs under this lock
+        var error = Runtime.Network.TryBindDatagram(requested, Runtime.DatagramReceiveBufferSize, this, owner, out var endpoint); // an owner: the endpoint remembers its route (its sends all run under this lock)
         if (error != WsaError.Success)
         {
             return error;
@@ -73,10 +73,10 @@ internal sealed partial class ProviderSocket : IDatagramListener
             return false; // queued behind earlier receives (OVL-5 order), which keep the watch set
         }
 
-        if (Datagram!.Count == 0 || !TakeDatagram(Datagram, buffer, buffers, out copied, out truncated, out source, out remaining))
+        if (!TakeDatagram(Datagram!, buffer, buffers, out copied, out truncated, out source, out remaining))
         {
             WatchArrivals_NeedsLock();
-            if (!TakeDatagram(Datagram, buffer, buffers, out copied, out truncated, out source, out remaining))
+            if (!TakeDatagram(Datagram!, buffer, buffers, out copied, out truncated, out source, out remaining))
             {
                 return false;
             }
@@ -192,7 +192,11 @@ internal sealed partial class ProviderSocket : IDatagramListener
     public void RecordDatagramConditions_NeedsLock(ref Notifications notifications)
     {
         AssertLock();
-        WatchArrivals_NeedsLock(); // before the queue is read: a message arriving meanwhile is recorded here or by its arrival
+        if ((SelectMask & NetworkEvents.Read) != 0)
+        {
+            WatchArrivals_NeedsLock(); // before the queue is read: a message arriving meanwhile is recorded here or by its arrival
+        }
+
         if (Datagram is { Count: > 0 })
         {
             RecordEvent_NeedsLock(NetworkEvents.Read, WsaError.Success, ref notifications);
@@ -258,11 +262,17 @@ internal sealed partial class ProviderSocket : IDatagramListener
             return endpoint.TryReceive(buffer, out copied, out truncated, out source, out remaining);
         }
 
-        int room = 0;
-        foreach (var b in buffers)
+        if (endpoint.Count == 0)
         {
-            room = (int)Math.Min((long)room + b.Length, endpoint.Capacity);
+            // Nothing waits (read without the gate, as TryReceive reads it): no pooled block for nothing.
+            copied = 0;
+            truncated = false;
+            source = null;
+            remaining = 0;
+            return false;
         }
+
+        int room = (int)Math.Min(WsaBuf.TotalLength64(buffers), endpoint.Capacity);
 
         var block = System.Buffers.ArrayPool<byte>.Shared.Rent(room);
         try
