@@ -151,9 +151,8 @@ public sealed class AsyncSelectDatagramConformanceTests
     }
 
     [Fact]
-    [Trait("Rule", "ASY-1")]
+    [Trait("Rule", "ASY-2")]
     [Trait("Rule", "SEL-1")]
-    [Trait("Rule", "DGM-5")]
     public void ASY1_WhileTheNetworkHoldsSends_FdWriteWaitsForTheRelease_AsSelectDoes()
     {
         using var h = new ProviderHarness();

@@ -117,7 +117,7 @@ public class DatagramArrivalTests
     }
 
     [Fact]
-    [Trait("Rule", "SLT-1")]
+    [Trait("Rule", "SLT-2")]
     public void WaitingSelect_MessageArrivesWhileItWaits_WakesIt()
     {
         using var h = new ProviderHarness();
@@ -152,8 +152,11 @@ public class DatagramArrivalTests
         Assert.Equal(4, overlapped.BytesTransferred);
 
         // Nothing waits now: arrivals skip the lock, and their messages wait in the queue in order.
+        int locked = 0;
+        h.Runtime.LockedArrivalSeam = () => Interlocked.Increment(ref locked);
         Assert.Equal(1, other.Runtime.SendTo(sender, new byte[] { 1 }, address).ThrowIfFailed());
         Assert.Equal(2, other.Runtime.SendTo(sender, new byte[] { 2, 2 }, address).ThrowIfFailed());
+        Assert.Equal(0, Volatile.Read(ref locked));
         Assert.Equal(1, h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed());
         Assert.Equal(2, h.Runtime.ReceiveFrom(s, buffer, null).ThrowIfFailed());
     }
@@ -216,7 +219,7 @@ public class DatagramArrivalTests
 
     [Fact]
     [Trait("Rule", "ASY-2")]
-    public void AsyncSelect_MessagesArriveBeforeAndAfterItsWatch_PostOneFdRead_AndAReceiveReEnablesIt()
+    public void AsyncSelect_MessageArrivesAfterItsWatch_PostsOneFdRead_AndAReceiveReEnablesIt()
     {
         using var h = new ProviderHarness();
         using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
@@ -348,25 +351,12 @@ public class DatagramArrivalTests
     public void Route_AlternatingDestinations_EachMessageArrivesWhereItWasSent()
     {
         // Every send misses the route the sender remembered (the destination changes each time). That a miss allocates
-        // nothing is measured by DatagramBenchmarks (its alternating row, MemoryDiagnoser), not here: telemetry tests
-        // enable process-wide listeners in parallel, and an observed call formats its details.
-        var network = new SimulatedNetwork();
-        using var runtime = new ProviderRuntime(new ProviderOptions { Network = network });
-        Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
-        SocketHandle NewSocket() => runtime.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp).ThrowIfFailed();
-        IPEndPoint BindNonBlocking(SocketHandle socket)
-        {
-            runtime.Bind(socket, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
-            Assert.True(runtime.SetBlocking(socket, false).IsSuccess);
-            return (IPEndPoint)runtime.GetSockName(socket).ThrowIfFailed();
-        }
-
-        var receiverA = NewSocket();
-        var receiverB = NewSocket();
-        var toA = BindNonBlocking(receiverA);
-        var toB = BindNonBlocking(receiverB);
+        // nothing is measured by DatagramBenchmarks (its alternating row, MemoryDiagnoser).
+        using var h = new ProviderHarness();
+        var receiverA = Datagrams.Bound(h, out var toA);
+        var receiverB = Datagrams.Bound(h, out var toB);
         var toNowhere = new IPEndPoint(IPAddress.Loopback, 40_125); // nothing bound there: dropped
-        var sender = NewSocket();
+        var sender = Datagrams.Socket(h);
         ReadOnlyMemory<byte> one = new byte[] { 7 };
         var buffer = new byte[4];
         IPEndPoint[] destinations = [toA, toNowhere, toB];
@@ -376,10 +366,10 @@ public class DatagramArrivalTests
             int received = 0;
             for (int i = 0; i < destinations.Length; i++)
             {
-                runtime.SendTo(sender, one, destinations[i]).ThrowIfFailed();
+                h.Runtime.SendTo(sender, one, destinations[i]).ThrowIfFailed();
                 if (receivers[i] is { } r)
                 {
-                    received += runtime.ReceiveFrom(r, buffer, null).ThrowIfFailed(); // each message where it was sent
+                    received += h.Runtime.ReceiveFrom(r, buffer, null).ThrowIfFailed(); // each message where it was sent
                 }
             }
 
@@ -395,8 +385,8 @@ public class DatagramArrivalTests
         }
 
         Assert.Equal(40, total);
-        Assert.Equal(21, network.DatagramsDropped);
-        Assert.Equal(42, network.DatagramsDelivered);
+        Assert.Equal(21, h.Network.DatagramsDropped);
+        Assert.Equal(42, h.Network.DatagramsDelivered);
     }
 
     /// <summary>
