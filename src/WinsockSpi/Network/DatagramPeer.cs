@@ -92,8 +92,22 @@ public sealed class DatagramPeer : IDisposable
     /// <returns>The message and its source, or <see langword="null"/> when none is waiting.</returns>
     public DatagramMessage? Receive()
     {
-        var buffer = new byte[DatagramEndpoint.MaxMessageSize(_endpoint.LocalEndPoint.AddressFamily)];
-        return TryReceive(buffer, out int length, out var source) ? new DatagramMessage(buffer.AsSpan(0, length).ToArray(), source!) : null;
+        if (_endpoint.Count == 0)
+        {
+            return null; // nothing waits (read without the gate): no scratch block for nothing
+        }
+
+        // A pooled block as long as the longest datagram, then the message copied out at its own length.
+        int max = DatagramEndpoint.MaxMessageSize(_endpoint.LocalEndPoint.AddressFamily);
+        var block = System.Buffers.ArrayPool<byte>.Shared.Rent(max);
+        try
+        {
+            return TryReceive(block.AsSpan(0, max), out int length, out var source) ? new DatagramMessage(block.AsSpan(0, length).ToArray(), source!) : null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(block);
+        }
     }
 
     /// <summary>Releases the address at once; messages still queued are discarded.</summary>

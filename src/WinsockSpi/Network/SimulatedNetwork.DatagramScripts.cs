@@ -10,7 +10,7 @@ public sealed partial class SimulatedNetwork
     private readonly List<ScriptedDatagramPeer> _scriptedDatagramPeers = [];
 
     /// <summary>Gets the scripted datagram peers made by <see cref="AddDatagramPeer"/>, in the order they were made (disposed ones included).</summary>
-    public IReadOnlyList<ScriptedDatagramPeer> ScriptedDatagramPeers
+    internal IReadOnlyList<ScriptedDatagramPeer> ScriptedDatagramPeers
     {
         get
         {

@@ -24,7 +24,7 @@ public sealed partial class Ws2Api
     /// outside it), WSAEOPNOTSUPP (flags), or the provider's error.</returns>
     public int WSASend(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesSent, int dwFlags, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, dwFlags != 0, out var provider);
+        var error = CheckTransfer(s, lpBuffers?.Length ?? -1, dwBufferCount, dwFlags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
@@ -48,7 +48,7 @@ public sealed partial class Ws2Api
     /// flags), or the provider's error.</returns>
     public int WSARecv(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesRecvd, ref int lpFlags, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, (lpFlags & ~Ws2Constants.MSG_PEEK) != 0, out var provider);
+        var error = CheckTransfer(s, lpBuffers?.Length ?? -1, dwBufferCount, lpFlags & ~Ws2Constants.MSG_PEEK, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
@@ -75,7 +75,7 @@ public sealed partial class Ws2Api
     /// WSAEOPNOTSUPP (flags), or the provider's error (WSAEDESTADDRREQ, WSAEADDRNOTAVAIL, WSAEMSGSIZE, ...).</returns>
     public int WSASendTo(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesSent, int dwFlags, EndPoint? lpTo, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, dwFlags != 0, out var provider);
+        var error = CheckTransfer(s, lpBuffers?.Length ?? -1, dwBufferCount, dwFlags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
@@ -103,25 +103,12 @@ public sealed partial class Ws2Api
     /// WSAENOTSOCK, WSAEFAULT (no array, or a count outside it), WSAEOPNOTSUPP (flags), or the provider's error.</returns>
     public int WSARecvFrom(nuint s, WsaBuf[]? lpBuffers, int dwBufferCount, ref int lpNumberOfBytesRecvd, ref int lpFlags, SourceAddress? lpFrom, WsaOverlapped? lpOverlapped, CompletionRoutine? lpCompletionRoutine)
     {
-        var error = FindWithBuffers(s, lpBuffers, dwBufferCount, lpFlags != 0, out var provider);
+        var error = CheckTransfer(s, lpBuffers?.Length ?? -1, dwBufferCount, lpFlags, out var provider);
         if (error != WsaError.Success)
         {
             return Fail(error);
         }
 
         return Received(provider!.Provider.ReceiveFromBuffers(new SocketHandle(s), lpBuffers.AsMemory(0, dwBufferCount), lpFrom, lpOverlapped, lpOverlapped is null ? null : lpCompletionRoutine), ref lpNumberOfBytesRecvd, ref lpFlags, lpOverlapped);
-    }
-
-    /// <summary>
-    /// The checks every call with a WSABUF array makes first: the socket (WSANOTINITIALISED, WSAENOTSOCK), the array and
-    /// its count (WSAEFAULT: no array, or a count outside it), then the flags (WSAEOPNOTSUPP).
-    /// </summary>
-    private WsaError FindWithBuffers(nuint s, WsaBuf[]? buffers, int count, bool unsupportedFlags, out LoadedProvider? provider)
-    {
-        var error = Find(s, out provider);
-        return error != WsaError.Success ? error
-            : buffers is null || (uint)count > (uint)buffers.Length ? WsaError.Fault
-            : unsupportedFlags ? WsaError.OperationNotSupported
-            : WsaError.Success;
     }
 }

@@ -193,7 +193,10 @@ public sealed partial class Ws2Api
         return true;
     }
 
-    /// <summary>The checks send and recv share: a live SOCKET, <paramref name="len"/> within the buffer (-1: no buffer), no flags.</summary>
+    /// <summary>
+    /// The checks every send and receive makes first, in this order: a live SOCKET (WSANOTINITIALISED, WSAENOTSOCK),
+    /// <paramref name="len"/> within the buffer or WSABUF array (WSAEFAULT; -1: none given), no flags (WSAEOPNOTSUPP).
+    /// </summary>
     private WsaError CheckTransfer(nuint s, int bufferLength, int len, int flags, out LoadedProvider? provider)
     {
         var error = Find(s, out provider);
