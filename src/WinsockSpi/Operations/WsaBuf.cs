@@ -64,14 +64,24 @@ public readonly record struct WsaBuf(Memory<byte> Buffer)
     internal static byte[] Gather(ReadOnlySpan<WsaBuf> buffers)
     {
         var all = new byte[TotalLength(buffers)];
+        Gather(buffers, all);
+        return all;
+    }
+
+    /// <summary>Copies the bytes of an array of buffers, in order, into <paramref name="into"/> (at least their total length).</summary>
+    /// <param name="buffers">The buffers.</param>
+    /// <param name="into">Where the bytes go.</param>
+    /// <returns>The bytes copied.</returns>
+    internal static int Gather(ReadOnlySpan<WsaBuf> buffers, Span<byte> into)
+    {
         int at = 0;
         foreach (var b in buffers)
         {
-            b.Buffer.Span.CopyTo(all.AsSpan(at));
+            b.Buffer.Span.CopyTo(into[at..]);
             at += b.Length;
         }
 
-        return all;
+        return at;
     }
 
     /// <summary>Copies <paramref name="data"/> into an array of buffers, in order (a scatter).</summary>

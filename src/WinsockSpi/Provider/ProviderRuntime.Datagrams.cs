@@ -90,29 +90,24 @@ public sealed partial class ProviderRuntime
                     return WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile.
                 }
 
-                if (!buffers.IsEmpty)
-                {
-                    data = WsaBuf.Gather(buffers.Span); // one message, copied when the call starts as the transport copies it
-                }
-
                 if (s.Sends.Count == 0 && !Network.TryHoldSender(s.Datagram!))
                 {
                     // Port 0 is no socket's address: the message goes nowhere and nothing fails (as Windows does).
-                    receiver = address!.Port == 0 ? null : Network.SendDatagram(s.Datagram!, address, data.Span);
-                    result = data.Length;
+                    receiver = address!.Port == 0 ? null : SendNow(s.Datagram!, address, data.Span, buffers.Span, (int)length);
+                    result = (int)length;
                     if (record is not null)
                     {
                         // OVL-1: completed at once, and still notified.
                         record.Begin(this, s, socket, OperationKind.SendTo, blocking: false, routine);
                         record.TryClaim();
-                        s.Finish_NeedsLock(record, OperationStatus.Completed, WsaError.Success, data.Length, SocketFlags.None, ref notifications);
+                        s.Finish_NeedsLock(record, OperationStatus.Completed, WsaError.Success, (int)length, SocketFlags.None, ref notifications);
                     }
                 }
                 else if (record is not null)
                 {
                     // Held back by the network, or behind sends that are (OVL-5 order): pending until it lets them go.
                     record.Begin(this, s, socket, OperationKind.SendTo, blocking: false, routine);
-                    record.SendBuffer = data;
+                    record.SendBuffer = QueuedMessage(data, buffers);
                     record.Destination = address;
                     s.Enqueue_NeedsLock(record);
                     _pendingCount++;
@@ -125,7 +120,7 @@ public sealed partial class ProviderRuntime
                 else
                 {
                     blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.SendTo);
-                    blockingOp.SendBuffer = data;
+                    blockingOp.SendBuffer = QueuedMessage(data, buffers);
                     blockingOp.Destination = address;
                     s.Enqueue_NeedsLock(blockingOp);
                 }
@@ -369,6 +364,32 @@ public sealed partial class ProviderRuntime
         s.Phase = SocketPhase.Connected;
         return WsaError.Success;
     }
+
+    /// <summary>
+    /// Sends a message at once: <paramref name="data"/>, or the buffers of <paramref name="buffers"/> gathered in order
+    /// into a pooled block (the network copies the message into the receiver's queue before this returns).
+    /// </summary>
+    private DatagramEndpoint? SendNow(DatagramEndpoint from, IPEndPoint to, ReadOnlySpan<byte> data, ReadOnlySpan<WsaBuf> buffers, int length)
+    {
+        if (buffers.IsEmpty)
+        {
+            return Network.SendDatagram(from, to, data);
+        }
+
+        var block = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            return Network.SendDatagram(from, to, block.AsSpan(0, WsaBuf.Gather(buffers, block)));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    /// <summary>What a queued send keeps: <paramref name="data"/>, or one message gathered from <paramref name="buffers"/> when the call starts, as the transport copies it (EXT-5).</summary>
+    private static ReadOnlyMemory<byte> QueuedMessage(ReadOnlyMemory<byte> data, ReadOnlyMemory<WsaBuf> buffers)
+        => buffers.IsEmpty ? data : WsaBuf.Gather(buffers.Span);
 
     /// <summary>
     /// The checks every datagram call makes before looking at its arguments, in the order their errors take precedence,
