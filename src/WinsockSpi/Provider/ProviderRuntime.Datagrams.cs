@@ -93,7 +93,9 @@ public sealed partial class ProviderRuntime
                 if (s.Sends.Count == 0 && !Network.TryHoldSender(s.Datagram!))
                 {
                     // Port 0 is no socket's address: the message goes nowhere and nothing fails (as Windows does).
-                    receiver = address!.Port == 0 ? null : SendNow(s.Datagram!, address, data.Span, buffers.Span, (int)length);
+                    receiver = address!.Port == 0 ? null
+                        : buffers.IsEmpty ? Network.SendDatagram(s.Datagram!, address, data.Span)
+                        : SendGathered(s.Datagram!, address, buffers.Span, (int)length);
                     result = (int)length;
                     if (record is not null)
                     {
@@ -366,16 +368,11 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
-    /// Sends a message at once: <paramref name="data"/>, or the buffers of <paramref name="buffers"/> gathered in order
-    /// into a pooled block (the network copies the message into the receiver's queue before this returns).
+    /// Sends at once the message of <paramref name="buffers"/>, gathered in order into a pooled block (the network copies
+    /// the message into the receiver's queue before this returns).
     /// </summary>
-    private DatagramEndpoint? SendNow(DatagramEndpoint from, IPEndPoint to, ReadOnlySpan<byte> data, ReadOnlySpan<WsaBuf> buffers, int length)
+    private DatagramEndpoint? SendGathered(DatagramEndpoint from, IPEndPoint to, ReadOnlySpan<WsaBuf> buffers, int length)
     {
-        if (buffers.IsEmpty)
-        {
-            return Network.SendDatagram(from, to, data);
-        }
-
         var block = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
         try
         {
