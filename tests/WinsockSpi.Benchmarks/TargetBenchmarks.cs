@@ -11,7 +11,8 @@ namespace WinsockSpi.Benchmarks;
 /// <summary>
 /// Every row the targets compare, in one class so that they are measured in one run and their ratios share the
 /// machine's state: the floor of a one-lock table (a <see cref="Lock"/> + <see cref="Dictionary{TKey, TValue}"/>
-/// add/remove pair, the baseline), two bare lock round trips, the <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/>
+/// add/remove pair, the baseline), two bare lock round trips, two bare test-and-set round trips (what the provider's own
+/// lock, a compare-exchange to take and a store to release, costs at the least), the <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/>
 /// pair, WSPSocket + WSPCloseSocket (SOC-1, CLS-1), overlapped operations that pend and complete when the
 /// <see cref="RemotePeer"/> acts (OVL-2, OVL-5, OVL-9), and a 1-byte send + receive over real loopback TCP.
 /// Targets (docs/performance.md): Socket + CloseSocket at most 1.5 times the baseline and 0.75 times the
@@ -35,6 +36,7 @@ public class TargetBenchmarks
     private readonly WsaOverlapped _receiveOverlapped = new();
     private readonly WsaOverlapped _sendOverlapped = new();
     private int _floorCount;
+    private int _floorHeld;
     private ProviderRuntime _runtime = null!;
     private PeerListener _listener = null!;
     private SocketHandle _receiveSocket;
@@ -94,6 +96,27 @@ public class TargetBenchmarks
         {
             return --_floorCount;
         }
+    }
+
+    [Benchmark(Description = "two test-and-set round trips (floor of the provider's lock)")]
+    public int TestAndSetPair()
+    {
+        // The uncontended path of the provider's lock (SpinGate, internal): one compare-exchange in, one store out.
+        if (Interlocked.CompareExchange(ref _floorHeld, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("contended");
+        }
+
+        _floorCount++;
+        Volatile.Write(ref _floorHeld, 0);
+        if (Interlocked.CompareExchange(ref _floorHeld, 1, 0) != 0)
+        {
+            throw new InvalidOperationException("contended");
+        }
+
+        int count = --_floorCount;
+        Volatile.Write(ref _floorHeld, 0);
+        return count;
     }
 
     [Benchmark(Description = "ConcurrentDictionary: add + remove")]

@@ -35,7 +35,7 @@ public sealed partial class ProviderRuntime
     private SpiResult AsyncSelectCore(SocketHandle socket, SimulatedWindow? window, int message, NetworkEvents events)
     {
         var notifications = default(Notifications);
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out var s);

@@ -15,7 +15,7 @@ public sealed partial class ProviderRuntime
     private SpiResult CancelBlockingCallCore()
     {
         var state = t_blocking;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             if (_startupCount == 0)
@@ -178,7 +178,7 @@ public sealed partial class ProviderRuntime
     /// <summary>Ends the thread's blocking call after an exception, waits until it is published, and forgets it.</summary>
     private void AbandonBlocking(OperationRecord op)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             EndBlocking_NeedsLock(op, breakStream: false);
         }

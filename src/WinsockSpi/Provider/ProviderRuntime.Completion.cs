@@ -23,7 +23,7 @@ public sealed partial class ProviderRuntime
     /// </returns>
     private SpiResult<int> GetOverlappedResultCore(SocketHandle socket, WsaOverlapped? overlapped, bool wait)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out _);
@@ -73,7 +73,7 @@ public sealed partial class ProviderRuntime
     {
         while (Volatile.Read(ref op.Owner) is { } owner)
         {
-            lock (owner._lock)
+            using (owner._lock.Enter())
             {
                 // The object may have ended and been reused by another provider meanwhile: register with its owner.
                 if (op.Owner == owner)

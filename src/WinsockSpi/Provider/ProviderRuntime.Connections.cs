@@ -17,7 +17,7 @@ public sealed partial class ProviderRuntime
     private SpiResult BindCore(SocketHandle socket, EndPoint localEndPoint)
     {
         ArgumentNullException.ThrowIfNull(localEndPoint);
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)
@@ -64,7 +64,7 @@ public sealed partial class ProviderRuntime
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL (not bound), WSAEISCONN, WSAEOPNOTSUPP (not a stream socket), WSAEADDRINUSE.</returns>
     private SpiResult ListenCore(SocketHandle socket, int backlog)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)
@@ -114,7 +114,7 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? op = null;
         SpiResult<SocketHandle> accepted = default;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out var s);
@@ -185,7 +185,7 @@ public sealed partial class ProviderRuntime
         Connection connection;
         IListenerTarget? target;
         bool blocking;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out var s);
@@ -272,7 +272,7 @@ public sealed partial class ProviderRuntime
         }
 
         var notifications = default(Notifications);
-        lock (_lock)
+        using (_lock.Enter())
         {
             // The socket may have been closed meanwhile: then nothing is recorded for it (SEL-2).
             if (_table.Find(socket) is { } s && s.End == connection.Initiator)
@@ -318,7 +318,7 @@ public sealed partial class ProviderRuntime
     private SpiResult ShutdownCore(SocketHandle socket, SocketShutdown how)
     {
         ConnectionEnd? kick;
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)
@@ -343,7 +343,7 @@ public sealed partial class ProviderRuntime
     /// <returns>The endpoint; or WSANOTINITIALISED, WSAENOTSOCK, WSAEINVAL when not bound.</returns>
     private SpiResult<EndPoint> GetSockNameCore(SocketHandle socket)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             return error != WsaError.Success ? error
@@ -357,7 +357,7 @@ public sealed partial class ProviderRuntime
     /// <returns>The endpoint; or WSANOTINITIALISED, WSAENOTSOCK, WSAENOTCONN.</returns>
     private SpiResult<EndPoint> GetPeerNameCore(SocketHandle socket)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             return error != WsaError.Success ? error
@@ -379,7 +379,7 @@ public sealed partial class ProviderRuntime
     {
         ArgumentNullException.ThrowIfNull(port);
         var key = completionKey;
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)
@@ -402,7 +402,7 @@ public sealed partial class ProviderRuntime
     internal bool OfferConnection(ProviderSocket listener, Connection connection)
     {
         var notifications = default(Notifications);
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (listener.Phase != SocketPhase.Listening || !ListensAt(listener.LocalEndPoint!, (IPEndPoint)connection.Acceptor.LocalEndPoint) ||
                 listener.Backlog!.Count >= listener.BacklogLimit)
@@ -468,7 +468,7 @@ public sealed partial class ProviderRuntime
     internal void OnConnectionChanged(ProviderSocket s, ConnectionEnd end)
     {
         var notifications = default(Notifications);
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (s.End != end || s.HandleCount == 0)
             {

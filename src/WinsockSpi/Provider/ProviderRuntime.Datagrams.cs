@@ -47,7 +47,7 @@ public sealed partial class ProviderRuntime
         OperationRecord? blockingOp = null;
         int result = -1;
         bool stream = false;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = CheckDatagram_NeedsLock(socket, overlapped, out var s, out var record);
@@ -184,7 +184,7 @@ public sealed partial class ProviderRuntime
         int result = -1;
         bool stream = false;
         WsaError outcome = WsaError.Success;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = CheckDatagram_NeedsLock(socket, overlapped, out var s, out var op);
@@ -309,7 +309,7 @@ public sealed partial class ProviderRuntime
         List<DatagramEndpoint>? receivers = null;
         int truncated;
         SocketHandle handle;
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (s.Datagram != endpoint || s.HandleCount == 0)
             {

@@ -21,12 +21,12 @@ public sealed partial class ProviderRuntime
     public string DumpState()
     {
         var text = new StringBuilder();
-        lock (_lock)
+        using (_lock.Enter())
         {
-            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
+            text.Append(CultureInfo.InvariantCulture, $"{Describe_NeedsLock()}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
             text.Append(CultureInfo.InvariantCulture, $"{(IsUnloadReadyDump_NeedsLock() ? ", ready to unload" : string.Empty)}");
             _table.ForEach(text, static (t, h, s) => AppendSocket_NeedsLock(t, h, s));
-            foreach (var op in _operationView.Snapshot())
+            foreach (var op in _operationView.Snapshot_NeedsLock())
             {
                 if (op.Kind == OperationKind.Select)
                 {

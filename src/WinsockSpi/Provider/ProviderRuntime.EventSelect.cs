@@ -15,7 +15,7 @@ public sealed partial class ProviderRuntime
     private SpiResult EventSelectCore(SocketHandle socket, WsaEvent? eventObject, NetworkEvents events)
     {
         var notifications = default(Notifications);
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out var s);
@@ -50,7 +50,7 @@ public sealed partial class ProviderRuntime
     /// <returns>The recorded events and their error codes; or WSANOTINITIALISED, WSAENOTSOCK.</returns>
     private SpiResult<NetworkEventRecord> EnumNetworkEventsCore(SocketHandle socket, WsaEvent? resetEvent = null)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)

@@ -38,7 +38,7 @@ public sealed partial class ProviderRuntime
         OperationRecord op;
         Connection? connection = null;
         IListenerTarget? target;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = CheckConnectEx_NeedsLock(socket, remoteEndPoint, overlapped, out var found, out var record);
@@ -69,7 +69,7 @@ public sealed partial class ProviderRuntime
 
         var notifications = default(Notifications);
         int result = -1;
-        lock (_lock)
+        using (_lock.Enter())
         {
             // The operation is in no queue until here, so nothing else can claim it.
             bool live = _table.Find(socket) == s && (connection is null || s.End == connection.Initiator);
@@ -129,7 +129,7 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result = 0;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out var s);

@@ -30,7 +30,7 @@ public sealed partial class ProviderRuntime
     /// <remarks>Completes at once; it is not an overlapped operation. Thread-safe.</remarks>
     private SpiResult<object?> IoctlCore(SocketHandle socket, uint ioControlCode, object? input)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out _);
             if (error != WsaError.Success)
@@ -89,7 +89,7 @@ public sealed partial class ProviderRuntime
     {
         var notifications = default(Notifications);
         int result;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = CheckAcceptEx_NeedsLock(listenSocket, acceptSocket, outputBuffer, receiveDataLength, localAddressLength, remoteAddressLength, overlapped, out var listener, out var accept, out var op);

@@ -21,7 +21,7 @@ public sealed partial class ProviderRuntime
         {
             get
             {
-                lock (runtime._lock)
+                using (runtime._lock.Enter())
                 {
                     return runtime._table.Count;
                 }
@@ -32,7 +32,7 @@ public sealed partial class ProviderRuntime
 
         public bool Contains(SocketHandle handle)
         {
-            lock (runtime._lock)
+            using (runtime._lock.Enter())
             {
                 return runtime._table.Find(handle) is not null;
             }
@@ -40,7 +40,7 @@ public sealed partial class ProviderRuntime
 
         public bool TryGetInfo(SocketHandle handle, [MaybeNullWhen(false)] out SocketInfo info)
         {
-            lock (runtime._lock)
+            using (runtime._lock.Enter())
             {
                 if (runtime._table.Find(handle) is { } s)
                 {
@@ -55,7 +55,7 @@ public sealed partial class ProviderRuntime
 
         public IReadOnlyList<SocketInfo> Snapshot()
         {
-            lock (runtime._lock)
+            using (runtime._lock.Enter())
             {
                 var list = new List<SocketInfo>(runtime._table.Count);
                 runtime._table.ForEach(list, (l, h, s) => l.Add(Describe_NeedsLock(h, s)));
@@ -70,7 +70,7 @@ public sealed partial class ProviderRuntime
         {
             get
             {
-                lock (runtime._lock)
+                using (runtime._lock.Enter())
                 {
                     return runtime._pendingCount;
                 }
@@ -81,7 +81,7 @@ public sealed partial class ProviderRuntime
         {
             get
             {
-                lock (runtime._lock)
+                using (runtime._lock.Enter())
                 {
                     return runtime._blockedCount;
                 }
@@ -92,7 +92,7 @@ public sealed partial class ProviderRuntime
         {
             get
             {
-                lock (runtime._lock)
+                using (runtime._lock.Enter())
                 {
                     return runtime._finishedCount;
                 }
@@ -101,36 +101,43 @@ public sealed partial class ProviderRuntime
 
         public IReadOnlyList<PendingOperationInfo> Snapshot()
         {
-            lock (runtime._lock)
+            using (runtime._lock.Enter())
             {
-                var list = new List<PendingOperationInfo>();
-                int mark = ++runtime._visitMark;
-                runtime._table.ForEach(list, (l, _, s) =>
-                {
-                    if (s.VisitMark == mark)
-                    {
-                        return;
-                    }
-
-                    s.VisitMark = mark;
-                    Add(l, s, s.Receives.Head);
-                    Add(l, s, s.Sends.Head);
-                    Add(l, s, s.Accepts.Head);
-                });
-
-                foreach (var linger in runtime._lingering)
-                {
-                    AddLinger(list);
-                }
-
-                foreach (var wait in runtime._selects)
-                {
-                    // A select waits on no one socket: it is shown with the first handle of its sets.
-                    list.Add(new PendingOperationInfo(wait.Sets.Handles[0], OperationKind.Select, 0, 0, wait.Operation!.Thread?.ManagedThreadId ?? 0, NotificationKind.BlockingCall, null));
-                }
-
-                return list;
+                return Snapshot_NeedsLock();
             }
+        }
+
+        /// <summary>The list of <see cref="Snapshot"/>, for a caller that holds the lock (it is not reentrant).</summary>
+        internal List<PendingOperationInfo> Snapshot_NeedsLock()
+        {
+            runtime.AssertLockHeld();
+            var list = new List<PendingOperationInfo>();
+            int mark = ++runtime._visitMark;
+            runtime._table.ForEach(list, (l, _, s) =>
+            {
+                if (s.VisitMark == mark)
+                {
+                    return;
+                }
+
+                s.VisitMark = mark;
+                Add(l, s, s.Receives.Head);
+                Add(l, s, s.Sends.Head);
+                Add(l, s, s.Accepts.Head);
+            });
+
+            foreach (var linger in runtime._lingering)
+            {
+                AddLinger(list);
+            }
+
+            foreach (var wait in runtime._selects)
+            {
+                // A select waits on no one socket: it is shown with the first handle of its sets.
+                list.Add(new PendingOperationInfo(wait.Sets.Handles[0], OperationKind.Select, 0, 0, wait.Operation!.Thread?.ManagedThreadId ?? 0, NotificationKind.BlockingCall, null));
+            }
+
+            return list;
         }
 
         private static void AddLinger(List<PendingOperationInfo> list)

@@ -148,7 +148,7 @@ public sealed partial class ProviderRuntime
         long total = 0;
         foreach (var (provider, _) in s_live)
         {
-            lock (provider._lock)
+            using (provider._lock.Enter())
             {
                 total += provider._unloaded ? 0 : count(provider);
             }

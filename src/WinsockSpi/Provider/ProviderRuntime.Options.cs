@@ -32,7 +32,7 @@ public sealed partial class ProviderRuntime
     /// <remarks>The context updates change nothing else: every call on an accepted or ConnectEx socket works without them.</remarks>
     private SpiResult SetSocketOptionCore(SocketHandle socket, SocketOptionLevel level, SocketOptionName name, long value)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = CheckOption_NeedsLock(socket, level, out var s);
             if (error != WsaError.Success)
@@ -92,7 +92,7 @@ public sealed partial class ProviderRuntime
     /// </returns>
     private SpiResult<int> GetSocketOptionCore(SocketHandle socket, SocketOptionLevel level, SocketOptionName name)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = CheckOption_NeedsLock(socket, level, out var s);
             return error != WsaError.Success ? error : name switch
@@ -113,7 +113,7 @@ public sealed partial class ProviderRuntime
     /// <returns>The setting ({0,0} by default); or WSANOTINITIALISED, WSAENOTSOCK.</returns>
     private SpiResult<LingerState> GetLingerCore(SocketHandle socket)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             return error != WsaError.Success ? error : s!.Linger;
@@ -130,7 +130,7 @@ public sealed partial class ProviderRuntime
     /// <returns>Success; WSANOTINITIALISED; WSAENOTSOCK; WSAEINVAL for an undefined flag.</returns>
     private SpiResult SetCompletionNotificationModesCore(SocketHandle socket, CompletionNotificationModes modes)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)

@@ -93,7 +93,7 @@ public sealed partial class ProviderRuntime
         bool infinite = timeout is null || timeout == Timeout.InfiniteTimeSpan;
         SelectWait? wait = null;
         OperationRecord? op = null;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             if (_startupCount == 0)
@@ -282,7 +282,7 @@ public sealed partial class ProviderRuntime
     /// <summary>The timer of a select with a timeout: no socket became ready in time, so it returns 0 with empty sets (SLT-1).</summary>
     private void SelectTimedOut(SelectWait wait)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             // A select that has already ended (ready, cancelled, cleaned up) is no longer listed: the timer changes nothing.
             if (_selects.Contains(wait))

@@ -36,7 +36,7 @@ public sealed partial class ProviderRuntime
 
         SocketHandle handle;
         int full = -1;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             if (_startupCount == 0)
@@ -74,7 +74,7 @@ public sealed partial class ProviderRuntime
     /// <returns>The new handle; or WSANOTINITIALISED, WSAENOTSOCK, WSAEMFILE.</returns>
     private SpiResult<SocketHandle> DuplicateSocketCore(SocketHandle socket)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var target);
             if (error != WsaError.Success)
@@ -113,7 +113,7 @@ public sealed partial class ProviderRuntime
         LingeringClose? linger;
         ProviderSocket? inFlight;
         int aborted, interrupted, remaining;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = Find_NeedsLock(socket, out var target, forClose: true);
@@ -184,7 +184,7 @@ public sealed partial class ProviderRuntime
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL for a negative or too large time.</returns>
     private SpiResult SetLingerCore(SocketHandle socket, bool enabled, int seconds)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)
@@ -208,7 +208,7 @@ public sealed partial class ProviderRuntime
     /// <returns>Success, WSANOTINITIALISED, WSAENOTSOCK, or WSAEINVAL when asked to block while event select is active (SEL-1).</returns>
     private SpiResult SetBlockingCore(SocketHandle socket, bool blocking)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             var error = Find_NeedsLock(socket, out var s);
             if (error != WsaError.Success)
@@ -245,7 +245,7 @@ public sealed partial class ProviderRuntime
 
     private WsaError StartedOr(WsaError error)
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             return _startupCount == 0 ? WsaError.NotInitialized : error;
         }

@@ -103,7 +103,7 @@ public sealed partial class ProviderRuntime
             linger.Wait();
         }
 
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (_lingering.Remove(linger))
             {

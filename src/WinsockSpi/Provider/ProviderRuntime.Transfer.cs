@@ -27,7 +27,7 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = CheckTransfer_NeedsLock(socket, overlapped, send: true, out var s, out var op);
@@ -119,7 +119,7 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             var error = CheckTransfer_NeedsLock(socket, overlapped, send: false, out var s, out var op);

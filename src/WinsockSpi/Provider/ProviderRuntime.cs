@@ -24,7 +24,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     [ThreadStatic]
     private static BlockingState? t_blocking;
 
-    private readonly Lock _lock = new();
+    private readonly ProviderLock _lock = new();
     private readonly object _quiescence = new();
     private readonly SocketTable<ProviderSocket> _table;
     private readonly Stack<ProviderSocket> _pool = new();
@@ -103,7 +103,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     {
         get
         {
-            lock (_lock)
+            using (_lock.Enter())
             {
                 return _startupCount;
             }
@@ -118,7 +118,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     {
         get
         {
-            lock (_lock)
+            using (_lock.Enter())
             {
                 return _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0
                     && Volatile.Read(ref _deliveries) == 0;
@@ -149,7 +149,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         data = default;
         WsaError error;
         int count;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             ObjectDisposedException.ThrowIf(_unloaded, this);
@@ -208,7 +208,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         bool notStarted = false;
         bool networkDown = false;
         int count;
-        lock (_lock)
+        using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
             if (_startupCount == 0)
@@ -270,7 +270,16 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
 
     /// <summary>Shows the provider, its process and its count.</summary>
     /// <returns>The text.</returns>
-    public override string ToString() => $"provider {ProviderId:B} in {Process} (count {StartupCount})";
+    public override string ToString()
+    {
+        using (_lock.Enter())
+        {
+            return Describe_NeedsLock();
+        }
+    }
+
+    /// <summary>The text of <see cref="ToString"/>, for a caller that holds the lock (it is not reentrant).</summary>
+    private string Describe_NeedsLock() => $"provider {ProviderId:B} in {Process} (count {_startupCount})";
 
     void IProcessMember.OnProcessTerminated() => Abandon(processEnded: true);
 
@@ -283,7 +292,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     /// <remarks>Thread-safe: runs under the provider's lock, in time linear in the sockets and operations.</remarks>
     public void ValidateInvariants()
     {
-        lock (_lock)
+        using (_lock.Enter())
         {
             ValidateInvariants_NeedsLock();
         }
@@ -293,7 +302,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     {
         var notifications = default(Notifications);
         TeardownReport report;
-        lock (_lock)
+        using (_lock.Enter())
         {
             if (_unloaded)
             {
@@ -323,7 +332,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
 
     /// <summary>Asserts (Debug) that the calling thread holds the provider's lock: every <c>_NeedsLock</c> member starts with it.</summary>
     [Conditional("DEBUG")]
-    internal void AssertLockHeld() => Debug.Assert(_lock.IsHeld(), "The provider's lock must be held.");
+    internal void AssertLockHeld() => Debug.Assert(_lock.IsHeldByCurrentThread, "The provider's lock must be held.");
 
     /// <summary>Gets how many threads wait in a close or cleanup for deliveries of other threads (for tests of CLN-13).</summary>
     internal int QuiescenceWaiters => Volatile.Read(ref _quiescenceWaiters);
