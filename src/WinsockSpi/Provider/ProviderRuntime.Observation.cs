@@ -108,13 +108,14 @@ public sealed partial class ProviderRuntime
         => ObserveTransfer(call, socket, overlapped, result, sent: call == SpiCall.Send, length + " bytes offered"); // Send, Receive, ReceiveFrom
 
     /// <summary>
-    /// Records a call that moves bytes (a send or receive of any form, AcceptEx, ConnectEx), counts the bytes it moved at
-    /// once, and logs its I/O pending.
+    /// Records a call that moves bytes (a send or receive of any form, AcceptEx, ConnectEx), counts the bytes a
+    /// non-overlapped call moved, and logs its I/O pending. An overlapped call's bytes are counted when it is notified
+    /// (<see cref="ObserveDelivery"/>), also when it completed at once (OVL-1): counting them here too counted them twice.
     /// </summary>
     private void ObserveTransfer(SpiCall call, SocketHandle socket, bool overlapped, SpiResult<int> result, bool sent, string detail)
     {
         Observe(call, socket, result.Error, result.IsSuccess ? result.Value : null, overlapped ? "overlapped, " + detail : detail);
-        if (result.IsSuccess)
+        if (result.IsSuccess && !overlapped)
         {
             Telemetry.Bytes(sent, result.Value);
         }

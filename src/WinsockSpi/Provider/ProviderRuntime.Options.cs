@@ -156,8 +156,17 @@ public sealed partial class ProviderRuntime
     /// <returns>As <see cref="Send"/>: the bytes sent, counted across the buffers (a non-blocking send that fitted in part
     /// reports exactly the bytes that fitted, in buffer order).</returns>
     /// <remarks>Several buffers are gathered into one block when the call starts, as the transport would copy them.</remarks>
+    /// <exception cref="ArgumentException">The buffers add up to more than <see cref="int.MaxValue"/> bytes, more than one
+    /// call can report as sent (a datagram send gives WSAEMSGSIZE instead, see <see cref="SendToBuffers"/>).</exception>
     private SpiResult<int> SendBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
-        => SendCore(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), overlapped, routine);
+    {
+        if (buffers.Length > 1 && WsaBuf.TotalLength64(buffers.Span) > int.MaxValue)
+        {
+            throw new ArgumentException("The buffers add up to more than int.MaxValue bytes: one send reports at most that many.", nameof(buffers));
+        }
+
+        return SendCore(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), overlapped, routine);
+    }
 
     /// <summary>
     /// WSPRecv with an array of buffers and flags (EXT-5): fills the buffers in order, each full before the next gets a

@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
+using WinsockSpi.Provider;
 using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Diagnostics;
@@ -54,6 +57,44 @@ public class TelemetryTests
         Assert.Equal(OperationStatus.Completed, overlapped.Status);
         Assert.Equal(5, listener.Sum("winsockspi.bytes", "direction", "sent"));
         Assert.Equal(0, listener.Sum("winsockspi.bytes", "direction", "received"));
+    }
+
+    [Fact]
+    public void Bytes_OfAnOverlappedReceiveThatCompletesAtOnce_AreCountedOnce()
+    {
+        using var listener = new CounterListener();
+        using var h = new ProviderHarness();
+        var s = h.Connect(out var peer);
+        peer.Write("hello"u8);
+        var overlapped = new WsaOverlapped(new WsaEvent());
+
+        Assert.Equal(5, h.Runtime.Receive(s, new byte[8], overlapped).Value); // completed at once, and still notified (OVL-1)
+
+        Assert.True(overlapped.Event!.IsSet);
+        Assert.Equal(5, listener.Sum("winsockspi.bytes", "direction", "received")); // counted as notified, not also as returned
+    }
+
+    [Fact]
+    public void Bytes_OfAPendingReceive_AreCountedWhenOnlyTheBytesCounterIsListenedTo()
+    {
+        // Before the fix, the bytes of a notified operation were counted only when the ended-operations or notifications
+        // counter had a listener too (another test's listener, running in parallel, could hide that).
+        // A provider with no logger and no recorder (the harness has a logger, which observes deliveries by itself).
+        using var listener = new CounterListener(only: "winsockspi.bytes");
+        using var runtime = new ProviderRuntime();
+        Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
+        using var server = runtime.Network.Listen(new IPEndPoint(IPAddress.Loopback, 5000));
+        var s = runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
+        runtime.Connect(s, server.EndPoint).ThrowIfFailed();
+        var peer = server.Accept();
+        var overlapped = new WsaOverlapped(new WsaEvent());
+        Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[8], overlapped).Error);
+
+        peer.Write("pong!"u8);
+
+        Assert.Equal(OperationStatus.Completed, overlapped.Status);
+        Assert.Equal(5, listener.Sum("winsockspi.bytes", "direction", "received"));
+        Assert.True(runtime.Cleanup().IsSuccess);
     }
 
     [Fact]
@@ -150,11 +191,11 @@ public class TelemetryTests
         private readonly MeterListener _listener = new();
         private readonly List<(string Name, long Value, KeyValuePair<string, object?>[] Tags)> _measurements = [];
 
-        public CounterListener()
+        public CounterListener(string? only = null)
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == WinsockSpiDiagnostics.MeterName)
+                if (instrument.Meter.Name == WinsockSpiDiagnostics.MeterName && (only is null || instrument.Name == only))
                 {
                     l.EnableMeasurementEvents(instrument);
                 }

@@ -271,9 +271,10 @@ public sealed class ObservedCallTests
         var without = RunEntries(plain);
 
         Assert.Equal(withObservers, without);
+        Assert.Equal(["= 3", "True", "WSAEMSGSIZE"], withObservers.GetRange(4, 3)); // SendToBuffers, a message, ReceiveFromBuffers (2 bytes of room)
         Assert.Null(plain.Recorder);
         Assert.Contains(observed.Recorder!.Events, e => e.Name == "WSPSelect");
-        Assert.Equal(3 + 13 + 1, observed.Faults!.Steps); // startup, socket and bind; the 13 entries; cleanup
+        Assert.Equal(3 + 16 + 1, observed.Faults!.Steps); // startup, socket and bind; the 16 entries; cleanup
     }
 
     private static TraceEvent AssertCall(List<TraceEvent> calls, string name, SocketHandle? socket, WsaError error, long? value)
@@ -304,6 +305,9 @@ public sealed class ObservedCallTests
                 Describe(runtime.SendTo(d, "abc"u8.ToArray(), peer.LocalEndPoint)),
                 peer.SendTo("wxyz"u8, address).ToString(),
                 Describe(runtime.ReceiveFrom(d, new byte[2], null)),
+                Describe(runtime.SendToBuffers(d, new WsaBuf[] { "de"u8.ToArray(), "f"u8.ToArray() }, peer.LocalEndPoint)),
+                peer.SendTo("pqr"u8, address).ToString(),
+                Describe(runtime.ReceiveFromBuffers(d, new WsaBuf[] { new byte[1], new byte[1] }, null)),
                 Describe(runtime.AsyncSelect(d, window, WmSocket, NetworkEvents.Read)),
                 Describe(runtime.Ioctl(d, ExtensionFunctions.FIONBIO, 0)),
                 Describe(runtime.SetSocketOption(d, SocketOptionLevel.Socket, SocketOptionName.ReceiveBuffer, 512)),
@@ -312,6 +316,7 @@ public sealed class ObservedCallTests
                 Describe(runtime.SetCompletionNotificationModes(d, (CompletionNotificationModes)0x80)),
                 Describe(runtime.SendBuffers(d, new WsaBuf[] { "a"u8.ToArray(), "b"u8.ToArray() })),
                 Describe(runtime.ReceiveBuffers(d, new WsaBuf[] { new byte[4] }, SocketFlags.OutOfBand)),
+                Describe(runtime.AcceptEx(d, d, new byte[2 * AddressArea], 0, AddressArea, AddressArea, new WsaOverlapped())),
                 Describe(runtime.ConnectEx(d, peer.LocalEndPoint, default, new WsaOverlapped())),
                 Describe(runtime.DisconnectEx(d, new WsaOverlapped(), 0)),
                 peer.Available.ToString(System.Globalization.CultureInfo.InvariantCulture),
