@@ -11,4 +11,4 @@ namespace WinsockSpi.Network;
 /// calls out (listeners are called with no connection lock held), so a waiter waits for a short copy. A pending
 /// overlapped operation that completes crosses a connection lock three times. Only code in <c>Network/</c> takes it.
 /// </remarks>
-internal sealed class ConnectionGate() : SpinGate(sleepWhenLong: false);
+internal sealed class ConnectionGate() : SpinGate(parkWhenLong: false);

@@ -23,7 +23,7 @@ public sealed partial class ProviderRuntime
         var text = new StringBuilder();
         using (_lock.Enter())
         {
-            text.Append(CultureInfo.InvariantCulture, $"{Describe_NeedsLock()}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
+            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
             text.Append(CultureInfo.InvariantCulture, $"{(IsUnloadReadyDump_NeedsLock() ? ", ready to unload" : string.Empty)}");
             _table.ForEach(text, static (t, h, s) => AppendSocket_NeedsLock(t, h, s));
             foreach (var op in _operationView.Snapshot_NeedsLock())

@@ -270,16 +270,8 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
 
     /// <summary>Shows the provider, its process and its count.</summary>
     /// <returns>The text.</returns>
-    public override string ToString()
-    {
-        using (_lock.Enter())
-        {
-            return Describe_NeedsLock();
-        }
-    }
-
-    /// <summary>The text of <see cref="ToString"/>, for a caller that holds the lock (it is not reentrant).</summary>
-    private string Describe_NeedsLock() => $"provider {ProviderId:B} in {Process} (count {_startupCount})";
+    /// <remarks>Takes no lock (the count is read as it stands), so it may be called from anywhere, a section under the provider's lock included.</remarks>
+    public override string ToString() => $"provider {ProviderId:B} in {Process} (count {Volatile.Read(ref _startupCount)})";
 
     void IProcessMember.OnProcessTerminated() => Abandon(processEnded: true);
 

@@ -5,7 +5,7 @@ namespace WinsockSpi.Threading;
 /// The provider's lock where the library's <c>Lock</c> is a monitor too: the Coyote build (<c>WINSOCKSPI_MONITOR_LOCKS</c>,
 /// docs/coyote.md) and .NET 8. The same surface as <see cref="SpinGate"/>, taken with <see cref="Monitor"/>, which
 /// Coyote schedules as one step instead of exploring a spinning waiter's every read, so a Coyote test can use the
-/// net8.0 package as it is. Reentrancy is not used: the Debug build of <see cref="SpinGate"/> asserts that.
+/// net8.0 package as it is. Not to be re-entered, as a <see cref="SpinGate"/> cannot be: Debug builds assert it here too.
 /// </summary>
 internal sealed class MonitorGate
 {
@@ -16,6 +16,8 @@ internal sealed class MonitorGate
     /// <returns>The scope that releases it.</returns>
     public Scope Enter()
     {
+        // A monitor would let the thread in again; the SpinGate of the other builds would wait for itself.
+        System.Diagnostics.Debug.Assert(!Monitor.IsEntered(this), "The provider's lock is not reentrant.");
         Monitor.Enter(this);
         return new Scope(this);
     }

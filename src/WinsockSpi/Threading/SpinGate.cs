@@ -4,8 +4,9 @@ namespace WinsockSpi.Threading;
 
 /// <summary>
 /// A test-and-set lock: taken with one compare-exchange, released with one store. Not reentrant (Debug builds assert
-/// it). A waiter spins, then yields its time slice, and with <c>sleepWhenLong</c> also sleeps now and then, so a long
-/// section (a final cleanup of a million operations) does not keep a waiting core busy.
+/// it). A waiter spins, then yields its time slice; with <c>parkWhenLong</c> a waiter that has yielded a while parks on
+/// a monitor until a release wakes it, so a long section (a select over a thousand sockets, a final cleanup of a million
+/// operations) does not keep a waiting core busy.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -15,28 +16,43 @@ namespace WinsockSpi.Threading;
 /// endpoint's lock once or twice per call, so the difference is a large part of their cost.
 /// </para>
 /// <para>
-/// What it gives up: a waiter never blocks in the kernel and is not queued (no fairness), and the lock is not
-/// reentrant. Every section under such a lock in the library is bounded work that never calls out: notifications,
-/// listeners and user callbacks run after the lock is released.
+/// The release is a plain store followed by a plain read of the count of parked waiters: when a waiter parks just as
+/// the holder leaves, the holder may read the count before the waiter's increment and wake no one. The waiter then wakes
+/// by itself after <see cref="ParkMilliseconds"/> and tries again, so a lost wake-up costs at most that long, and an
+/// uncontended release pays no fence for it.
+/// </para>
+/// <para>
+/// What it gives up: waiters are not queued (no fairness), and the lock is not reentrant. Every section under such a
+/// lock in the library is bounded work: notifications, listeners and user callbacks run after the lock is released.
 /// </para>
 /// </remarks>
 internal class SpinGate
 {
-    private readonly int _sleep1Threshold;
+    /// <summary>How long a parked waiter waits for a release's wake-up before it looks again by itself.</summary>
+    internal const int ParkMilliseconds = 1;
+
+    /// <summary>The spins and yields a waiter makes before it parks (about as long as the shortest sections take).</summary>
+    private const int SpinsBeforeParking = 30;
+
+    private readonly object? _parking;
     private int _held;
+    private int _parked;
 #if DEBUG
     private int _owner;
 #endif
 
-    /// <summary>Creates a lock whose waiters spin, yield, and sleep now and then (for sections that may be long).</summary>
+    /// <summary>Creates a lock whose waiters spin, yield, and then park until a release wakes them (for sections that may be long).</summary>
     public SpinGate()
-        : this(sleepWhenLong: true)
+        : this(parkWhenLong: true)
     {
     }
 
-    /// <summary>Creates a lock whose waiters spin and yield, and sleep now and then when <paramref name="sleepWhenLong"/>.</summary>
-    /// <param name="sleepWhenLong">Whether a waiter that has spun a while also sleeps (for locks whose sections may be long).</param>
-    public SpinGate(bool sleepWhenLong) => _sleep1Threshold = sleepWhenLong ? 20 : -1;
+    /// <summary>Creates a lock whose waiters spin and yield, and park when <paramref name="parkWhenLong"/>.</summary>
+    /// <param name="parkWhenLong">Whether a waiter that has spun a while parks until a release wakes it (for locks whose sections may be long).</param>
+    public SpinGate(bool parkWhenLong) => _parking = parkWhenLong ? new object() : null;
+
+    /// <summary>Gets the waiters parked now (for tests).</summary>
+    internal int Parked => Volatile.Read(ref _parked);
 
     /// <summary>
     /// Gets whether the calling thread holds the lock, for Debug assertions of lock discipline. Only Debug builds track
@@ -73,16 +89,53 @@ internal class SpinGate
         _owner = 0;
 #endif
         Volatile.Write(ref _held, 0);
+        if (_parking is not null && Volatile.Read(ref _parked) != 0)
+        {
+            WakeOne();
+        }
     }
 
     private void EnterContended()
     {
         var spinner = default(SpinWait);
-        do
+        while (Volatile.Read(ref _held) != 0 || Interlocked.CompareExchange(ref _held, 1, 0) != 0)
         {
-            spinner.SpinOnce(_sleep1Threshold);
+            if (_parking is null || spinner.Count < SpinsBeforeParking)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            else
+            {
+                Park(_parking);
+            }
         }
-        while (Volatile.Read(ref _held) != 0 || Interlocked.CompareExchange(ref _held, 1, 0) != 0);
+    }
+
+    private void Park(object parking)
+    {
+        Interlocked.Increment(ref _parked); // a full fence before the look at _held below
+        try
+        {
+            lock (parking)
+            {
+                if (Volatile.Read(ref _held) != 0)
+                {
+                    Monitor.Wait(parking, ParkMilliseconds); // woken by a release, or by the bound (a wake-up lost to the release's unfenced read)
+                }
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _parked);
+        }
+    }
+
+    private void WakeOne()
+    {
+        lock (_parking!)
+        {
+            Monitor.Pulse(_parking);
+        }
     }
 
     /// <summary>Releases the lock when disposed.</summary>

@@ -6,18 +6,18 @@ namespace WinsockSpi.Tests.Threading;
 /// <summary>
 /// The test-and-set lock of the provider and of every connection and datagram endpoint (<see cref="SpinGate"/>):
 /// mutual exclusion under contention, a waiter that enters only once the holder has left and then sees its writes,
-/// waiters that also sleep (the provider's kind) or never do (a connection's), and the Debug check that it is not
-/// re-entered. Every wait is bounded.
+/// waiters that park until a release wakes them (the provider's kind) or never do (a connection's), and the Debug check
+/// that it is not re-entered. Every wait is bounded.
 /// </summary>
 public sealed class SpinGateTests
 {
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Enter_FromFourThreadsAtOnce_NeverLetsTwoIn_AndLosesNoUpdate(bool sleepWhenLong)
+    public void Enter_FromFourThreadsAtOnce_NeverLetsTwoIn_AndLosesNoUpdate(bool parkWhenLong)
     {
         const int Threads = 4, Rounds = 20_000;
-        var gate = new SpinGate(sleepWhenLong);
+        var gate = new SpinGate(parkWhenLong);
         int inside = 0, overlaps = 0;
         long counter = 0; // updated without atomics: only the gate protects it
         using var go = new ManualResetEventSlim();
@@ -75,6 +75,27 @@ public sealed class SpinGateTests
 
         Assert.Equal(42, Join(waiter, "the waiter"));
         Assert.Equal(1, entered);
+    }
+
+    [Fact]
+    public void Enter_WhileTheHolderStaysLong_ParksTheWaiter_AndTheReleaseLetsItIn()
+    {
+        var gate = new SpinGate(parkWhenLong: true);
+        Task<int> waiter;
+        using (gate.Enter())
+        {
+            waiter = Start(() =>
+            {
+                using (gate.Enter())
+                {
+                    return gate.Parked; // its own parking ended before it entered
+                }
+            });
+            SpinUntil(() => gate.Parked == 1, "the waiter parks while the holder stays");
+        }
+
+        Assert.Equal(0, Join(waiter, "the parked waiter"));
+        Assert.Equal(0, gate.Parked);
     }
 
     [Fact]
