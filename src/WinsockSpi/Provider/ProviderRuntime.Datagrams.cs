@@ -214,7 +214,7 @@ public sealed partial class ProviderRuntime
 
                 s.Reenable_NeedsLock(NetworkEvents.Read); // ASY-2: a receive re-enables FD_READ (posted again while messages remain)
 
-                if (s.ReceiveDatagramNow_NeedsLock(buffer.Span, buffers.Span, out int copied, out bool truncated, out var source, ref notifications))
+                if (s.ReceiveDatagramNow_NeedsLock(buffer.Span, buffers.IsEmpty ? default : buffers.Span, out int copied, out bool truncated, out var source, ref notifications))
                 {
                     if (from is not null)
                     {
@@ -445,5 +445,9 @@ public sealed partial class ProviderRuntime
     }
 
     private static bool IsWildcard(IPAddress address)
-        => address.Equals(address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any);
+        => address.AddressFamily == AddressFamily.InterNetwork
+#pragma warning disable CS0618 // Obsolete because it cannot hold an IPv6 address; for IPv4 it is exact, and a field read.
+            ? address.Address == 0
+#pragma warning restore CS0618
+            : address.Equals(IPAddress.IPv6Any);
 }
