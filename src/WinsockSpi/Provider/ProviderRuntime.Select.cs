@@ -142,7 +142,16 @@ public sealed partial class ProviderRuntime
                 wait = new SelectWait(sets, this);
                 if (!infinite)
                 {
+                    // A clock that runs the callback inside CreateTimer would come back into this lock, which is not
+                    // reentrant: the callback then only marks the wait, and the select times out here (SLT-1).
+                    wait.CreatingOnThread = Environment.CurrentManagedThreadId;
                     wait.Timer = TimeProvider.CreateTimer(static o => ((SelectWait)o!).Runtime.SelectTimedOut((SelectWait)o!), wait, timeout!.Value, Timeout.InfiniteTimeSpan);
+                    wait.CreatingOnThread = 0;
+                    if (wait.FiredWhileCreated)
+                    {
+                        wait.Timer.Dispose();
+                        return 0; // nothing was ready (the sets are left empty), and the time is up
+                    }
                 }
 
                 op = BeginBlockingSelect_NeedsLock(wait);
@@ -282,6 +291,12 @@ public sealed partial class ProviderRuntime
     /// <summary>The timer of a select with a timeout: no socket became ready in time, so it returns 0 with empty sets (SLT-1).</summary>
     private void SelectTimedOut(SelectWait wait)
     {
+        if (wait.CreatingOnThread == Environment.CurrentManagedThreadId)
+        {
+            wait.FiredWhileCreated = true; // run inside CreateTimer, under this thread's own hold of the lock
+            return;
+        }
+
         using (_lock.Enter())
         {
             // A select that has already ended (ready, cancelled, cleaned up) is no longer listed: the timer changes nothing.
@@ -305,5 +320,11 @@ public sealed partial class ProviderRuntime
         public ITimer? Timer { get; set; }
 
         public bool TimedOut { get; set; }
+
+        /// <summary>The thread creating the timer, under the lock (0 otherwise): a callback on that thread runs inside CreateTimer.</summary>
+        public int CreatingOnThread { get; set; }
+
+        /// <summary>Whether the clock ran the callback inside CreateTimer.</summary>
+        public bool FiredWhileCreated { get; set; }
     }
 }

@@ -329,4 +329,35 @@ public sealed partial class SelectConformanceTests
         Assert.Equal(1, h.Runtime.Select(handles, null, null, TimeSpan.Zero).Value);
         Assert.Equal([s], handles);
     }
+
+    [Fact]
+    [Trait("Rule", "SLT-1")]
+    public void SLT1_AClockThatFiresInsideCreateTimer_TimesTheSelectOutAtOnce_InsteadOfDeadlocking()
+    {
+        // The timer is made under the provider's lock, which is not reentrant; its callback takes that lock.
+        using var h = new ProviderHarness();
+        // Disposed only once the select has returned: after a deadlock, the disposal would wait for the lock too.
+        var runtime = new WinsockSpi.Provider.ProviderRuntime(new WinsockSpi.Provider.ProviderOptions { Network = h.Network, TimeProvider = new InlineClock() });
+        Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _));
+        var s = runtime.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp).ThrowIfFailed();
+        List<SocketHandle> read = [s];
+
+        var result = RunBounded(() => runtime.Select(read, null, null, TimeSpan.FromSeconds(5)), "a select whose clock fires inside CreateTimer");
+
+        Assert.Equal(0, result.Value);
+        Assert.Empty(read);
+        Assert.True(runtime.Cleanup().IsSuccess);
+        Assert.True(runtime.IsUnloadReady);
+        runtime.Dispose();
+    }
+
+    /// <summary>A clock that runs every timer's callback inside <c>CreateTimer</c>, as no real one does.</summary>
+    private sealed class InlineClock : TimeProvider
+    {
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            callback(state);
+            return System.CreateTimer(static _ => { }, null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+    }
 }
