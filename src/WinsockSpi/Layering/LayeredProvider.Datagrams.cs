@@ -28,7 +28,7 @@ public sealed partial class LayeredProvider
     /// <remarks>Forwarded to the lower provider with the same buffers, address, overlapped object and routine; the interceptor sees the bytes of the buffers together (<see cref="int.MaxValue"/> when they add up to more).</remarks>
     public SpiResult<int> SendToBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
-        using var f = Begin(WspEntry.SendToBuffers, socket, LengthOf(buffers), overlapped);
+        using var f = Begin(WspEntry.SendToBuffers, socket, WsaBuf.TotalLengthSaturated(buffers.Span), overlapped);
         return f.Lower is { } lower ? Done(in f, lower.SendToBuffers(socket, buffers, destination, overlapped, routine)) : Refused(in f);
     }
 
@@ -36,14 +36,7 @@ public sealed partial class LayeredProvider
     /// <remarks>Forwarded to the lower provider with the same buffers, source buffer, overlapped object and routine; the interceptor sees the bytes of the buffers together (<see cref="int.MaxValue"/> when they add up to more).</remarks>
     public SpiResult<int> ReceiveFromBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
-        using var f = Begin(WspEntry.ReceiveFromBuffers, socket, LengthOf(buffers), overlapped);
+        using var f = Begin(WspEntry.ReceiveFromBuffers, socket, WsaBuf.TotalLengthSaturated(buffers.Span), overlapped);
         return f.Lower is { } lower ? Done(in f, lower.ReceiveFromBuffers(socket, buffers, from, overlapped, routine)) : Refused(in f);
     }
-
-    /// <summary>
-    /// The length the interceptor sees for an array of buffers (<see cref="LayerCall.Length"/>): their total, saturated at
-    /// <see cref="int.MaxValue"/>. Never throws, however long the array: the call is forwarded and the lower provider gives
-    /// its own Winsock error (WSAEMSGSIZE for a datagram longer than any), as it would without the layer.
-    /// </summary>
-    private static int LengthOf(ReadOnlyMemory<WsaBuf> buffers) => (int)Math.Min(WsaBuf.TotalLength64(buffers.Span), int.MaxValue);
 }

@@ -47,7 +47,7 @@ public sealed partial class LayeredProvider
     /// <remarks>Forwarded to the lower provider.</remarks>
     public SpiResult<int> SendBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
-        using var f = Begin(WspEntry.SendBuffers, socket, LengthOf(buffers), overlapped);
+        using var f = Begin(WspEntry.SendBuffers, socket, WsaBuf.TotalLengthSaturated(buffers.Span), overlapped);
         return f.Lower is { } lower ? Done(in f, lower.SendBuffers(socket, buffers, overlapped, routine)) : Refused(in f);
     }
 
@@ -55,7 +55,7 @@ public sealed partial class LayeredProvider
     /// <remarks>Forwarded to the lower provider.</remarks>
     public SpiResult<int> ReceiveBuffers(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, SocketFlags flags, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
-        using var f = Begin(WspEntry.ReceiveBuffers, socket, LengthOf(buffers), overlapped);
+        using var f = Begin(WspEntry.ReceiveBuffers, socket, WsaBuf.TotalLengthSaturated(buffers.Span), overlapped);
         return f.Lower is { } lower ? Done(in f, lower.ReceiveBuffers(socket, buffers, flags, overlapped, routine)) : Refused(in f);
     }
 }

@@ -217,7 +217,13 @@ public sealed partial class SimulatedNetwork
         return false;
     }
 
-    private static bool IsWildcard(IPAddress address) => address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any);
+    /// <summary>Whether <paramref name="address"/> is the wildcard address of its family (0.0.0.0 or ::); the provider's datagram checks use it too.</summary>
+    internal static bool IsWildcard(IPAddress address)
+        => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+#pragma warning disable CS0618 // Obsolete because it cannot hold an IPv6 address; for IPv4 it is exact, and a field read.
+            ? address.Address == 0
+#pragma warning restore CS0618
+            : address.Equals(IPAddress.IPv6Any);
 
     private static IPAddress WildcardOf(IPAddress address) => address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any;
 }

@@ -58,12 +58,19 @@ public readonly record struct WsaBuf(Memory<byte> Buffer)
         return total;
     }
 
+    /// <summary>
+    /// The total length of an array of buffers, saturated at <see cref="int.MaxValue"/>: what an <see cref="int"/> count
+    /// of requested bytes reports for an array longer than any one call can move.
+    /// </summary>
+    internal static int TotalLengthSaturated(ReadOnlySpan<WsaBuf> buffers) => (int)Math.Min(TotalLength64(buffers), int.MaxValue);
+
     /// <summary>Copies an array of buffers, in order, into one block (a gather): what a send of the array sends.</summary>
     /// <param name="buffers">The buffers.</param>
+    /// <param name="length">Their total length, which the caller has computed and checked.</param>
     /// <returns>The bytes, in order.</returns>
-    internal static byte[] Gather(ReadOnlySpan<WsaBuf> buffers)
+    internal static byte[] Gather(ReadOnlySpan<WsaBuf> buffers, int length)
     {
-        var all = new byte[TotalLength(buffers)];
+        var all = new byte[length];
         Gather(buffers, all);
         return all;
     }

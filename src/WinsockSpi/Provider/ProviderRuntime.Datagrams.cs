@@ -109,7 +109,7 @@ public sealed partial class ProviderRuntime
                 {
                     // Held back by the network, or behind sends that are (OVL-5 order): pending until it lets them go.
                     record.Begin(this, s, socket, OperationKind.SendTo, blocking: false, routine);
-                    record.SendBuffer = QueuedMessage(data, buffers);
+                    record.SendBuffer = QueuedMessage(data, buffers, (int)length);
                     record.Destination = address;
                     s.Enqueue_NeedsLock(record);
                     _pendingCount++;
@@ -122,7 +122,7 @@ public sealed partial class ProviderRuntime
                 else
                 {
                     blockingOp = BeginBlocking_NeedsLock(s, socket, OperationKind.SendTo);
-                    blockingOp.SendBuffer = QueuedMessage(data, buffers);
+                    blockingOp.SendBuffer = QueuedMessage(data, buffers, (int)length);
                     blockingOp.Destination = address;
                     s.Enqueue_NeedsLock(blockingOp);
                 }
@@ -350,7 +350,7 @@ public sealed partial class ProviderRuntime
     private WsaError ConnectDatagram_NeedsLock(SocketHandle socket, ProviderSocket s, IPEndPoint remote)
     {
         AssertLockHeld();
-        if (IsWildcard(remote.Address) || remote.Port == 0)
+        if (SimulatedNetwork.IsWildcard(remote.Address) || remote.Port == 0)
         {
             return WsaError.AddressNotAvailable;
         }
@@ -385,8 +385,8 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>What a queued send keeps: <paramref name="data"/>, or one message gathered from <paramref name="buffers"/> when the call starts, as the transport copies it (EXT-5).</summary>
-    private static ReadOnlyMemory<byte> QueuedMessage(ReadOnlyMemory<byte> data, ReadOnlyMemory<WsaBuf> buffers)
-        => buffers.IsEmpty ? data : WsaBuf.Gather(buffers.Span);
+    private static ReadOnlyMemory<byte> QueuedMessage(ReadOnlyMemory<byte> data, ReadOnlyMemory<WsaBuf> buffers, int length)
+        => buffers.IsEmpty ? data : WsaBuf.Gather(buffers.Span, length);
 
     /// <summary>
     /// The checks every datagram call makes before looking at its arguments, in the order their errors take precedence,
@@ -435,7 +435,7 @@ public sealed partial class ProviderRuntime
             return WsaError.AddressFamilyNotSupported;
         }
 
-        if (IsWildcard(ip.Address))
+        if (SimulatedNetwork.IsWildcard(ip.Address))
         {
             return WsaError.AddressNotAvailable;
         }
@@ -444,10 +444,4 @@ public sealed partial class ProviderRuntime
         return WsaError.Success;
     }
 
-    private static bool IsWildcard(IPAddress address)
-        => address.AddressFamily == AddressFamily.InterNetwork
-#pragma warning disable CS0618 // Obsolete because it cannot hold an IPv6 address; for IPv4 it is exact, and a field read.
-            ? address.Address == 0
-#pragma warning restore CS0618
-            : address.Equals(IPAddress.IPv6Any);
 }

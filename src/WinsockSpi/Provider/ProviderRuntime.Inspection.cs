@@ -150,7 +150,7 @@ public sealed partial class ProviderRuntime
                 int requested = op.Kind switch
                 {
                     OperationKind.Send or OperationKind.SendTo => op.SendBuffer.Length,
-                    OperationKind.Receive or OperationKind.ReceiveFrom => op.ReceiveBuffers.IsEmpty ? op.ReceiveBuffer.Length : (int)Math.Min(WsaBuf.TotalLength64(op.ReceiveBuffers.Span), int.MaxValue),
+                    OperationKind.Receive or OperationKind.ReceiveFrom => op.ReceiveBuffers.IsEmpty ? op.ReceiveBuffer.Length : WsaBuf.TotalLengthSaturated(op.ReceiveBuffers.Span),
                     OperationKind.ConnectEx => op.SendBuffer.Length,
                     OperationKind.AcceptEx => op.AcceptReceiveLength,
                     _ => 0,

@@ -160,12 +160,18 @@ public sealed partial class ProviderRuntime
     /// call can report as sent (a datagram send gives WSAEMSGSIZE instead, see <see cref="SendToBuffers"/>).</exception>
     private SpiResult<int> SendBuffersCore(SocketHandle socket, ReadOnlyMemory<WsaBuf> buffers, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
-        if (buffers.Length > 1 && WsaBuf.TotalLength64(buffers.Span) > int.MaxValue)
+        if (buffers.Length == 1)
+        {
+            return SendCore(socket, buffers.Span[0].Buffer, overlapped, routine);
+        }
+
+        long length = WsaBuf.TotalLength64(buffers.Span);
+        if (length > int.MaxValue)
         {
             throw new ArgumentException("The buffers add up to more than int.MaxValue bytes: one send reports at most that many.", nameof(buffers));
         }
 
-        return SendCore(socket, buffers.Length == 1 ? buffers.Span[0].Buffer : WsaBuf.Gather(buffers.Span), overlapped, routine);
+        return SendCore(socket, WsaBuf.Gather(buffers.Span, (int)length), overlapped, routine);
     }
 
     /// <summary>

@@ -340,11 +340,9 @@ public sealed partial class DatagramBuffersConformanceTests
     {
         using var runtime = new ProviderRuntime();
         var interceptor = LayerTestKit.Interceptor();
-        var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
-        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _, LayerTestKit.Upcalls(runtime.Process)));
+        var layer = LayerTestKit.Started(runtime, interceptor);
         using var peer = runtime.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
-        var s = layer.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
-        layer.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+        var s = LayerTestKit.BoundDatagram(layer);
         var address = layer.GetSockName(s).ThrowIfFailed();
 
         Assert.Equal(5, layer.SendToBuffers(s, new[] { Ro("lay"), Ro("er") }, peer.LocalEndPoint).Value);

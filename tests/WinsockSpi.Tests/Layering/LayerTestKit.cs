@@ -20,6 +20,22 @@ internal static class LayerTestKit
         return (socket, listener.Accept());
     }
 
+    /// <summary>A layered provider over <paramref name="runtime"/>, started through the process's own upcall table.</summary>
+    public static LayeredProvider Started(ProviderRuntime runtime, ILayerInterceptor interceptor)
+    {
+        var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
+        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _, Upcalls(runtime.Process)));
+        return layer;
+    }
+
+    /// <summary>Opens a UDP socket through <paramref name="provider"/>, bound to loopback on a free port.</summary>
+    public static SocketHandle BoundDatagram(IWspProvider provider)
+    {
+        var s = provider.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
+        provider.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
+        return s;
+    }
+
     /// <summary>An interceptor that lets every call through and records what it sees.</summary>
     public static ILayerInterceptor Interceptor() => Substitute.For<ILayerInterceptor>();
 

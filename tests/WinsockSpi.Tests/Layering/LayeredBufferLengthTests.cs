@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using WinsockSpi.Layering;
 using WinsockSpi.Operations;
+using WinsockSpi.Tests.TestKit;
 using WinsockSpi.Provider;
 using WinsockSpi.Sockets;
 
@@ -11,27 +12,21 @@ namespace WinsockSpi.Tests.Layering;
 /// Arrays of buffers whose lengths add up to more than <see cref="int.MaxValue"/>, through a layered provider: the layer
 /// forwards them and gives the lower provider's Winsock error, as the base provider does on its own, never an exception.
 /// </summary>
-/// <remarks>
-/// The array names one 1 MiB block 2,048 times (2 GiB in all, one byte more than <see cref="int.MaxValue"/>): a <see cref="WsaBuf"/> is only a view of memory,
-/// so the lengths add up past <see cref="int.MaxValue"/> while the test allocates 1 MiB and a 32 KiB array of views.
-/// </remarks>
+/// <remarks>The array is <see cref="BufferArrays.LongerThanIntMaxValue"/>: 2 GiB of views over 1 MiB.</remarks>
 public sealed class LayeredBufferLengthTests
 {
-    private const int BlockSize = 1 << 20;
-
     [Fact]
     [Trait("Rule", "DGM-1")]
     [Trait("Rule", "EXT-5")]
     public void SendToBuffers_LongerThanIntMaxValueInAll_GivesMsgSizeThroughTheLayer_AsTheBaseProviderDoes()
     {
-        var huge = CreateHuge();
+        var huge = BufferArrays.LongerThanIntMaxValue();
         Assert.True(WsaBuf.TotalLength64(huge) > int.MaxValue);
         using var runtime = new ProviderRuntime();
         var interceptor = LayerTestKit.Interceptor();
-        var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
-        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _, LayerTestKit.Upcalls(runtime.Process)));
+        var layer = LayerTestKit.Started(runtime, interceptor);
         using var peer = runtime.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
-        var s = BoundDatagramSocket(layer);
+        var s = LayerTestKit.BoundDatagram(layer);
 
         var direct = runtime.SendToBuffers(s, huge, peer.LocalEndPoint);
         var layered = layer.SendToBuffers(s, huge, peer.LocalEndPoint); // was an OverflowException from the checked total
@@ -56,16 +51,15 @@ public sealed class LayeredBufferLengthTests
     {
         using var runtime = new ProviderRuntime();
         var interceptor = LayerTestKit.Interceptor();
-        var layer = new LayeredProvider(runtime, new LayeredProviderOptions { Interceptor = interceptor });
-        Assert.Equal(WsaError.Success, layer.Startup(WinsockVersion.V2_2, out _, LayerTestKit.Upcalls(runtime.Process)));
+        var layer = LayerTestKit.Started(runtime, interceptor);
         using var peer = runtime.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
-        var s = BoundDatagramSocket(layer);
+        var s = LayerTestKit.BoundDatagram(layer);
         var address = layer.GetSockName(s).ThrowIfFailed();
         Assert.True(peer.SendTo("base"u8, address));
         Assert.True(peer.SendTo("layer"u8, address));
         Assert.True(peer.SendTo("again"u8, address));
         var from = new SourceAddress();
-        var huge = CreateHuge();
+        var huge = BufferArrays.LongerThanIntMaxValue();
 
         Assert.Equal(4, runtime.ReceiveFromBuffers(s, huge, from).Value); // the base provider, for comparison
         Assert.Equal("base"u8.ToArray(), huge[0].Buffer.Span[..4].ToArray());
@@ -79,18 +73,5 @@ public sealed class LayeredBufferLengthTests
         Assert.Equal(int.MaxValue, Assert.Single(interceptor.CallsOf(WspEntry.ReceiveFromBuffers)).Call.Length);
         Assert.Equal(int.MaxValue, Assert.Single(interceptor.CallsOf(WspEntry.ReceiveBuffers)).Call.Length);
         Assert.True(layer.Cleanup().IsSuccess);
-    }
-
-    private static SocketHandle BoundDatagramSocket(LayeredProvider layer)
-    {
-        var s = layer.Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp).ThrowIfFailed();
-        layer.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).ThrowIfFailed();
-        return s;
-    }
-
-    private static WsaBuf[] CreateHuge()
-    {
-        var block = new byte[BlockSize];
-        return [.. Enumerable.Repeat(new WsaBuf(block), (int)((long)int.MaxValue / BlockSize) + 1)];
     }
 }

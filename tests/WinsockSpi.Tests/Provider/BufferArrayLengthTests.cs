@@ -10,18 +10,15 @@ namespace WinsockSpi.Tests.Provider;
 /// before anything moves (it was an <see cref="OverflowException"/> from the gathering); a receive is simply larger than
 /// any data, and the operation listing reports its length saturated (it threw too).
 /// </summary>
-/// <remarks>One 1 MiB block named 2,048 times: 2 GiB of views, 1 MiB allocated.</remarks>
 public sealed class BufferArrayLengthTests
 {
-    private const int BlockSize = 1 << 20;
-
     [Fact]
     [Trait("Rule", "EXT-5")]
     public void SendBuffers_AddingUpToMoreThanIntMaxValue_ThrowsArgumentException_AndSendsNothing()
     {
         using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
-        var huge = Huge();
+        var huge = BufferArrays.LongerThanIntMaxValue();
 
         var blocking = Assert.Throws<ArgumentException>(() => h.Runtime.SendBuffers(s, huge));
         var overlapped = Assert.Throws<ArgumentException>(() => h.Runtime.SendBuffers(s, huge, new WsaOverlapped()));
@@ -40,7 +37,7 @@ public sealed class BufferArrayLengthTests
     {
         using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
-        var huge = Huge();
+        var huge = BufferArrays.LongerThanIntMaxValue();
         var overlapped = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, h.Runtime.ReceiveBuffers(s, huge, SocketFlags.None, overlapped).Error);
 
@@ -50,11 +47,5 @@ public sealed class BufferArrayLengthTests
         peer.Write("xy"u8);
         Assert.Equal(2, overlapped.BytesTransferred);
         Assert.Equal("xy"u8.ToArray(), huge[0].Buffer.Span[..2].ToArray());
-    }
-
-    private static WsaBuf[] Huge()
-    {
-        var block = new byte[BlockSize];
-        return [.. Enumerable.Repeat(new WsaBuf(block), (int)((long)int.MaxValue / BlockSize) + 1)];
     }
 }

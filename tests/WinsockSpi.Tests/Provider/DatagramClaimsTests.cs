@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using WinsockSpi.Operations;
 using WinsockSpi.Sockets;
@@ -19,6 +18,14 @@ public sealed class DatagramClaimsTests
 
     private static WindowMessage Message(SocketHandle s, NetworkEvents e) => new(WmSocket, s.Value, Winsock.MakeSelectReply((int)e, 0));
 
+    /// <summary>A new window of the harness's process, and WSPAsyncSelect of FD_READ on <paramref name="s"/> to it.</summary>
+    private static SimulatedWindow Associate(ProviderHarness h, SocketHandle s)
+    {
+        var window = new SimulatedWindow(h.Process);
+        h.Runtime.AsyncSelect(s, window, WmSocket, NetworkEvents.Read).ThrowIfFailed();
+        return window;
+    }
+
     // ---------------------------------------------------------------- ASY-2 / SEL-1: the stream receives re-enable FD_READ
 
     [Fact]
@@ -26,10 +33,9 @@ public sealed class DatagramClaimsTests
     public void ASY2_ReceiveOnADatagramSocket_ReenablesFdRead()
     {
         using var h = new ProviderHarness();
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
-        var window = new SimulatedWindow(h.Process);
-        h.Runtime.AsyncSelect(s, window, WmSocket, NetworkEvents.Read).ThrowIfFailed();
+        var window = Associate(h, s);
         Assert.True(peer.SendTo("one"u8, address));
         Assert.True(peer.SendTo("two"u8, address));
         Assert.Equal([Message(s, NetworkEvents.Read)], window.Messages); // one FD_READ for both arrivals
@@ -53,10 +59,9 @@ public sealed class DatagramClaimsTests
     public void ASY2_ReceiveBuffersOnADatagramSocket_ReenablesFdRead()
     {
         using var h = new ProviderHarness();
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
-        var window = new SimulatedWindow(h.Process);
-        h.Runtime.AsyncSelect(s, window, WmSocket, NetworkEvents.Read).ThrowIfFailed();
+        var window = Associate(h, s);
         Assert.True(peer.SendTo("abcd"u8, address));
         Assert.True(peer.SendTo("efgh"u8, address));
         Assert.Equal([Message(s, NetworkEvents.Read)], window.Messages);
@@ -78,7 +83,7 @@ public sealed class DatagramClaimsTests
     public void SEL1_ReceiveAndReceiveBuffersOnADatagramSocket_RecordFdReadAgainWhileMessagesRemain()
     {
         using var h = new ProviderHarness();
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
         using var ev = new WsaEvent();
         h.Runtime.EventSelect(s, ev, NetworkEvents.Read).ThrowIfFailed();
@@ -108,7 +113,7 @@ public sealed class DatagramClaimsTests
     public void DGM2_ReceiveFromBuffersWithAnEmptyArray_TakesAMessageAndKeepsNoneOfIt_MsgSizeUnlessItIsEmpty()
     {
         using var h = new ProviderHarness();
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
         Assert.True(peer.SendTo("abc"u8, address));
         Assert.True(peer.SendTo(ReadOnlySpan<byte>.Empty, address));
@@ -142,7 +147,7 @@ public sealed class DatagramClaimsTests
     public void EXT5_PeekOnADatagramSocket_IsNotSimulated_TheMessageIsTaken()
     {
         using var h = new ProviderHarness();
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
         Assert.True(peer.SendTo("first"u8, address));
         Assert.True(peer.SendTo("second"u8, address));
@@ -168,10 +173,9 @@ public sealed class DatagramClaimsTests
     public void ASY3_AfterCloseOfADatagramSocket_ADatagramToItsOldAddressPostsNoMessage_AndQueuedOnesStay()
     {
         using var h = new ProviderHarness();
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
-        var window = new SimulatedWindow(h.Process);
-        h.Runtime.AsyncSelect(s, window, WmSocket, NetworkEvents.Read).ThrowIfFailed();
+        var window = Associate(h, s);
         Assert.True(peer.SendTo("queued"u8, address));
         var before = window.Messages;
         Assert.Equal([Message(s, NetworkEvents.Read)], before);
@@ -197,7 +201,7 @@ public sealed class DatagramClaimsTests
     public void ASY3_AfterTheFinalCleanup_DatagramsToTheOldAddressesPostNoMessage()
     {
         using var h = new ProviderHarness(startups: 2);
-        using var peer = h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+        using var peer = Datagrams.Peer(h);
         var s = Datagrams.Bound(h, out var address);
         var quiet = Datagrams.Bound(h, out var quietAddress);
         var window = new SimulatedWindow(h.Process);

@@ -1,11 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
+using WinsockSpi.Network;
 
 namespace WinsockSpi.Tests.TestKit;
 
 /// <summary>Datagram sockets for tests: created, bound to loopback, and the address their messages carry as source.</summary>
 internal static class Datagrams
 {
+    /// <summary>Binds a harness datagram peer to loopback on a free port, on the harness's network.</summary>
+    /// <param name="h">The harness.</param>
+    /// <returns>The peer (dispose it to release its address).</returns>
+    public static DatagramPeer Peer(ProviderHarness h) => h.Network.BindDatagram(new IPEndPoint(IPAddress.Loopback, 0));
+
     /// <summary>Creates an unbound UDP socket on the harness's provider.</summary>
     /// <param name="h">The harness.</param>
     /// <returns>The handle.</returns>
