@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace WinsockSpi.Diagnostics;
 
@@ -38,10 +39,18 @@ internal static class Telemetry
     }
 
     /// <summary>Gets whether a listener wants what the call entries measure (counters of calls, bytes, or activities).</summary>
-    public static bool CallsObserved => s_startups.Enabled || s_cleanups.Enabled || s_bytes.Enabled || s_source.HasListeners();
+    public static bool CallsObserved
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => s_startups.Enabled || s_cleanups.Enabled || s_bytes.Enabled || s_source.HasListeners();
+    }
 
     /// <summary>Gets whether anyone counts ended operations, notifications, or the bytes of overlapped operations (counted as they are notified).</summary>
-    public static bool DeliveriesObserved => s_ended.Enabled || s_notifications.Enabled || s_bytes.Enabled;
+    public static bool DeliveriesObserved
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => s_ended.Enabled || s_notifications.Enabled || s_bytes.Enabled;
+    }
 
     /// <summary>Sets where the observable instruments read their totals (the provider module's registry of live providers).</summary>
     public static void SetTotals(Func<long> openSockets, Func<long> pendingOperations)

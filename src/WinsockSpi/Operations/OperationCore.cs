@@ -11,8 +11,10 @@ namespace WinsockSpi.Operations;
 /// <remarks>
 /// The status moves Idle or a terminal value → Pending (<see cref="TryReserve"/>, by the one provider that starts the
 /// operation) → Finishing (<see cref="TryClaim"/>, by the one party that ends it) → Completed | Failed | Aborted
-/// (<see cref="Publish"/>). Each arrow is one atomic step, so an object is held by one operation of one provider at a
-/// time (OVL-7, OVL-11) and every operation ends exactly once (OVL-5). Readers see Finishing as still pending.
+/// (<see cref="Publish"/>). The reservation is one compare-exchange (providers with different locks may race for one
+/// object), the claim is decided under the lock of the provider holding the object, and the publication is one
+/// exchange, so an object is held by one operation of one provider at a time (OVL-7, OVL-11) and every operation ends
+/// exactly once (OVL-5). Readers see Finishing as still pending.
 /// </remarks>
 internal abstract class OperationCore
 {
@@ -90,11 +92,27 @@ internal abstract class OperationCore
 
     /// <summary>
     /// Decides who ends the operation. Completion (data from the peer, room for a send) and cancellation (close, cleanup,
-    /// process death, CancelBlockingCall) race for this one compare-exchange from Pending to Finishing; the winner alone
-    /// records the outcome and notifies, so every operation ends exactly once and is notified at most once (OVL-5).
+    /// process death, CancelBlockingCall) race for this step from Pending to Finishing; the winner alone records the
+    /// outcome and notifies, so every operation ends exactly once and is notified at most once (OVL-5).
     /// </summary>
     /// <returns>Whether the caller won.</returns>
-    public bool TryClaim() => Interlocked.CompareExchange(ref _status, Finishing, (int)OperationStatus.Pending) == (int)OperationStatus.Pending;
+    /// <remarks>
+    /// Every party that may end an operation does so under the lock of the provider that reserved it (the only one that
+    /// knows it), so the lock decides the race and the step is a read and a store, not an interlocked one. Nobody else
+    /// writes the status meanwhile: a reservation by another provider fails on Pending and Finishing, and
+    /// <see cref="Publish"/> follows a won claim. Debug builds assert the lock (<see cref="AssertClaimable"/>).
+    /// </remarks>
+    public bool TryClaim()
+    {
+        AssertClaimable();
+        if (Volatile.Read(ref _status) != (int)OperationStatus.Pending)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _status, Finishing);
+        return true;
+    }
 
     /// <summary>Records the outcome. Only the winner of <see cref="TryClaim"/> calls it, before <see cref="Publish"/>.</summary>
     public void SetOutcome(OperationStatus terminal, WsaError error, int bytes, SocketFlags flags)
@@ -140,6 +158,9 @@ internal abstract class OperationCore
         WakeWaiters();
     }
 
+    /// <summary>Gets how many threads are registered to wait for the operation (for tests).</summary>
+    internal int WaiterCount => Volatile.Read(ref _waiters);
+
     /// <summary>Registers a thread that is about to wait for the operation.</summary>
     public void AddWaiter() => Interlocked.Increment(ref _waiters);
 
@@ -168,6 +189,12 @@ internal abstract class OperationCore
         {
             Monitor.PulseAll(_gate);
         }
+    }
+
+    /// <summary>Asserts (Debug) that the caller of <see cref="TryClaim"/> holds the lock that decides the claim.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    protected virtual void AssertClaimable()
+    {
     }
 
     private void WakeWaiters()

@@ -66,11 +66,8 @@ internal sealed class DeliveryScope
         return scope;
     }
 
-    /// <summary>
-    /// Counts what this thread still has to deliver for <paramref name="provider"/>: the deliveries of
-    /// <paramref name="socket"/>, or, when null, the batches (each counted once on the provider while it is delivered).
-    /// </summary>
-    public static int Undelivered(ProviderRuntime provider, ProviderSocket? socket)
+    /// <summary>Counts what this thread still has to deliver for <paramref name="socket"/> of <paramref name="provider"/>.</summary>
+    public static int Undelivered(ProviderRuntime provider, ProviderSocket socket)
     {
         int n = 0;
         for (var scope = t_stack?.Top; scope is not null; scope = scope._outer)
@@ -80,9 +77,8 @@ internal sealed class DeliveryScope
                 continue;
             }
 
-            n += socket is null ? 1
-                : (scope.Current == socket ? 1 : 0) + Notifications.Undelivered(scope.NextOperation, scope.Events, scope.NextEvent, socket)
-                    + Notifications.UndeliveredMessages(scope.Messages, scope.NextMessage, socket);
+            n += (scope.Current == socket ? 1 : 0) + Notifications.Undelivered(scope.NextOperation, scope.Events, scope.NextEvent, socket)
+                + Notifications.UndeliveredMessages(scope.Messages, scope.NextMessage, socket);
         }
 
         return n;

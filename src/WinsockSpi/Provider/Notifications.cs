@@ -9,8 +9,8 @@ namespace WinsockSpi.Provider;
 /// <summary>
 /// What a provider call must make known once it has released its lock: operations to notify, event-select events to
 /// set, connection ends to signal. Notifications never run under the lock (DESIGN: exactly once). Each operation and
-/// event is a delivery counted by its socket and provider from the moment it is decided (under the lock) until it has
-/// been made known, so a close or the final cleanup can wait for it (CLN-13).
+/// event is a delivery counted by its socket from the moment it is decided (under the lock) until it has been made
+/// known, so a close or the final cleanup can wait for it (CLN-13).
 /// </summary>
 internal partial struct Notifications
 {
@@ -22,7 +22,6 @@ internal partial struct Notifications
     private List<ConnectionEnd>? _kicks;
     private HashSet<ConnectionEnd>? _kickSet;
     private NotificationEvents _ev;
-    private ProviderRuntime? _provider;
     private List<PendingMessage>? _messages; // window messages (ASY-1): Notifications.Messages.cs
 
     public readonly bool IsEmpty => _head is null && _kick is null && _ev.First.Event is null && _messages is null;
@@ -76,26 +75,24 @@ internal partial struct Notifications
         (_ev.More ??= []).Add((ev, socket));
     }
 
-    /// <summary>Gets the provider whose in-flight batches count this one (set by its first delivery).</summary>
-    public readonly ProviderRuntime? CountedBy => _provider;
+    /// <summary>
+    /// Counts a delivery on its socket (a close waits for its socket's, the final cleanup for those of every socket it
+    /// released): a plain step under the lock here, one interlocked step when it has been made.
+    /// </summary>
+    private static void Count(ProviderSocket socket) => socket.AddDelivery_NeedsLock();
 
     /// <summary>
-    /// Counts a delivery on its socket, and the batch once on the provider (the final cleanup waits for batches, a close
-    /// for its socket's deliveries): one interlocked step per delivery and one per batch.
+    /// Lists a connection end to signal (not a notification of this provider: the end belongs to the network). An end that
+    /// nobody listens to now (a harness peer's) is not listed: its signal would find no listener, and whoever attaches one
+    /// later catches up on what the end already holds right after attaching (every attach is followed by a pump).
     /// </summary>
-    private void Count(ProviderSocket socket)
-    {
-        socket.AddDelivery_NeedsLock();
-        if (_provider is null)
-        {
-            _provider = socket.Runtime;
-            _provider.AddBatch_NeedsLock();
-        }
-    }
-
-    /// <summary>Lists a connection end to signal (not a notification of this provider: the end belongs to the network).</summary>
     public void Kick(ConnectionEnd end)
     {
+        if (end.Listener is null)
+        {
+            return;
+        }
+
         if (_kick is null || _kick == end)
         {
             _kick = end;

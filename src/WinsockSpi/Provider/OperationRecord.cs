@@ -157,6 +157,9 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         InQueue = false;
     }
 
+    /// <inheritdoc/>
+    protected override void AssertClaimable() => Owner?.AssertLockHeld(); // claimed under the lock of the provider that runs it
+
     private static void SetIfChanged<T>(ref T? field, T? value)
         where T : class
     {

@@ -39,20 +39,38 @@ public sealed class ProcessUpcalls : IUpcalls
     public WsaError CompleteOverlappedRequest(in OverlappedCompletion completion)
     {
         ArgumentNullException.ThrowIfNull(completion.Overlapped);
-        var recorder = Process.Network.Recorder;
+        return Complete(completion, observe: true);
+    }
+
+    /// <summary>
+    /// Sets the completion's event and posts its packet; with <paramref name="observe"/> false, records and counts
+    /// nothing, so no user code (a trace sink, a metrics listener) runs: the provider's quiet delivery path.
+    /// </summary>
+    internal WsaError Complete(in OverlappedCompletion completion, bool observe)
+    {
+        var recorder = observe ? Process.Network.Recorder : null;
         if (completion.Event is { } ev)
         {
             recorder?.Record(TraceEventKind.EventSet, "EventSet", Process.Id, 0, completion.Socket, completion.Error, completion.BytesTransferred, "overlapped");
-            Telemetry.Notification("event");
+            if (observe)
+            {
+                Telemetry.Notification("event");
+            }
+
             ev.Set();
         }
 
         if (completion.Port is { } port)
         {
             recorder?.Record(TraceEventKind.PacketPosted, "PacketPosted", Process.Id, 0, completion.Socket, completion.Error, completion.BytesTransferred, "key " + completion.CompletionKey);
-            Telemetry.Notification("port");
+            if (observe)
+            {
+                Telemetry.Notification("port");
+            }
+
             port.Post(new CompletionPacket(completion.CompletionKey, completion.BytesTransferred, completion.Overlapped, completion.PortStatus));
         }
+
         return WsaError.Success;
     }
 

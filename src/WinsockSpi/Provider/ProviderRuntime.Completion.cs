@@ -120,7 +120,7 @@ public sealed partial class ProviderRuntime
         op.From = null;
         op.Destination = null;
         op.Socket = null;
-        if (op.IsBlocking || op.Silent)
+        if (op.IsBlocking || op.Silent || IsStatusOnly_NeedsLock(s, op, notifications))
         {
             op.PublishUnderOwnerLock();
 
@@ -140,6 +140,18 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
+    /// Whether an overlapped operation's only notification is its status, which is then published at once, under the
+    /// lock, like a blocking call's: no completion routine, no event, no completion port, the process's own upcall table
+    /// (whose WPUCompleteOverlappedRequest has nothing else to do for it), nothing observing (no trace, log or metric
+    /// records the delivery), and no operation listed before it in this batch (published after the lock, and it must not
+    /// be overtaken, OVL-5). Nothing is left to deliver, so nothing is counted for quiescence (CLN-13).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool IsStatusOnly_NeedsLock(ProviderSocket s, OperationRecord op, in Notifications notifications)
+        => op.Routine is null && op.Event is null && (op.SkipPort || s.Port is null) && notifications.FirstOperation is null
+            && Upcalls is ProcessUpcalls && !_logging && Recorder is null && !Telemetry.DeliveriesObserved;
+
+    /// <summary>
     /// Makes known, with no lock held, everything a call decided: overlapped operations are published and notified
     /// through the upcall table (a completion routine to the initiating thread's APC queue, otherwise the event it was
     /// started with and the completion port, OVL-4, OVL-11), event-select events are set, then connection ends are
@@ -157,17 +169,34 @@ public sealed partial class ProviderRuntime
         ExceptionDispatchInfo? failure = null;
         if (notifications.HasDeliveries)
         {
-            var scope = DeliveryScope.Enter(this, in notifications);
-            try
+            var upcalls = Upcalls;
+            var recorder = Recorder;
+            bool observe = _logging || recorder is not null || Telemetry.DeliveriesObserved;
+            if (!observe && upcalls is ProcessUpcalls builtIn && !notifications.HasEvents && notifications.Messages is null)
             {
-                DeliverOperations(notifications.FirstOperation, scope, ref failure);
-                notifications.SetEvents(scope, ref failure);
-                PostMessages(notifications.Messages, scope, ref failure);
+                // Only operations, made known through the process's own upcall table (which sets events, posts packets
+                // and queues APCs) with nothing observing (decided once, here): no user code runs until they are all
+                // made known, so no close or cleanup can be called from inside them on this thread (CLN-12) and no
+                // delivery scope is needed to tell it which deliveries are its own.
+                DeliverOperations(notifications.FirstOperation, scope: null, builtIn, upcalls, recorder: null, observe: false, ref failure);
             }
-            finally
+            else
             {
-                scope.Exit();
-                notifications.CountedBy!.RemoveBatch();
+                var scope = DeliveryScope.Enter(this, in notifications);
+                try
+                {
+                    DeliverOperations(notifications.FirstOperation, scope, quiet: null, upcalls, recorder, observe, ref failure);
+                    if (notifications.HasEvents)
+                    {
+                        notifications.SetEvents(scope, ref failure);
+                    }
+
+                    PostMessages(notifications.Messages, scope, ref failure);
+                }
+                finally
+                {
+                    scope.Exit();
+                }
             }
         }
 
@@ -175,9 +204,12 @@ public sealed partial class ProviderRuntime
         failure?.Throw();
     }
 
-    private void DeliverOperations(OperationRecord? first, DeliveryScope scope, ref ExceptionDispatchInfo? failure)
+    /// <summary>
+    /// Publishes and notifies the batch's operations in order. <paramref name="quiet"/> is the process's own upcall table
+    /// when nothing observes and no user code can run (then <paramref name="scope"/> is null and nothing is recorded).
+    /// </summary>
+    private void DeliverOperations(OperationRecord? first, DeliveryScope? scope, ProcessUpcalls? quiet, IUpcalls upcalls, TraceRecorder? recorder, bool observe, ref ExceptionDispatchInfo? failure)
     {
-        var upcalls = Upcalls;
         for (var op = first; op is not null;)
         {
             // Everything the notification needs is read before Publish: once published, the caller may reuse the object.
@@ -185,26 +217,37 @@ public sealed partial class ProviderRuntime
             var socket = op.DeliveringFor!;
             op.NotifyNext = null;
             op.DeliveringFor = null;
-            scope.Current = socket;
-            scope.NextOperation = next;
+            if (scope is not null)
+            {
+                scope.Current = socket;
+                scope.NextOperation = next;
+            }
+
             try
             {
                 if (op.Routine is not null)
                 {
-                    QueueRoutine(op, upcalls, ref failure);
+                    QueueRoutine(op, upcalls, recorder, observe, ref failure);
                 }
                 else
                 {
                     var completion = new OverlappedCompletion(op.Handle, op.Overlapped!, op.OutcomeError, op.BytesTransferred, op.Flags, op.Port, op.CompletionKey, op.Event);
                     var kind = op.Kind;
                     op.Publish();
-                    if (_logging || Recorder is not null || Telemetry.DeliveriesObserved)
+                    if (quiet is not null)
                     {
-                        // Recorded as it is made: what the upcall table does with it (an event set, a packet posted) follows.
-                        ObserveDelivery("WPUCompleteOverlappedRequest", completion.Socket, kind, completion.Error, completion.BytesTransferred, completion.Error);
+                        quiet.Complete(completion, observe: false);
                     }
+                    else
+                    {
+                        if (observe)
+                        {
+                            // Recorded as it is made: what the upcall table does with it (an event set, a packet posted) follows.
+                            ObserveDelivery("WPUCompleteOverlappedRequest", completion.Socket, kind, completion.Error, completion.BytesTransferred, completion.Error);
+                        }
 
-                    upcalls.CompleteOverlappedRequest(completion);
+                        upcalls.CompleteOverlappedRequest(completion);
+                    }
                 }
             }
             catch (Exception ex)
@@ -213,7 +256,11 @@ public sealed partial class ProviderRuntime
             }
             finally
             {
-                scope.Current = null;
+                if (scope is not null)
+                {
+                    scope.Current = null;
+                }
+
                 socket.RemoveDelivery();
             }
 
@@ -221,11 +268,10 @@ public sealed partial class ProviderRuntime
         }
     }
 
-    private void QueueRoutine(OperationRecord op, IUpcalls upcalls, ref ExceptionDispatchInfo? failure)
+    private void QueueRoutine(OperationRecord op, IUpcalls upcalls, TraceRecorder? recorder, bool observe, ref ExceptionDispatchInfo? failure)
     {
         var thread = op.Thread!;
         var (handle, kind, outcome, bytes) = (op.Handle, op.Kind, op.OutcomeError, op.BytesTransferred);
-        var recorder = Recorder;
         op.TraceTo = recorder;
         op.TraceProcess = Process.Id;
         op.TraceProvider = Tag;
@@ -242,7 +288,7 @@ public sealed partial class ProviderRuntime
             failure ??= ExceptionDispatchInfo.Capture(ex);
         }
 
-        if (_logging || recorder is not null || Telemetry.DeliveriesObserved)
+        if (observe)
         {
             ObserveDelivery("WPUQueueApc", handle, kind, outcome, bytes, error);
         }

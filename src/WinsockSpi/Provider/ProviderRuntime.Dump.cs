@@ -23,7 +23,7 @@ public sealed partial class ProviderRuntime
         var text = new StringBuilder();
         using (_lock.Enter())
         {
-            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {Volatile.Read(ref _deliveries)} deliveries running");
+            text.Append(CultureInfo.InvariantCulture, $"{this}: {(_unloaded ? "unloaded, " : string.Empty)}startup count {_startupCount}, {_table.Count} sockets, {_pendingCount} pending operations, {_blockedCount} blocked calls, {_lingering.Count} lingering closes, {DrainingDeliveries_NeedsLock() + LiveDeliveries_NeedsLock()} deliveries running");
             text.Append(CultureInfo.InvariantCulture, $"{(IsUnloadReadyDump_NeedsLock() ? ", ready to unload" : string.Empty)}");
             _table.ForEach(text, static (t, h, s) => AppendSocket_NeedsLock(t, h, s));
             foreach (var op in _operationView.Snapshot_NeedsLock())
@@ -93,5 +93,5 @@ public sealed partial class ProviderRuntime
     }
 
     private bool IsUnloadReadyDump_NeedsLock()
-        => _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0 && Volatile.Read(ref _deliveries) == 0;
+        => _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0 && DrainingDeliveries_NeedsLock() == 0;
 }

@@ -262,6 +262,7 @@ public sealed partial class ProviderRuntime
     {
         if (!s.Release_NeedsLock())
         {
+            AddDraining_NeedsLock(s); // the final cleanup waits for its deliveries (CLN-13)
             return false;
         }
 

@@ -25,7 +25,6 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     private static BlockingState? t_blocking;
 
     private readonly ProviderLock _lock = new();
-    private readonly object _quiescence = new();
     private readonly SocketTable<ProviderSocket> _table;
     private readonly Stack<ProviderSocket> _pool = new();
     private readonly List<LingeringClose> _lingering = [];
@@ -45,8 +44,6 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     private long _finishedCount;
     private int _visitMark;
     private bool _unloaded;
-    private int _deliveries;
-    private int _quiescenceWaiters;
 
     /// <summary>Loads a provider into a process.</summary>
     /// <param name="options">The settings; defaults when <see langword="null"/>.</param>
@@ -121,7 +118,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             using (_lock.Enter())
             {
                 return _startupCount == 0 && _table.Count == 0 && _pendingCount == 0 && _blockedCount == 0 && _lingering.Count == 0
-                    && Volatile.Read(ref _deliveries) == 0;
+                    && DrainingDeliveries_NeedsLock() == 0;
             }
         }
     }
@@ -240,7 +237,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         if (final)
         {
             // CLN-13: notifications other threads decided before the teardown are delivered before cleanup returns.
-            WaitForDeliveries(socket: null);
+            WaitForAllDeliveries();
             Log.FinalCleanup(_logger, report.Sockets, report.Aborted, report.Interrupted, report.Resets);
             Telemetry.OperationEnded("aborted", report.Aborted); // aborted without notification (CLN-4): counted here
         }
@@ -314,7 +311,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         _table.ReleaseTag();
 
         Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
-        WaitForDeliveries(socket: null);
+        WaitForAllDeliveries();
         if (processEnded)
         {
             Log.ProcessTerminated(_logger, Process.Id, report.Sockets, report.Aborted);
@@ -326,68 +323,6 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
     [Conditional("DEBUG")]
     internal void AssertLockHeld() => Debug.Assert(_lock.IsHeldByCurrentThread, "The provider's lock must be held.");
 
-    /// <summary>Gets how many threads wait in a close or cleanup for deliveries of other threads (for tests of CLN-13).</summary>
-    internal int QuiescenceWaiters => Volatile.Read(ref _quiescenceWaiters);
-
-    /// <summary>Counts a batch of notifications decided under the lock and not yet delivered (CLN-13).</summary>
-    internal void AddBatch_NeedsLock()
-    {
-        AssertLockHeld();
-        Interlocked.Increment(ref _deliveries);
-    }
-
-    /// <summary>Counts a batch as delivered, and wakes a cleanup waiting for batches.</summary>
-    internal void RemoveBatch()
-    {
-        Interlocked.Decrement(ref _deliveries);
-        WakeQuiescenceWaiters();
-    }
-
-    /// <summary>Wakes the closes and cleanups waiting for deliveries, if any, to re-check their counts.</summary>
-    internal void WakeQuiescenceWaiters()
-    {
-        if (Volatile.Read(ref _quiescenceWaiters) > 0)
-        {
-            lock (_quiescence)
-            {
-                Monitor.PulseAll(_quiescence);
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits until every notification already decided for <paramref name="socket"/> (every batch of the provider when null)
-    /// has been delivered by whichever thread decided it, except those the calling thread is itself delivering: a close or
-    /// cleanup called from inside a notification does not wait for it (CLN-12, CLN-13). Called with no lock held.
-    /// </summary>
-    private void WaitForDeliveries(ProviderSocket? socket)
-    {
-        if ((socket is null ? Volatile.Read(ref _deliveries) : socket.Deliveries) == 0)
-        {
-            return;
-        }
-
-        int own = DeliveryScope.Undelivered(this, socket);
-
-        // Registered before the count is read under the monitor; RemoveDelivery decrements before it reads the
-        // registration: one side always sees the other (no lost wake-up).
-        Interlocked.Increment(ref _quiescenceWaiters);
-        try
-        {
-            lock (_quiescence)
-            {
-                while ((socket is null ? Volatile.Read(ref _deliveries) : socket.Deliveries) > own)
-                {
-                    Monitor.Wait(_quiescence);
-                }
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _quiescenceWaiters);
-        }
-    }
-
     /// <summary>
     /// The constant-time invariants, checked (Debug) at every public entry under the lock; <see cref="ValidateInvariants"/>
     /// walks everything for tests and stress runs.
@@ -398,7 +333,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
         AssertLockHeld();
         Debug.Assert(_startupCount >= 0, "The reference count is never negative.");
         Debug.Assert(_startupCount > 0 || (_table.Count == 0 && _pendingCount == 0 && _blockedCount == 0), "With the count at 0 nothing is held (CLN-8).");
-        Debug.Assert(_pendingCount >= 0 && _blockedCount >= 0 && Volatile.Read(ref _deliveries) >= 0, "Operation and delivery counts are never negative.");
+        Debug.Assert(_pendingCount >= 0 && _blockedCount >= 0, "Operation counts are never negative.");
         Debug.Assert(_blockedCount >= _lingering.Count, "Every lingering close is a blocked call.");
         Debug.Assert(!_unloaded || _startupCount == 0, "An unloaded provider holds no startup.");
     }

@@ -82,6 +82,7 @@ internal sealed partial class ProviderSocket
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private ref OperationQueue QueueOf(OperationKind kind)
     {
         switch (kind)

@@ -16,7 +16,7 @@ namespace WinsockSpi.Provider;
 /// <remarks>Pooled and reused by its provider, so every field is reset by <see cref="Release_NeedsLock"/>.</remarks>
 internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnectionListener, IListenerTarget
 {
-    private int _deliveries;
+    private DeliveryCount _deliveries;
 
     public ProviderRuntime Runtime { get; } = runtime;
 
@@ -62,7 +62,7 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
     public int PendingCount => Receives.Count + Sends.Count + Accepts.Count;
 
     /// <summary>Gets the notifications of this socket decided and not yet delivered (CLN-13).</summary>
-    public int Deliveries => Volatile.Read(ref _deliveries);
+    public int Deliveries => _deliveries.InFlight;
 
     /// <summary>Gets the state shown to users (<see cref="SocketInfo.State"/>).</summary>
     public SocketState PublicState => Phase switch
@@ -161,13 +161,13 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
     public void AddDelivery_NeedsLock()
     {
         AssertLock();
-        Interlocked.Increment(ref _deliveries);
+        _deliveries.Decide_NeedsLock();
     }
 
     /// <summary>Counts a delivery as made (no lock needed), waking a close that waits for it.</summary>
     public void RemoveDelivery()
     {
-        Interlocked.Decrement(ref _deliveries);
+        _deliveries.Made(); // a full fence: the waiters' count read next is current
         Runtime.WakeQuiescenceWaiters();
     }
 
