@@ -63,7 +63,7 @@ public class PathPartsBenchmarks
     [Benchmark(Description = "one Interlocked.CompareExchange")]
     public int CompareExchange() => Interlocked.CompareExchange(ref _count, _count + 1, _count);
 
-    [Benchmark(Description = "operation life: TryReserve + TryClaim + SetOutcome + Publish")]
+    [Benchmark(Description = "operation life: TryReserve + TryClaim + SetOutcome + Publish (2 atomics)")]
     public bool OperationLife()
     {
         bool reserved = _record.TryReserve();
@@ -80,13 +80,13 @@ public class PathPartsBenchmarks
         return _record;
     }
 
-    [Benchmark(Description = "ConnectionEnd.Receive, empty pipe (one gate pass)")]
+    [Benchmark(Description = "ConnectionEnd.Receive, empty pipe (read without the gate)")]
     public int GateReceive() => _quietEnd.Receive(_buffer, out _);
 
     [Benchmark(Description = "ConnectionEnd.Snapshot (one gate pass)")]
     public int GateSnapshot() => _quietEnd.Snapshot().Room;
 
-    [Benchmark(Description = "delivery counted and made (socket + provider, 4 atomics)")]
+    [Benchmark(Description = "delivery counted and made (a plain step, then 1 atomic)")]
     public int DeliveryCounters()
     {
         _socket.AddDelivery_NeedsLock();

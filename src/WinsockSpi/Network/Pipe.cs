@@ -48,7 +48,10 @@ internal sealed class Pipe(int capacity)
             return 0;
         }
 
-        EnsureCapacity(Count + n);
+        if (Count + n > _buffer.Length)
+        {
+            Grow(Count + n);
+        }
 
         // _head and Count are each below the length, so one subtraction wraps (no division on the data path).
         int tail = _head + Count;
@@ -133,13 +136,8 @@ internal sealed class Pipe(int capacity)
         return lost;
     }
 
-    private void EnsureCapacity(int needed)
+    private void Grow(int needed)
     {
-        if (needed <= _buffer.Length)
-        {
-            return;
-        }
-
         int size = Math.Max(Math.Min(Capacity, 256), _buffer.Length);
         while (size < needed)
         {

@@ -207,5 +207,11 @@ public sealed class RemotePeer
     /// <summary>Names the peer in traces: its endpoint and the socket's.</summary>
     internal string Describe() => $"{LocalEndPoint} <-> {RemoteEndPoint}";
 
-    private void Action(string name, long? bytes) => _end.Connection.Network.Recorder?.Record(TraceEventKind.Peer, name, 0, 0, null, null, bytes, Describe());
+    private void Action(string name, long? bytes)
+    {
+        if (_end.Connection.Network.Recorder is { } recorder)
+        {
+            recorder.Record(TraceEventKind.Peer, name, 0, 0, null, null, bytes, Describe());
+        }
+    }
 }

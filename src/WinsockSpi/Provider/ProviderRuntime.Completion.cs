@@ -157,13 +157,17 @@ public sealed partial class ProviderRuntime
     /// started with and the completion port, OVL-4, OVL-11), event-select events are set, then connection ends are
     /// signalled (which may run other sockets' deliveries: <see cref="Network.ConnectionEnd.Signal"/> keeps that flat).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Dispatch(ref Notifications notifications)
     {
-        if (notifications.IsEmpty)
+        if (!notifications.IsEmpty) // most calls decide nothing to make known: no call at all for them
         {
-            return;
+            DispatchNonEmpty(ref notifications);
         }
+    }
 
+    private void DispatchNonEmpty(ref Notifications notifications)
+    {
         // Every operation is published and every end signalled even if an upcall or an event throws (user code): the
         // first exception is rethrown at the end, so nothing is left claimed but unpublished, or counted but undelivered.
         ExceptionDispatchInfo? failure = null;
