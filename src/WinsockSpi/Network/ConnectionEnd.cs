@@ -29,10 +29,28 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     public EndPoint RemoteEndPoint { get; } = remote;
 
     /// <summary>Gets or sets who is told when this end's pipes change: a socket, a lingering close, or nobody.</summary>
+    /// <remarks>
+    /// A listener is attached under the gate, so it is ordered with every write: a writer whose pass under the gate comes
+    /// later sees the listener when it looks for one after that pass (and signals it), and the catch-up the attacher makes
+    /// next sees every byte written before (even where it reads the count without the gate). A writer that finds no
+    /// listener (<see cref="Signal"/>, or a provider skipping the kick) can therefore rely on that catch-up.
+    /// </remarks>
     public IConnectionListener? Listener
     {
         get => _listener;
-        set => _listener = value;
+        set
+        {
+            if (value is null)
+            {
+                _listener = null;
+                return;
+            }
+
+            using (Connection.Gate.Enter())
+            {
+                _listener = value;
+            }
+        }
     }
 
     /// <summary>Gets or sets whether the other end reset the connection (this end sees WSAECONNRESET). Guarded by the gate.</summary>

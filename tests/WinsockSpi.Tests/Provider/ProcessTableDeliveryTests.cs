@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Tests.Regressions;
 using WinsockSpi.Tests.TestKit;
@@ -176,6 +177,110 @@ public sealed class ProcessTableDeliveryTests
         Assert.True(secondSet);
         Assert.True(h.Runtime.IsUnloadReady);
         Assert.Equal(["first notified", "second notified", "cleanup returned"], order.ToArray());
+    }
+
+    [Fact]
+    [Trait("Rule", "CLN-13")]
+    [Trait("Rule", "EXT-1")]
+    public void CLN13_SocketClosedWhileItsConnectExIsOffered_FinalCleanupWaitsForTheAbortNotification()
+    {
+        // ConnectEx offers the connection with no lock held. The socket is closed meanwhile (here from inside the
+        // notification of the AcceptEx that the offer completes, on the connecting thread), so the close finds nothing
+        // pending and pools it; the ConnectEx then ends aborted and is notified. The final cleanup on another thread must
+        // wait for that notification although the socket is in neither the table nor a queue.
+        using var h = new ProviderHarness();
+        var listener = h.ListenSocket(1, out var endPoint);
+        var accept = h.NewSocket();
+        var s = h.NewSocket();
+        Assert.True(h.Runtime.Bind(s, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)).IsSuccess);
+        var acceptOv = new WsaOverlapped(new WsaEvent());
+        var connectOv = new WsaOverlapped(new WsaEvent());
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        CompletionPathRegressionTests.StartWithCompletionHook(
+            h,
+            before: completion =>
+            {
+                if (completion.Overlapped == acceptOv)
+                {
+                    Assert.True(h.Runtime.CloseSocket(s).IsSuccess); // the ConnectEx is being offered: nothing of s is queued
+                }
+                else if (completion.Overlapped == connectOv)
+                {
+                    inside.Set();
+                    Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                }
+            },
+            after: completion => order.Enqueue(completion.Overlapped == connectOv ? "connect notified" : "accept notified"));
+        Assert.Equal(WsaError.IOPending, h.Runtime.AcceptEx(listener, accept, new byte[64], 0, 32, 32, acceptOv).Error);
+
+        var connecting = Start(() => h.Runtime.ConnectEx(s, endPoint, default, connectOv));
+        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        var cleanup = Start(() =>
+        {
+            h.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
+            var r = h.Runtime.Cleanup();
+            order.Enqueue("cleanup returned");
+            return r;
+        });
+        SpinUntil(() => h.Runtime.QuiescenceWaiters == 1, "the final cleanup waits for the aborted ConnectEx's notification");
+        release.Set();
+
+        Assert.True(Join(cleanup).IsSuccess);
+        Assert.Equal(WsaError.IOPending, Join(connecting).Error);
+        Assert.Equal((OperationStatus.Aborted, WsaError.OperationAborted), (connectOv.Status, connectOv.Error));
+        Assert.Equal(["accept notified", "connect notified", "cleanup returned"], order.ToArray());
+        Assert.True(h.Runtime.IsUnloadReady);
+    }
+
+    [Fact]
+    [Trait("Rule", "CLN-13")]
+    public void CLN13_FinalCleanupWhosePeerSignalThrows_StillWaitsForOtherThreadsDeliveriesBeforeThrowing()
+    {
+        // The teardown resets a connection to a socket of another provider, whose notification (user code) throws out of
+        // the cleanup's signal; the exception must not skip the wait for deliveries another thread is still making.
+        var network = new SimulatedNetwork();
+        using var a = new ProviderHarness(network: network);
+        using var b = new ProviderHarness(network: network);
+        var listener = a.ListenSocket(1, out var endPoint);
+        var bs = b.NewSocket();
+        b.Runtime.Connect(bs, endPoint).ThrowIfFailed();
+        a.Runtime.Accept(listener).ThrowIfFailed();
+        CompletionPathRegressionTests.StartWithCompletionHook(b, before: _ => throw new InvalidOperationException("the peer provider's upcall"));
+        Assert.Equal(WsaError.IOPending, b.Runtime.Receive(bs, new byte[1], new WsaOverlapped()).Error);
+
+        var (s, peer) = a.Connect();
+        var held = new WsaOverlapped(new WsaEvent());
+        using var inside = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        CompletionPathRegressionTests.StartWithCompletionHook(
+            a,
+            before: _ =>
+            {
+                inside.Set();
+                Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+            },
+            after: _ => order.Enqueue("delivered"));
+        Assert.Equal(WsaError.IOPending, a.Runtime.Receive(s, new byte[1], held).Error);
+        var writer = Start(() => peer.Write("1"u8));
+        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
+
+        var cleanup = Start(() =>
+        {
+            a.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
+            var thrown = Record.Exception(() => a.Runtime.Cleanup());
+            order.Enqueue("cleanup ended");
+            return thrown;
+        });
+        SpinUntil(() => a.Runtime.QuiescenceWaiters == 1, "the final cleanup waits for the held delivery");
+        release.Set();
+
+        Assert.IsType<InvalidOperationException>(Join(cleanup));
+        Assert.Equal(1, Join(writer));
+        Assert.Equal(["delivered", "cleanup ended"], order.ToArray());
+        Assert.True(a.Runtime.IsUnloadReady);
     }
 
     [Fact]
