@@ -11,7 +11,7 @@ internal partial struct Notifications
     /// <summary>Lists a window message of <paramref name="socket"/> to post, counting the delivery (CLN-13).</summary>
     public void PostMessage(SimulatedWindow window, int message, nuint wParam, nint lParam, ProviderSocket socket)
     {
-        Count(socket);
+        socket.AddDelivery_NeedsLock();
         (_messages ??= []).Add(new PendingMessage(window, message, wParam, lParam, socket));
     }
 

@@ -41,7 +41,7 @@ internal partial struct Notifications
     /// <summary>Lists an ended operation of <paramref name="socket"/> for notification, counting the delivery (CLN-13).</summary>
     public void Add(OperationRecord op, ProviderSocket socket)
     {
-        Count(socket);
+        socket.AddDelivery_NeedsLock();
         op.DeliveringFor = socket;
         op.NotifyNext = null;
         if (_tail is null)
@@ -61,7 +61,7 @@ internal partial struct Notifications
     {
         if (_ev.First.Event is null)
         {
-            Count(socket);
+            socket.AddDelivery_NeedsLock();
             _ev.First = (ev, socket);
             return;
         }
@@ -71,15 +71,9 @@ internal partial struct Notifications
             return;
         }
 
-        Count(socket);
+        socket.AddDelivery_NeedsLock();
         (_ev.More ??= []).Add((ev, socket));
     }
-
-    /// <summary>
-    /// Counts a delivery on its socket (a close waits for its socket's, the final cleanup for those of every socket it
-    /// released): a plain step under the lock here, one interlocked step when it has been made.
-    /// </summary>
-    private static void Count(ProviderSocket socket) => socket.AddDelivery_NeedsLock();
 
     /// <summary>
     /// Lists a connection end to signal (not a notification of this provider: the end belongs to the network). An end that

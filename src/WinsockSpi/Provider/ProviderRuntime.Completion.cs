@@ -149,7 +149,10 @@ public sealed partial class ProviderRuntime
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool IsStatusOnly_NeedsLock(ProviderSocket s, OperationRecord op, in Notifications notifications)
         => op.Routine is null && op.Event is null && (op.SkipPort || s.Port is null) && notifications.FirstOperation is null
-            && Upcalls is ProcessUpcalls && !_logging && Recorder is null && !Telemetry.DeliveriesObserved;
+            && Upcalls is ProcessUpcalls && !ObservesDeliveries(Recorder);
+
+    /// <summary>Whether a delivery is recorded as it is made: by a trace, a log, or a metric listener (user code, some of it).</summary>
+    private bool ObservesDeliveries(TraceRecorder? recorder) => _logging || recorder is not null || Telemetry.DeliveriesObserved;
 
     /// <summary>
     /// Makes known, with no lock held, everything a call decided: overlapped operations are published and notified
@@ -175,7 +178,7 @@ public sealed partial class ProviderRuntime
         {
             var upcalls = Upcalls;
             var recorder = Recorder;
-            bool observe = _logging || recorder is not null || Telemetry.DeliveriesObserved;
+            bool observe = ObservesDeliveries(recorder);
             if (!observe && upcalls is ProcessUpcalls builtIn && !notifications.HasEvents && notifications.Messages is null)
             {
                 // Only operations, made known through the process's own upcall table (which sets events, posts packets

@@ -80,12 +80,6 @@ public sealed partial class ProviderRuntime
                 op.Silent = _startupCount == 0;
                 op.SkipPort = true;
                 Settle_NeedsLock(s, op, queued: false, OperationStatus.Aborted, WsaError.OperationAborted, 0, SocketFlags.None, ref notifications);
-                if (s.Deliveries > 0)
-                {
-                    // Its notification is counted on a socket already released (pooled, or draining): the final cleanup
-                    // must find it there (CLN-13), as it finds every socket released with deliveries in flight.
-                    AddDraining_NeedsLock(s);
-                }
             }
             else if (!accepted)
             {

@@ -44,19 +44,30 @@ public sealed partial class ProviderRuntime
     }
 
     /// <summary>
-    /// Keeps a released socket whose notifications are still being delivered, for the final cleanup to wait for. Sockets
-    /// whose deliveries have all been made are dropped from the list whenever it has doubled since the last pass, so it
-    /// stays linear in the sockets really draining.
+    /// Keeps a socket whose last handle is gone while its notifications are still being delivered, for the final cleanup
+    /// to wait for (once: a socket already on the list is not added again). Sockets whose deliveries have all been made
+    /// are dropped from the list whenever it has doubled since the last pass, so it stays linear in the sockets really
+    /// draining.
     /// </summary>
-    private void AddDraining_NeedsLock(ProviderSocket s)
+    internal void AddDraining_NeedsLock(ProviderSocket s)
     {
         AssertLockHeld();
+        if (s.IsDraining)
+        {
+            return;
+        }
+
         if (_draining.Count >= _drainingPruneAt)
         {
-            _draining.RemoveAll(static d => d.Deliveries == 0);
+            _draining.RemoveAll(static d =>
+            {
+                d.IsDraining = d.Deliveries != 0;
+                return !d.IsDraining;
+            });
             _drainingPruneAt = Math.Max(DrainingPruneMinimum, 2 * _draining.Count);
         }
 
+        s.IsDraining = true;
         _draining.Add(s);
     }
 
@@ -84,6 +95,23 @@ public sealed partial class ProviderRuntime
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// Makes known what a final teardown decided (it wakes interrupted threads and signals peers; nothing else is
+    /// notified), then waits for every other thread's deliveries (CLN-13), even when a peer's listener (user code of
+    /// another provider) threw from those signals.
+    /// </summary>
+    private void DispatchTeardown(ref Notifications notifications)
+    {
+        try
+        {
+            Dispatch(ref notifications);
+        }
+        finally
+        {
+            WaitForAllDeliveries();
+        }
     }
 
     /// <summary>

@@ -233,27 +233,15 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
             return WsaError.NotInitialized;
         }
 
-        try
-        {
-            Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
-        }
-        finally
-        {
-            if (final)
-            {
-                // CLN-13: notifications other threads decided before the teardown are delivered before cleanup returns,
-                // even when a peer's listener (user code of another provider) threw from the signals above.
-                WaitForAllDeliveries();
-            }
-        }
-
         if (final)
         {
+            DispatchTeardown(ref notifications);
             Log.FinalCleanup(_logger, report.Sockets, report.Aborted, report.Interrupted, report.Resets);
             Telemetry.OperationEnded("aborted", report.Aborted); // aborted without notification (CLN-4): counted here
         }
         else
         {
+            Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
             Log.CleanupNonFinal(_logger, count);
         }
 
@@ -321,15 +309,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
 
         _table.ReleaseTag();
 
-        try
-        {
-            Dispatch(ref notifications); // wakes interrupted threads and signals peers; nothing else is notified
-        }
-        finally
-        {
-            WaitForAllDeliveries(); // CLN-13, even when a peer's listener threw
-        }
-
+        DispatchTeardown(ref notifications);
         if (processEnded)
         {
             Log.ProcessTerminated(_logger, Process.Id, report.Sockets, report.Aborted);

@@ -157,11 +157,22 @@ internal sealed partial class ProviderSocket(ProviderRuntime runtime) : IConnect
         return null;
     }
 
-    /// <summary>Counts one more notification of this socket decided under the lock and not yet delivered (CLN-13).</summary>
+    /// <summary>Gets or sets whether the socket is on its provider's draining list (guarded by the provider's lock).</summary>
+    public bool IsDraining { get; set; }
+
+    /// <summary>
+    /// Counts one more notification of this socket decided under the lock and not yet delivered (CLN-13). One decided
+    /// after the socket's last handle is gone (by its close, or for a ConnectEx that the close ended while it was
+    /// offered) puts the socket on the draining list at once, since it is no longer in the table the final cleanup walks.
+    /// </summary>
     public void AddDelivery_NeedsLock()
     {
         AssertLock();
         _deliveries.Decide_NeedsLock();
+        if (HandleCount == 0)
+        {
+            Runtime.AddDraining_NeedsLock(this);
+        }
     }
 
     /// <summary>Counts a delivery as made (no lock needed), waking a close that waits for it.</summary>

@@ -1,5 +1,4 @@
 using WinsockSpi.Operations;
-using WinsockSpi.Tests.Regressions;
 using WinsockSpi.Tests.TestKit;
 using static WinsockSpi.Tests.TestKit.TestThreads;
 
@@ -23,7 +22,7 @@ public sealed class OutcomePublicationTests
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
         (OperationStatus Status, WsaError Error, bool IsPending, WsaError Result)? seen = null;
-        CompletionPathRegressionTests.StartWithCompletionHook(h, before: completion =>
+        HeldDelivery.StartWithCompletionHook(h, before: completion =>
         {
             if (completion.Overlapped == first)
             {

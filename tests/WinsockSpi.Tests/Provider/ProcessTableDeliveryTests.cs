@@ -1,7 +1,6 @@
-using System.Net.Sockets;
+using System.Collections.Concurrent;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
-using WinsockSpi.Tests.Regressions;
 using WinsockSpi.Tests.TestKit;
 using WinsockSpi.Tracing;
 using static WinsockSpi.Tests.TestKit.TestThreads;
@@ -139,18 +138,16 @@ public sealed class ProcessTableDeliveryTests
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
-        using var inside = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        CompletionPathRegressionTests.StartWithCompletionHook(
+        using var held = new HeldDelivery();
+        var order = new ConcurrentQueue<string>();
+        HeldDelivery.StartWithCompletionHook(
             h,
             before: completion =>
             {
                 if (completion.Overlapped == first)
                 {
                     Assert.True(h.Runtime.CloseSocket(s).IsSuccess); // returns at once: its own delivery is this one
-                    inside.Set();
-                    Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                    held.Hold();
                 }
             },
             after: completion => order.Enqueue(completion.Overlapped == first ? "first notified" : "second notified"));
@@ -158,21 +155,15 @@ public sealed class ProcessTableDeliveryTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], second).Error);
 
         var writer = Start(() => peer.Write("12"u8));
-        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        held.WaitUntilHeld();
         Assert.Equal(1, h.Runtime.DrainingCount);
-        var cleanup = Start(() =>
-        {
-            h.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
-            var r = h.Runtime.Cleanup();
-            order.Enqueue("cleanup returned");
-            return (r, second.Status, second.Event!.IsSet);
-        });
-        SpinUntil(() => h.Runtime.QuiescenceWaiters == 1, "the final cleanup waits for the closed socket's deliveries");
-        release.Set();
+        (OperationStatus Status, bool Set) atReturn = default;
+        var cleanup = HeldDelivery.StartWaitingFinalCleanup(h, order, "the final cleanup waits for the closed socket's deliveries", () => atReturn = (second.Status, second.Event!.IsSet));
+        held.Release();
 
-        var (result, secondStatus, secondSet) = Join(cleanup);
+        Assert.Null(Join(cleanup)); // the final cleanup succeeded
+        var (secondStatus, secondSet) = atReturn;
         Assert.Equal(2, Join(writer));
-        Assert.True(result.IsSuccess);
         Assert.Equal(OperationStatus.Completed, secondStatus);
         Assert.True(secondSet);
         Assert.True(h.Runtime.IsUnloadReady);
@@ -195,10 +186,9 @@ public sealed class ProcessTableDeliveryTests
         Assert.True(h.Runtime.Bind(s, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)).IsSuccess);
         var acceptOv = new WsaOverlapped(new WsaEvent());
         var connectOv = new WsaOverlapped(new WsaEvent());
-        using var inside = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        CompletionPathRegressionTests.StartWithCompletionHook(
+        using var held = new HeldDelivery();
+        var order = new ConcurrentQueue<string>();
+        HeldDelivery.StartWithCompletionHook(
             h,
             before: completion =>
             {
@@ -208,26 +198,18 @@ public sealed class ProcessTableDeliveryTests
                 }
                 else if (completion.Overlapped == connectOv)
                 {
-                    inside.Set();
-                    Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                    held.Hold();
                 }
             },
             after: completion => order.Enqueue(completion.Overlapped == connectOv ? "connect notified" : "accept notified"));
         Assert.Equal(WsaError.IOPending, h.Runtime.AcceptEx(listener, accept, new byte[64], 0, 32, 32, acceptOv).Error);
 
         var connecting = Start(() => h.Runtime.ConnectEx(s, endPoint, default, connectOv));
-        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
-        var cleanup = Start(() =>
-        {
-            h.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
-            var r = h.Runtime.Cleanup();
-            order.Enqueue("cleanup returned");
-            return r;
-        });
-        SpinUntil(() => h.Runtime.QuiescenceWaiters == 1, "the final cleanup waits for the aborted ConnectEx's notification");
-        release.Set();
+        held.WaitUntilHeld();
+        var cleanup = HeldDelivery.StartWaitingFinalCleanup(h, order, "the final cleanup waits for the aborted ConnectEx's notification");
+        held.Release();
 
-        Assert.True(Join(cleanup).IsSuccess);
+        Assert.Null(Join(cleanup)); // the final cleanup succeeded
         Assert.Equal(WsaError.IOPending, Join(connecting).Error);
         Assert.Equal((OperationStatus.Aborted, WsaError.OperationAborted), (connectOv.Status, connectOv.Error));
         Assert.Equal(["accept notified", "connect notified", "cleanup returned"], order.ToArray());
@@ -247,39 +229,23 @@ public sealed class ProcessTableDeliveryTests
         var bs = b.NewSocket();
         b.Runtime.Connect(bs, endPoint).ThrowIfFailed();
         a.Runtime.Accept(listener).ThrowIfFailed();
-        CompletionPathRegressionTests.StartWithCompletionHook(b, before: _ => throw new InvalidOperationException("the peer provider's upcall"));
+        HeldDelivery.StartWithCompletionHook(b, before: _ => throw new InvalidOperationException("the peer provider's upcall"));
         Assert.Equal(WsaError.IOPending, b.Runtime.Receive(bs, new byte[1], new WsaOverlapped()).Error);
 
         var (s, peer) = a.Connect();
-        var held = new WsaOverlapped(new WsaEvent());
-        using var inside = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        CompletionPathRegressionTests.StartWithCompletionHook(
-            a,
-            before: _ =>
-            {
-                inside.Set();
-                Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
-            },
-            after: _ => order.Enqueue("delivered"));
-        Assert.Equal(WsaError.IOPending, a.Runtime.Receive(s, new byte[1], held).Error);
+        using var held = new HeldDelivery();
+        var order = new ConcurrentQueue<string>();
+        HeldDelivery.StartWithCompletionHook(a, before: _ => held.Hold(), after: _ => order.Enqueue("delivered"));
+        Assert.Equal(WsaError.IOPending, a.Runtime.Receive(s, new byte[1], new WsaOverlapped(new WsaEvent())).Error);
         var writer = Start(() => peer.Write("1"u8));
-        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        held.WaitUntilHeld();
 
-        var cleanup = Start(() =>
-        {
-            a.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
-            var thrown = Record.Exception(() => a.Runtime.Cleanup());
-            order.Enqueue("cleanup ended");
-            return thrown;
-        });
-        SpinUntil(() => a.Runtime.QuiescenceWaiters == 1, "the final cleanup waits for the held delivery");
-        release.Set();
+        var cleanup = HeldDelivery.StartWaitingFinalCleanup(a, order, "the final cleanup waits for the held delivery");
+        held.Release();
 
         Assert.IsType<InvalidOperationException>(Join(cleanup));
         Assert.Equal(1, Join(writer));
-        Assert.Equal(["delivered", "cleanup ended"], order.ToArray());
+        Assert.Equal(["delivered", "cleanup returned"], order.ToArray());
         Assert.True(a.Runtime.IsUnloadReady);
     }
 
@@ -288,7 +254,7 @@ public sealed class ProcessTableDeliveryTests
     public void CLN13_ManySocketsClosedFromInsideTheirOwnNotifications_TheDrainingListStaysBounded()
     {
         using var h = new ProviderHarness();
-        CompletionPathRegressionTests.StartWithCompletionHook(h, before: completion => h.Runtime.CloseSocket(completion.Socket).ThrowIfFailed());
+        HeldDelivery.StartWithCompletionHook(h, before: completion => h.Runtime.CloseSocket(completion.Socket).ThrowIfFailed());
         int most = 0;
         for (int i = 0; i < 200; i++)
         {
@@ -306,7 +272,7 @@ public sealed class ProcessTableDeliveryTests
         Assert.Equal(0, h.Runtime.Sockets.Count);
     }
 
-    private static ProviderHarness StartedOnTheProcessTable(out SocketHandle s, out WinsockSpi.Network.RemotePeer peer, int sendBufferSize = 64 * 1024)
+    private static ProviderHarness StartedOnTheProcessTable(out SocketHandle s, out RemotePeer peer, int sendBufferSize = 64 * 1024)
     {
         var h = new ProviderHarness(sendBufferSize: sendBufferSize);
         h.Startup(h.ProcessUpcalls); // the provider's upcall table is now the process's own, as ws2_32 would supply it

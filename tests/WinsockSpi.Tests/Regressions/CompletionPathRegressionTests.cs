@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using NSubstitute;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Tests.TestKit;
@@ -128,7 +126,7 @@ public sealed class CompletionPathRegressionTests
         using var ev2 = new WsaEvent();
         var ov = new WsaOverlapped(ev1);
         SpiResult<int> second = default;
-        StartWithCompletionHook(h, before: completion =>
+        HeldDelivery.StartWithCompletionHook(h, before: completion =>
         {
             if (completion.Event == ev1)
             {
@@ -162,17 +160,15 @@ public sealed class CompletionPathRegressionTests
         var (s, peer) = h.Connect();
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
-        using var inside = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
+        using var held = new HeldDelivery();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        StartWithCompletionHook(
+        HeldDelivery.StartWithCompletionHook(
             h,
             before: completion =>
             {
                 if (completion.Overlapped == first)
                 {
-                    inside.Set();
-                    Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                    held.Hold();
                 }
             },
             after: completion => order.Enqueue(completion.Overlapped == first ? "first notified" : "second notified"));
@@ -180,20 +176,14 @@ public sealed class CompletionPathRegressionTests
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], second).Error);
 
         var writer = Start(() => peer.Write("12"u8));
-        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
-        var cleanup = Start(() =>
-        {
-            h.Runtime.Cleanup().ThrowIfFailed(); // the extra startup
-            var r = h.Runtime.Cleanup();
-            order.Enqueue("cleanup returned");
-            return (r, second.Status, second.Event!.IsSet, h.Runtime.IsUnloadReady);
-        });
-        SpinUntil(() => h.Runtime.QuiescenceWaiters == 1, "the final cleanup waits for the writer's deliveries");
-        release.Set();
+        held.WaitUntilHeld();
+        (OperationStatus Status, bool Set, bool UnloadReady) atReturn = default;
+        var cleanup = HeldDelivery.StartWaitingFinalCleanup(h, order, "the final cleanup waits for the writer's deliveries", () => atReturn = (second.Status, second.Event!.IsSet, h.Runtime.IsUnloadReady));
+        held.Release();
 
-        var (result, secondStatus, secondSet, unloadReady) = Join(cleanup);
+        Assert.Null(Join(cleanup)); // the final cleanup succeeded
+        var (secondStatus, secondSet, unloadReady) = atReturn;
         Assert.Equal(2, Join(writer));
-        Assert.True(result.IsSuccess);
         Assert.Equal(OperationStatus.Completed, secondStatus);
         Assert.True(secondSet);
         Assert.True(unloadReady);
@@ -209,19 +199,17 @@ public sealed class CompletionPathRegressionTests
         var (s, peer) = h.Connect();
         var (other, otherPeer) = h.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
-        using var inside = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
+        using var held = new HeldDelivery();
         var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        StartWithCompletionHook(h, before: _ =>
+        HeldDelivery.StartWithCompletionHook(h, before: _ =>
         {
-            inside.Set();
-            Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+            held.Hold();
             order.Enqueue("notified");
         });
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[1], ov).Error);
 
         var writer = Start(() => peer.Write("1"u8));
-        Assert.True(inside.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        held.WaitUntilHeld();
 
         // Closing another socket does not wait for this one's notification; closing this one does.
         Assert.True(h.Runtime.CloseSocket(other).IsSuccess);
@@ -232,7 +220,7 @@ public sealed class CompletionPathRegressionTests
             return r;
         });
         SpinUntil(() => h.Runtime.QuiescenceWaiters == 1, "the close waits for the socket's delivery");
-        release.Set();
+        held.Release();
 
         Assert.True(Join(close).IsSuccess);
         Join(writer);
@@ -250,7 +238,7 @@ public sealed class CompletionPathRegressionTests
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
         SpiResult cleanup = default;
-        StartWithCompletionHook(h, before: completion =>
+        HeldDelivery.StartWithCompletionHook(h, before: completion =>
         {
             if (completion.Overlapped == first)
             {
@@ -366,25 +354,5 @@ public sealed class CompletionPathRegressionTests
 
         Assert.Equal("abc"u8.ToArray(), firstBuffer);
         Assert.Equal("def"u8.ToArray(), secondBuffer);
-    }
-
-    /// <summary>
-    /// Starts the provider once more with an upcall table whose completion upcall runs <paramref name="before"/>, makes the
-    /// completion known as the process's table does, then runs <paramref name="after"/>: a place to hold or probe a
-    /// delivery while other threads act.
-    /// </summary>
-    internal static void StartWithCompletionHook(ProviderHarness h, Action<OverlappedCompletion> before, Action<OverlappedCompletion>? after = null)
-    {
-        var process = new ProcessUpcalls(h.Runtime.Process);
-        var table = Substitute.For<IUpcalls>();
-        table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
-        {
-            var completion = call.Arg<OverlappedCompletion>();
-            before(completion);
-            var result = process.CompleteOverlappedRequest(completion);
-            after?.Invoke(completion);
-            return result;
-        });
-        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
     }
 }
