@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Tests.TestKit;
@@ -166,7 +167,7 @@ public sealed class ProcessTableDeliveryTests
         Assert.Equal(2, Join(writer));
         Assert.Equal(OperationStatus.Completed, secondStatus);
         Assert.True(secondSet);
-        Assert.True(h.Runtime.IsUnloadReady);
+        h.AssertUnloadReady();
         Assert.Equal(["first notified", "second notified", "cleanup returned"], order.ToArray());
     }
 
@@ -183,7 +184,7 @@ public sealed class ProcessTableDeliveryTests
         var listener = h.ListenSocket(1, out var endPoint);
         var accept = h.NewSocket();
         var s = h.NewSocket();
-        Assert.True(h.Runtime.Bind(s, new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0)).IsSuccess);
+        Assert.True(h.Runtime.Bind(s, new IPEndPoint(IPAddress.Loopback, 0)).IsSuccess);
         var acceptOv = new WsaOverlapped(new WsaEvent());
         var connectOv = new WsaOverlapped(new WsaEvent());
         using var held = new HeldDelivery();
@@ -213,7 +214,7 @@ public sealed class ProcessTableDeliveryTests
         Assert.Equal(WsaError.IOPending, Join(connecting).Error);
         Assert.Equal((OperationStatus.Aborted, WsaError.OperationAborted), (connectOv.Status, connectOv.Error));
         Assert.Equal(["accept notified", "connect notified", "cleanup returned"], order.ToArray());
-        Assert.True(h.Runtime.IsUnloadReady);
+        h.AssertUnloadReady();
     }
 
     [Fact]
@@ -246,7 +247,7 @@ public sealed class ProcessTableDeliveryTests
         Assert.IsType<InvalidOperationException>(Join(cleanup));
         Assert.Equal(1, Join(writer));
         Assert.Equal(["delivered", "cleanup returned"], order.ToArray());
-        Assert.True(a.Runtime.IsUnloadReady);
+        a.AssertUnloadReady();
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
@@ -161,7 +162,7 @@ public sealed class CompletionPathRegressionTests
         var first = new WsaOverlapped(new WsaEvent());
         var second = new WsaOverlapped(new WsaEvent());
         using var held = new HeldDelivery();
-        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var order = new ConcurrentQueue<string>();
         HeldDelivery.StartWithCompletionHook(
             h,
             before: completion =>
@@ -200,7 +201,7 @@ public sealed class CompletionPathRegressionTests
         var (other, otherPeer) = h.Connect();
         var ov = new WsaOverlapped(new WsaEvent());
         using var held = new HeldDelivery();
-        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var order = new ConcurrentQueue<string>();
         HeldDelivery.StartWithCompletionHook(h, before: _ =>
         {
             held.Hold();
