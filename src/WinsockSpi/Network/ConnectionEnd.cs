@@ -259,15 +259,13 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         failure?.Throw();
     }
 
-    internal EndState Snapshot_NeedsGate() => new(
-        Connection.IsReset,
-        ResetByOther,
-        Inbound.Count,
-        Inbound.IsEndOfStream,
-        Outbound.Room,
-        Connection.IsReset ? 0 : Outbound.Count,
-        Outbound.Fin,
-        Known: true);
+    internal EndState Snapshot_NeedsGate()
+    {
+        bool reset = Connection.IsReset;
+        var inbound = Inbound;
+        var outbound = Outbound;
+        return new(reset, ResetByOther, inbound.CountField, inbound.IsEndOfStream, outbound.Room, reset ? 0 : outbound.CountField, outbound.Fin, Known: true);
+    }
 }
 
 /// <summary>One thread's signal trampoline (<see cref="ConnectionEnd.Signal"/>).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace WinsockSpi.Network;
 
 /// <summary>
@@ -35,10 +37,18 @@ internal sealed class Pipe(int capacity)
     public long TotalRead { get; private set; }
 
     /// <summary>Gets the bytes the writer may still add.</summary>
-    public int Room => Reset || Fin ? 0 : Capacity - Count;
+    public int Room
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Reset || Fin ? 0 : Capacity - CountField;
+    }
 
     /// <summary>Gets whether the reader has reached end-of-stream.</summary>
-    public bool IsEndOfStream => Fin && Count == 0 && !Reset;
+    public bool IsEndOfStream
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fin && CountField == 0 && !Reset;
+    }
 
     public int Write(ReadOnlySpan<byte> data)
     {

@@ -197,14 +197,21 @@ internal abstract class OperationCore
     {
     }
 
+    /// <summary>Wakes the registered waiters, if any: the usual case, none, is one read inlined at the publication.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void WakeWaiters()
     {
         if (Volatile.Read(ref _waiters) > 0)
         {
-            lock (_gate)
-            {
-                Monitor.PulseAll(_gate);
-            }
+            PulseWaiters();
+        }
+    }
+
+    private void PulseWaiters()
+    {
+        lock (_gate)
+        {
+            Monitor.PulseAll(_gate);
         }
     }
 }

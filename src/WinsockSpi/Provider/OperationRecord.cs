@@ -124,48 +124,74 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     }
 
     /// <summary>Fills the record for a new operation. The caller reserved it and holds its provider's lock.</summary>
+    /// <remarks>
+    /// A reused overlapped object usually starts on the same provider, socket, routine, event and thread as last time: a
+    /// reference is written only when it changes, which skips the GC write barrier. The buffers, addresses and socket
+    /// were cleared when the last operation ended (<see cref="ProviderRuntime.Settle_NeedsLock"/>), and the queue links
+    /// when it left its queue; Debug builds check both here.
+    /// </remarks>
     public void Begin(ProviderRuntime owner, ProviderSocket? socket, SocketHandle handle, OperationKind kind, bool blocking, CompletionRoutine? routine)
     {
-        // A reused overlapped object usually starts on the same provider, socket and thread as last time: a reference
-        // written only when it changes skips the GC write barrier.
-        SetIfChanged(ref Owner, owner);
-        SetIfChanged(ref Socket, socket);
-        DeliveringFor = null;
+        AssertEnded();
+        if (!ReferenceEquals(Owner, owner))
+        {
+            Owner = owner;
+        }
+
+        if (!ReferenceEquals(Socket, socket))
+        {
+            Socket = socket;
+        }
+
+        if (!ReferenceEquals(Routine, routine))
+        {
+            Routine = routine;
+        }
+
+        WsaEvent? @event = null;
+        bool skipPort = false;
+        if (Overlapped is { } overlapped)
+        {
+            @event = overlapped.Event;
+            skipPort = overlapped.EventHandleLowBit;
+        }
+
+        if (!ReferenceEquals(Event, @event))
+        {
+            Event = @event;
+        }
+
+        var thread = Processes.WsaThreadId.Current;
+        if (!ReferenceEquals(Thread, thread))
+        {
+            Thread = thread;
+        }
+
         Handle = handle;
         Kind = kind;
         IsBlocking = blocking;
-        ReceiveBuffer = default;
-        SendBuffer = default;
+        SkipPort = skipPort;
         Progress = 0;
-        From = null;
-        Destination = null;
-        SetIfChanged(ref Routine, routine);
-        SetIfChanged(ref Event, Overlapped?.Event);
-        SetIfChanged(ref Thread, Processes.WsaThreadId.Current);
+        Peek = false;
+        Silent = false;
         Port = null;
         CompletionKey = 0;
         AcceptedHandle = default;
-        ReceiveBuffers = default;
-        Peek = false;
-        SkipPort = Overlapped?.EventHandleLowBit ?? false;
-        AcceptSocket = null;
         AcceptConnected = false;
         AcceptReceiveLength = AcceptLocalLength = AcceptRemoteLength = 0;
         ReuseSocket = false;
-        Next = Prev = NotifyNext = null;
-        Silent = false;
-        InQueue = false;
+    }
+
+    /// <summary>Asserts (Debug) that the last operation's end left the record clear: no buffers, addresses, socket, links or delivery.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    private void AssertEnded()
+    {
+        System.Diagnostics.Debug.Assert(ReceiveBuffer.IsEmpty && ReceiveBuffers.IsEmpty && SendBuffer.IsEmpty, "The last operation's buffers were cleared when it ended.");
+        System.Diagnostics.Debug.Assert(From is null && Destination is null && AcceptSocket is null, "The last operation's addresses and accept socket were cleared when it ended.");
+        System.Diagnostics.Debug.Assert(Next is null && Prev is null && !InQueue, "The last operation left its queue.");
+        System.Diagnostics.Debug.Assert(NotifyNext is null && DeliveringFor is null, "The last operation was delivered.");
     }
 
     /// <inheritdoc/>
     protected override void AssertClaimable() => Owner?.AssertLockHeld(); // claimed under the lock of the provider that runs it
-
-    private static void SetIfChanged<T>(ref T? field, T? value)
-        where T : class
-    {
-        if (!ReferenceEquals(field, value))
-        {
-            field = value;
-        }
-    }
 }

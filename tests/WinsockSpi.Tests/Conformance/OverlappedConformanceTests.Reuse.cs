@@ -113,6 +113,60 @@ public sealed partial class OverlappedConformanceTests
         Assert.Equal(OperationStatus.Pending, ov.Status);
     }
 
+    [Fact]
+    [Trait("Rule", "OVL-7")]
+    [Trait("Rule", "EXT-1")]
+    [Trait("Rule", "DGM-1")]
+    public void OVL7_OneObjectReusedAcrossOperationKinds_EachOperationStartsFromACleanRecord()
+    {
+        // Each operation ends clearing what it set (buffers, source address, accept socket, queue links) and the next
+        // start writes only the rest; Debug builds assert the clean record at every start (OperationRecord.Begin).
+        using var h = new ProviderHarness(sendBufferSize: 4);
+        var ov = new WsaOverlapped(new WsaEvent());
+
+        // A datagram receive with a source address, pending until a message arrives.
+        using var datagramPeer = Datagrams.Peer(h);
+        var datagramSocket = Datagrams.Bound(h, out var address);
+        var from = new SourceAddress();
+        var datagram = new byte[8];
+        Assert.Equal(WsaError.IOPending, h.Runtime.ReceiveFrom(datagramSocket, datagram, from, ov).Error);
+        Assert.True(datagramPeer.SendTo("dg"u8, address));
+        Assert.Equal((OperationStatus.Completed, 2), (ov.Status, ov.BytesTransferred));
+        Assert.Equal(datagramPeer.LocalEndPoint, from.EndPoint);
+
+        // An AcceptEx, pending until a connection arrives.
+        var listener = h.ListenOnFreePort(5, out var endPoint);
+        var accept = h.NewSocket();
+        var acceptEx = (AcceptExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_ACCEPTEX).ThrowIfFailed()!;
+        Assert.Equal(WsaError.IOPending, acceptEx(listener, accept, new byte[64], 0, 32, 32, ov).Error);
+        var client = h.NewSocket();
+        Assert.True(h.Runtime.Connect(client, endPoint).IsSuccess);
+        Assert.Equal((OperationStatus.Completed, 0), (ov.Status, ov.BytesTransferred));
+
+        // A send that pends on the full 4-byte buffer and completes as the other side reads.
+        Assert.Equal(4, h.Runtime.Send(accept, "full"u8.ToArray()).Value);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(accept, "xy"u8.ToArray(), ov).Error);
+        var read = new byte[8];
+        Assert.Equal(4, h.Runtime.Receive(client, read).Value);
+        Assert.Equal((OperationStatus.Completed, 2), (ov.Status, ov.BytesTransferred));
+        Assert.Equal(2, h.Runtime.Receive(client, read).Value);
+        Assert.Equal("xy"u8.ToArray(), read[..2]);
+
+        // A receive aborted by the close of its socket, then a receive on another socket that completes with its own bytes.
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(accept, new byte[8], ov).Error);
+        Assert.True(h.Runtime.CloseSocket(accept).IsSuccess);
+        Assert.Equal((OperationStatus.Aborted, WsaError.OperationAborted), (ov.Status, ov.Error));
+        var (s, peer) = h.Connect();
+        var last = new byte[8];
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, last, ov).Error);
+        Assert.Equal(1, h.Runtime.Operations.PendingCount);
+        peer.Write("end"u8);
+        Assert.Equal((OperationStatus.Completed, 3), (ov.Status, ov.BytesTransferred));
+        Assert.Equal("end"u8.ToArray(), last[..3]);
+        Assert.Equal(datagramPeer.LocalEndPoint, from.EndPoint); // the datagram's source and buffer were not written again
+        Assert.Equal("dg"u8.ToArray(), datagram[..2]);
+    }
+
     // ---------------------------------------------------------------- OVL-8
 
     [Fact]
