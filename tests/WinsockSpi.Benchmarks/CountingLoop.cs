@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace WinsockSpi.Benchmarks;
 
 /// <summary>
@@ -87,15 +89,15 @@ internal static class CountingLoop
         while (ended < operations)
         {
             rows.StartAndPend();
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long start = Stopwatch.GetTimestamp();
             Check.Equal(WsaError.Success, rows.FinalCleanup(), "cleanup");
-            ticks += System.Diagnostics.Stopwatch.GetTimestamp() - start;
+            ticks += Stopwatch.GetTimestamp() - start;
             rows.VerifyTornDown();
             ended += rows.N;
         }
 
         rows.Teardown();
-        double perOperation = ticks * 1e9 / System.Diagnostics.Stopwatch.Frequency / ended;
+        double perOperation = ticks * 1e9 / Stopwatch.Frequency / ended;
         Console.WriteLine($"cleanup: {ended} operations, {perOperation:F1} ns per operation in the cleanups");
         return 0;
     }

@@ -264,7 +264,7 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         bool reset = Connection.IsReset;
         var inbound = Inbound;
         var outbound = Outbound;
-        return new(reset, ResetByOther, inbound.CountField, inbound.IsEndOfStream, outbound.Room, reset ? 0 : outbound.CountField, outbound.Fin, Known: true);
+        return new(reset, ResetByOther, inbound.Count, inbound.IsEndOfStream, outbound.Room, reset ? 0 : outbound.Count, outbound.Fin, Known: true);
     }
 }
 

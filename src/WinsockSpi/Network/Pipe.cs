@@ -40,14 +40,14 @@ internal sealed class Pipe(int capacity)
     public int Room
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Reset || Fin ? 0 : Capacity - CountField;
+        get => Reset || Fin ? 0 : Capacity - Count;
     }
 
     /// <summary>Gets whether the reader has reached end-of-stream.</summary>
     public bool IsEndOfStream
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Fin && CountField == 0 && !Reset;
+        get => Fin && Count == 0 && !Reset;
     }
 
     public int Write(ReadOnlySpan<byte> data)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WinsockSpi.Processes;
 
 namespace WinsockSpi.Operations;
@@ -198,7 +199,7 @@ internal abstract class OperationCore
     }
 
     /// <summary>Wakes the registered waiters, if any: the usual case, none, is one read inlined at the publication.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WakeWaiters()
     {
         if (Volatile.Read(ref _waiters) > 0)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
 using WinsockSpi.Tracing;
@@ -126,9 +127,11 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>Fills the record for a new operation. The caller reserved it and holds its provider's lock.</summary>
     /// <remarks>
     /// A reused overlapped object usually starts on the same provider, socket, routine, event and thread as last time: a
-    /// reference is written only when it changes, which skips the GC write barrier. The buffers, addresses and socket
-    /// were cleared when the last operation ended (<see cref="ProviderRuntime.Settle_NeedsLock"/>), and the queue links
-    /// when it left its queue; Debug builds check both here.
+    /// reference is written only when it changes, which skips the GC write barrier (the compares are written out: a
+    /// shared generic helper for them is not inlined, and costs a call each). The buffers, addresses and accept socket
+    /// were cleared when the last operation ended (<see cref="ProviderRuntime.Settle_NeedsLock"/>), its queue links when
+    /// it left its queue and its delivery links when it was delivered, so they are not written again here; Debug builds
+    /// check it (<see cref="AssertEnded"/>).
     /// </remarks>
     public void Begin(ProviderRuntime owner, ProviderSocket? socket, SocketHandle handle, OperationKind kind, bool blocking, CompletionRoutine? routine)
     {
@@ -182,14 +185,14 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         ReuseSocket = false;
     }
 
-    /// <summary>Asserts (Debug) that the last operation's end left the record clear: no buffers, addresses, socket, links or delivery.</summary>
-    [System.Diagnostics.Conditional("DEBUG")]
+    /// <summary>Asserts (Debug) that the last operation's end left the record clear: no buffers, addresses, links or delivery.</summary>
+    [Conditional("DEBUG")]
     private void AssertEnded()
     {
-        System.Diagnostics.Debug.Assert(ReceiveBuffer.IsEmpty && ReceiveBuffers.IsEmpty && SendBuffer.IsEmpty, "The last operation's buffers were cleared when it ended.");
-        System.Diagnostics.Debug.Assert(From is null && Destination is null && AcceptSocket is null, "The last operation's addresses and accept socket were cleared when it ended.");
-        System.Diagnostics.Debug.Assert(Next is null && Prev is null && !InQueue, "The last operation left its queue.");
-        System.Diagnostics.Debug.Assert(NotifyNext is null && DeliveringFor is null, "The last operation was delivered.");
+        Debug.Assert(ReceiveBuffer.IsEmpty && ReceiveBuffers.IsEmpty && SendBuffer.IsEmpty, "The last operation's buffers were cleared when it ended.");
+        Debug.Assert(From is null && Destination is null && AcceptSocket is null, "The last operation's addresses and accept socket were cleared when it ended.");
+        Debug.Assert(Next is null && Prev is null && !InQueue, "The last operation left its queue.");
+        Debug.Assert(NotifyNext is null && DeliveringFor is null, "The last operation was delivered.");
     }
 
     /// <inheritdoc/>
