@@ -27,10 +27,11 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result;
+        WsaError refused;
         using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
-            var error = CheckTransfer_NeedsLock(socket, overlapped, send: true, out var s, out var op);
+            var error = CheckTransfer_NeedsLock(socket, overlapped, send: true, ref notifications, out var s, out var op);
             if (error == WsaError.OperationNotSupported && s is { IsStream: false })
             {
                 // A datagram socket sends to its connected address (WSAENOTCONN when it has none): WSPSendTo's path, once
@@ -45,7 +46,8 @@ public sealed partial class ProviderRuntime
 
             if (error != WsaError.Success)
             {
-                return error;
+                refused = error;
+                goto Refused;
             }
 
             int written = s!.SendNow_NeedsLock(data.Span, ref notifications);
@@ -76,7 +78,8 @@ public sealed partial class ProviderRuntime
                 s.Latches |= EventLatch.WriteOwed;
                 if (written == 0)
                 {
-                    return WsaError.WouldBlock; // nothing moved, so nothing to make known
+                    refused = WsaError.WouldBlock; // nothing moved: only what the catch-up completed is made known
+                    goto Refused;
                 }
 
                 result = written;
@@ -92,6 +95,10 @@ public sealed partial class ProviderRuntime
         }
 
         return EndTransfer(ref notifications, blockingOp, result);
+
+    Refused:
+        Dispatch(ref notifications); // what the queue's catch-up completed, if it ran (a refused call itself starts nothing, OVL-3)
+        return refused;
 
     Datagram:
         return SendToCore(socket, data, destination: null, overlapped, routine);
@@ -119,10 +126,11 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result;
+        WsaError refused;
         using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
-            var error = CheckTransfer_NeedsLock(socket, overlapped, send: false, out var s, out var op);
+            var error = CheckTransfer_NeedsLock(socket, overlapped, send: false, ref notifications, out var s, out var op);
             if (error == WsaError.OperationNotSupported && s is { IsStream: false })
             {
                 goto Datagram; // a datagram socket receives any message: WSPRecvFrom's path, once this lock is released (it may block)
@@ -130,7 +138,8 @@ public sealed partial class ProviderRuntime
 
             if (error != WsaError.Success)
             {
-                return error;
+                refused = error;
+                goto Refused;
             }
 
             s!.Reenable_NeedsLock(NetworkEvents.Read); // ASY-2: a receive re-enables FD_READ
@@ -160,7 +169,8 @@ public sealed partial class ProviderRuntime
             }
             else if (!s.Blocking)
             {
-                return WsaError.WouldBlock; // nothing moved, so nothing to make known
+                refused = WsaError.WouldBlock; // nothing moved: only what the catch-up completed is made known
+                goto Refused;
             }
             else
             {
@@ -175,15 +185,22 @@ public sealed partial class ProviderRuntime
 
         return EndTransfer(ref notifications, blockingOp, result);
 
+    Refused:
+        Dispatch(ref notifications); // what the queue's catch-up completed, if it ran (a refused call itself starts nothing, OVL-3)
+        return refused;
+
     Datagram:
         return ReceiveFromAnyCore(socket, buffer, buffers, from: null, overlapped, routine);
     }
 
     /// <summary>
     /// The checks every send and receive makes, in the order their errors take precedence; the overlapped object is
-    /// reserved last, once nothing else can fail, so that it is held by this call alone (OVL-7, OVL-11).
+    /// reserved last, once nothing else can fail, so that it is held by this call alone (OVL-7, OVL-11). Before the
+    /// socket's own checks, its queue in that direction catches up with the connection
+    /// (<see cref="ProviderSocket.CatchUpBeforeTransfer_NeedsLock"/>): what that completes goes to <paramref name="notifications"/>,
+    /// which the caller makes known whatever this returns.
     /// </summary>
-    private WsaError CheckTransfer_NeedsLock(SocketHandle socket, WsaOverlapped? overlapped, bool send, out ProviderSocket? s, out OperationRecord? op)
+    private WsaError CheckTransfer_NeedsLock(SocketHandle socket, WsaOverlapped? overlapped, bool send, ref Notifications notifications, out ProviderSocket? s, out OperationRecord? op)
     {
         op = null;
         var error = Find_NeedsLock(socket, out s);
@@ -205,7 +222,8 @@ public sealed partial class ProviderRuntime
             return WsaError.InProgress;
         }
 
-        error = s!.CheckTransfer_NeedsLock(send);
+        s!.CatchUpBeforeTransfer_NeedsLock(send, ref notifications); // the queue sees every peer step the connection has (a reset: refused below)
+        error = s.CheckTransfer_NeedsLock(send);
         if (error != WsaError.Success)
         {
             return error;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 
@@ -68,6 +69,27 @@ internal sealed partial class ProviderSocket
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// Lets the queue of a send or receive about to be decided catch up with the connection first. A peer's step (data,
+    /// a FIN, room made by a read, a reset) reaches the connection under its gate and this socket afterwards, through a
+    /// signal that another thread may still be delivering, or that this thread defers while it delivers another signal
+    /// (user code run from a notification). Meanwhile a new operation must not be decided against a queue that has not
+    /// seen the step: queued behind receives that the peer's FIN is about to end, a receive would pend where a receive
+    /// posted a moment later completes at once. So when operations are queued in that direction, or the connection was
+    /// reset, the pump that signal would run runs now (its later run finds nothing left to do): a send or receive sees
+    /// each peer step entirely or not at all. (The teardown's <see cref="CatchUp_NeedsLock"/> does the same for every
+    /// socket before it resets any.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CatchUpBeforeTransfer_NeedsLock(bool send, ref Notifications notifications)
+    {
+        AssertLock();
+        if (End is { } end && ((send ? Sends.Count : Receives.Count) > 0 || end.Connection.IsReset) && Phase == SocketPhase.Connected && PendingAcceptEx is null)
+        {
+            Pump_NeedsLock(ref notifications);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,234 @@
+using System.Collections.Concurrent;
+using WinsockSpi.Network;
+using WinsockSpi.Operations;
+using WinsockSpi.Tests.TestKit;
+
+namespace WinsockSpi.Tests.Regressions;
+
+/// <summary>
+/// A send or receive posted behind queued operations while a peer's step has reached the connection but not yet the
+/// socket (its signal deferred: the step was made from user code running inside another socket's notification, on the
+/// thread that delivers it). The new operation must see the step as one posted after the signal would: the queue
+/// catches up first. Before, it was decided against the stale queue and pended; the linearizability suite found the
+/// same window between two threads (a peer's FIN visible to the peer's own write, a receive posted after that pending).
+/// Each test drives the window deterministically: socket x's completion runs the test's code on the peer's writing
+/// thread, where the signals of y's peer are deferred until that delivery returns.
+/// </summary>
+public sealed class QueueCatchUpTests
+{
+    [Fact]
+    [Trait("Rule", "OVL-5")]
+    [Trait("Rule", "OVL-8")]
+    public void OVL8_ReceivePostedBehindAQueuedReceiveAfterThePeersFin_CompletesAtOnceWithZeroBytes()
+    {
+        using var h = new ProviderHarness();
+        var (y, peerY) = h.Connect();
+        var queued = new WsaOverlapped(new WsaEvent());
+        var posted = new WsaOverlapped(new WsaEvent());
+        SpiResult<int> inside = default;
+        int writtenAfterClose = -1;
+        bool queuedDoneAfterClose = true;
+        var window = new Window(h, () =>
+        {
+            peerY.Close();
+            writtenAfterClose = peerY.Write("late"u8); // the connection has the FIN
+            queuedDoneAfterClose = queued.Event!.IsSet; // y has not seen it: its signal waits for this delivery
+            inside = h.Runtime.Receive(y, new byte[3], posted);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
+
+        window.Named(posted, "posted");
+        window.Open();
+
+        Assert.Equal(0, writtenAfterClose);
+        Assert.False(queuedDoneAfterClose);
+        Assert.True(inside.IsSuccess, $"the receive posted after the FIN got {inside.Error}");
+        Assert.Equal(0, inside.Value);
+        Assert.Equal((OperationStatus.Completed, WsaError.Success, 0), (queued.Status, queued.Error, queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, WsaError.Success, 0), (posted.Status, posted.Error, posted.BytesTransferred));
+        Assert.Equal(["queued", "posted"], window.Notified); // OVL-5 order, each once
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-5")]
+    [Trait("Rule", "OVL-1")]
+    public void OVL5_ReceivePostedBehindAQueuedReceiveAfterThePeerWrote_TakesTheRestAtOnce()
+    {
+        using var h = new ProviderHarness();
+        var (y, peerY) = h.Connect();
+        var queued = new WsaOverlapped(new WsaEvent());
+        var posted = new WsaOverlapped(new WsaEvent());
+        var buffer = new byte[3];
+        SpiResult<int> inside = default;
+        var window = new Window(h, () =>
+        {
+            Assert.Equal(5, peerY.Write("abcde"u8));
+            inside = h.Runtime.Receive(y, buffer, posted);
+        });
+        var first = new byte[2];
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, first, window.Named(queued, "queued")).Error);
+
+        window.Named(posted, "posted");
+        window.Open();
+
+        Assert.True(inside.IsSuccess, $"the receive posted after the peer wrote got {inside.Error}");
+        Assert.Equal(3, inside.Value);
+        Assert.Equal("ab"u8.ToArray(), first);
+        Assert.Equal("cde"u8.ToArray(), buffer);
+        Assert.Equal((OperationStatus.Completed, 2), (queued.Status, queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, 3), (posted.Status, posted.BytesTransferred));
+        Assert.Equal(["queued", "posted"], window.Notified);
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-9")]
+    [Trait("Rule", "OVL-1")]
+    public void OVL9_SendPostedBehindAQueuedSendAfterThePeerMadeRoom_CompletesAtOnce()
+    {
+        using var h = new ProviderHarness(sendBufferSize: 4);
+        var (y, peerY) = h.Connect();
+        var queued = new WsaOverlapped(new WsaEvent());
+        var posted = new WsaOverlapped(new WsaEvent());
+        var read = new byte[8];
+        int readCount = -1;
+        SpiResult<int> inside = default;
+        var window = new Window(h, () =>
+        {
+            readCount = peerY.Read(read); // room for 4 more
+            inside = h.Runtime.Send(y, "gh"u8.ToArray(), posted);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")).Error); // 4 go, 2 wait
+
+        window.Named(posted, "posted");
+        window.Open();
+
+        Assert.Equal(4, readCount);
+        Assert.True(inside.IsSuccess, $"the send posted after the peer made room got {inside.Error}");
+        Assert.Equal(2, inside.Value);
+        Assert.Equal((OperationStatus.Completed, 6), (queued.Status, queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, 2), (posted.Status, posted.BytesTransferred));
+        Assert.Equal(["queued", "posted"], window.Notified);
+        Assert.Equal(4, peerY.Read(read));
+        Assert.Equal("efgh"u8.ToArray(), read[..4]); // the queued send's rest went first (OVL-5 order)
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-8")]
+    [Trait("Rule", "OVL-3")]
+    public void OVL8_ReceivePostedAfterThePeersReset_FailsAtOnceWithConnectionReset()
+    {
+        using var h = new ProviderHarness();
+        var (y, peerY) = h.Connect();
+        var queued = new WsaOverlapped(new WsaEvent());
+        var posted = new WsaOverlapped(new WsaEvent());
+        SpiResult<int> inside = default;
+        var window = new Window(h, () =>
+        {
+            peerY.Reset();
+            inside = h.Runtime.Receive(y, new byte[3], posted);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
+
+        window.Named(posted, "posted");
+        window.Open();
+
+        Assert.Equal(WsaError.ConnectionReset, inside.Error); // refused at once: it started nothing (OVL-3)
+        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queued.Status, queued.Error));
+        Assert.Equal(OperationStatus.Idle, posted.Status);
+        Assert.False(posted.Event!.IsSet);
+        Assert.Equal(["queued"], window.Notified); // the queued receive's failure was made known
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-8")]
+    public void OVL8_ReceiveOnAnEmptyQueueAfterThePeersReset_FailsAtOnceWithConnectionReset()
+    {
+        // No receive queued: the reset alone is the step the socket has not seen yet.
+        using var h = new ProviderHarness();
+        var (y, peerY) = h.Connect();
+        var posted = new WsaOverlapped(new WsaEvent());
+        SpiResult<int> inside = default;
+        var window = new Window(h, () =>
+        {
+            peerY.Reset();
+            inside = h.Runtime.Receive(y, new byte[3], posted);
+        });
+
+        window.Named(posted, "posted");
+        window.Open();
+
+        Assert.Equal(WsaError.ConnectionReset, inside.Error);
+        Assert.Equal(OperationStatus.Idle, posted.Status);
+        Assert.Empty(window.Notified);
+        window.End();
+    }
+
+    /// <summary>
+    /// A second socket x with a receive pending, whose completion runs the test's code on the thread that writes to x's
+    /// peer, inside that peer's signal: signals raised there (by y's peer) wait until the delivery returns.
+    /// </summary>
+    private sealed class Window
+    {
+        private readonly ProviderHarness _h;
+        private readonly RemotePeer _peerX;
+        private readonly WsaOverlapped _x = new(new WsaEvent());
+        private readonly ConcurrentDictionary<WsaOverlapped, string> _names = new();
+        private readonly ConcurrentQueue<string> _notified = new();
+        private bool _ran;
+
+        /// <summary>Connects x, starts the provider once more with the completion hook, and posts x's receive.</summary>
+        /// <param name="h">The harness.</param>
+        /// <param name="inside">The test's code, run inside x's completion.</param>
+        public Window(ProviderHarness h, Action inside)
+        {
+            _h = h;
+            var (x, peerX) = h.Connect();
+            _peerX = peerX;
+            HeldDelivery.StartWithCompletionHook(
+                h,
+                before: completion =>
+                {
+                    if (completion.Overlapped == _x)
+                    {
+                        inside();
+                        _ran = true;
+                    }
+                },
+                after: completion =>
+                {
+                    if (completion.Overlapped != _x)
+                    {
+                        _notified.Enqueue(_names.TryGetValue(completion.Overlapped, out var name) ? name : "?");
+                    }
+                });
+            Assert.Equal(WsaError.IOPending, h.Runtime.Receive(x, new byte[1], _x).Error);
+        }
+
+        /// <summary>Gets the names of y's operations made known so far, in order (x's own is not listed).</summary>
+        public string[] Notified => [.. _notified];
+
+        /// <summary>Names an operation for <see cref="Notified"/>.</summary>
+        /// <param name="overlapped">The operation.</param>
+        /// <param name="name">Its name.</param>
+        /// <returns>The operation.</returns>
+        public WsaOverlapped Named(WsaOverlapped overlapped, string name)
+        {
+            _names[overlapped] = name;
+            return overlapped;
+        }
+
+        /// <summary>Writes to x's peer: x's receive completes on this thread, inside the peer's signal.</summary>
+        public void Open()
+        {
+            Assert.Equal(1, _peerX.Write("!"u8));
+            Assert.True(_ran, "x's completion did not run the test's code");
+        }
+
+        /// <summary>Ends the extra startup; the harness checks the invariants when it is disposed.</summary>
+        public void End() => Assert.Equal(WsaError.Success, _h.Runtime.Cleanup().Error);
+    }
+}
