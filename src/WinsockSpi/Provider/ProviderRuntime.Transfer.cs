@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using WinsockSpi.Operations;
 
@@ -36,6 +37,7 @@ public sealed partial class ProviderRuntime
             {
                 // A datagram socket sends to its connected address (WSAENOTCONN when it has none): WSPSendTo's path, once
                 // this lock is released.
+                Debug.Assert(notifications.IsEmpty, "A datagram socket has no connection to catch up with.");
                 if (s.Phase != SocketPhase.Connected)
                 {
                     return WsaError.NotConnected;
@@ -78,7 +80,7 @@ public sealed partial class ProviderRuntime
                 s.Latches |= EventLatch.WriteOwed;
                 if (written == 0)
                 {
-                    refused = WsaError.WouldBlock; // nothing moved: only what the catch-up completed is made known
+                    refused = WsaError.WouldBlock; // nothing moved by this call; what the catch-up completed, and a fault plan's reset kick, are still made known
                     goto Refused;
                 }
 
@@ -133,6 +135,7 @@ public sealed partial class ProviderRuntime
             var error = CheckTransfer_NeedsLock(socket, overlapped, send: false, ref notifications, out var s, out var op);
             if (error == WsaError.OperationNotSupported && s is { IsStream: false })
             {
+                Debug.Assert(notifications.IsEmpty, "A datagram socket has no connection to catch up with.");
                 goto Datagram; // a datagram socket receives any message: WSPRecvFrom's path, once this lock is released (it may block)
             }
 
@@ -169,7 +172,7 @@ public sealed partial class ProviderRuntime
             }
             else if (!s.Blocking)
             {
-                refused = WsaError.WouldBlock; // nothing moved: only what the catch-up completed is made known
+                refused = WsaError.WouldBlock; // nothing moved by this call: what the catch-up completed is still made known
                 goto Refused;
             }
             else
@@ -222,7 +225,11 @@ public sealed partial class ProviderRuntime
             return WsaError.InProgress;
         }
 
-        s!.CatchUpBeforeTransfer_NeedsLock(send, ref notifications); // the queue sees every peer step the connection has (a reset: refused below)
+        if (s!.CatchUpBeforeTransfer_NeedsLock(send, ref notifications)) // the queue sees every peer step the connection has (a reset: refused below)
+        {
+            WakeSelects_NeedsLock(); // as the peer's signal does after its pump: a socket of a waiting select may be ready
+        }
+
         error = s.CheckTransfer_NeedsLock(send);
         if (error != WsaError.Success)
         {

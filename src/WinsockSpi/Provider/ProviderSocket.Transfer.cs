@@ -82,14 +82,24 @@ internal sealed partial class ProviderSocket
     /// each peer step entirely or not at all. (The teardown's <see cref="CatchUp_NeedsLock"/> does the same for every
     /// socket before it resets any.)
     /// </summary>
+    /// <param name="send">Whether a send is about to be decided (else a receive).</param>
+    /// <param name="notifications">Receives what the pump completed.</param>
+    /// <returns>Whether the pump ran (the caller then wakes waiting selects, as the signal would).</returns>
+    /// <remarks>
+    /// Only a connected socket catches up: the accept socket of a pending AcceptEx is refused by the checks that follow
+    /// (EXT-1) and catches up when its AcceptEx completes.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void CatchUpBeforeTransfer_NeedsLock(bool send, ref Notifications notifications)
+    public bool CatchUpBeforeTransfer_NeedsLock(bool send, ref Notifications notifications)
     {
         AssertLock();
         if (End is { } end && ((send ? Sends.Count : Receives.Count) > 0 || end.Connection.IsReset) && Phase == SocketPhase.Connected && PendingAcceptEx is null)
         {
             Pump_NeedsLock(ref notifications);
+            return true;
         }
+
+        return false;
     }
 
     /// <summary>

@@ -61,9 +61,11 @@ public sealed class QueueCatchUpTests
         var posted = new WsaOverlapped(new WsaEvent());
         var buffer = new byte[3];
         SpiResult<int> inside = default;
+        bool deferred = false;
         var window = new Window(h, () =>
         {
             Assert.Equal(5, peerY.Write("abcde"u8));
+            deferred = !queued.Event!.IsSet; // y has not seen the data yet
             inside = h.Runtime.Receive(y, buffer, posted);
         });
         var first = new byte[2];
@@ -72,6 +74,7 @@ public sealed class QueueCatchUpTests
         window.Named(posted, "posted");
         window.Open();
 
+        Assert.True(deferred, "the peer's signal reached y before the receive was posted");
         Assert.True(inside.IsSuccess, $"the receive posted after the peer wrote got {inside.Error}");
         Assert.Equal(3, inside.Value);
         Assert.Equal("ab"u8.ToArray(), first);
@@ -94,9 +97,11 @@ public sealed class QueueCatchUpTests
         var read = new byte[8];
         int readCount = -1;
         SpiResult<int> inside = default;
+        bool deferred = false;
         var window = new Window(h, () =>
         {
             readCount = peerY.Read(read); // room for 4 more
+            deferred = !queued.Event!.IsSet; // y has not seen the room yet
             inside = h.Runtime.Send(y, "gh"u8.ToArray(), posted);
         });
         Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")).Error); // 4 go, 2 wait
@@ -105,6 +110,7 @@ public sealed class QueueCatchUpTests
         window.Open();
 
         Assert.Equal(4, readCount);
+        Assert.True(deferred, "the peer's signal reached y before the send was posted");
         Assert.True(inside.IsSuccess, $"the send posted after the peer made room got {inside.Error}");
         Assert.Equal(2, inside.Value);
         Assert.Equal((OperationStatus.Completed, 6), (queued.Status, queued.BytesTransferred));
@@ -112,6 +118,44 @@ public sealed class QueueCatchUpTests
         Assert.Equal(["queued", "posted"], window.Notified);
         Assert.Equal(4, peerY.Read(read));
         Assert.Equal("efgh"u8.ToArray(), read[..4]); // the queued send's rest went first (OVL-5 order)
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "SLT-2")]
+    [Trait("Rule", "OVL-9")]
+    public void SLT2_SendWhoseQueueCatchesUp_WakesASelectWaitingForWritability()
+    {
+        // The catch-up does what the peer's signal does after its pump: a select waiting for y to be writable (not while
+        // a send is queued) ends as soon as the catch-up completes that send, not when the deferred signal arrives.
+        using var h = new ProviderHarness(sendBufferSize: 4);
+        var (y, peerY) = h.Connect();
+        var queued = new WsaOverlapped(new WsaEvent());
+        var posted = new WsaOverlapped(new WsaEvent());
+        List<SocketHandle> write = [y];
+        Task<SpiResult<int>>? selector = null;
+        bool endedInsideTheWindow = false;
+        SpiResult<int> inside = default;
+        bool deferred = false;
+        var window = new Window(h, () =>
+        {
+            Assert.Equal(4, peerY.Read(new byte[4]));
+            deferred = !queued.Event!.IsSet && !selector!.IsCompleted; // neither y nor the select has seen the room yet
+            inside = h.Runtime.Send(y, "g"u8.ToArray(), posted); // the queued "ef" goes first, then "g": room for 1 more
+            endedInsideTheWindow = selector!.Wait(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")).Error);
+        selector = h.StartBlocked(() => h.Runtime.Select(null, write, null, timeout: null));
+        window.Named(posted, "posted");
+
+        window.Open();
+
+        Assert.True(deferred, "the peer's signal reached y before the send was posted");
+        Assert.True(endedInsideTheWindow, "the select did not end before the peer's deferred signal");
+        Assert.Equal(1, TestThreads.Join(selector).Value);
+        Assert.Equal([y], write);
+        Assert.Equal(1, inside.Value);
+        Assert.Equal(["queued", "posted"], window.Notified);
         window.End();
     }
 
@@ -125,9 +169,11 @@ public sealed class QueueCatchUpTests
         var queued = new WsaOverlapped(new WsaEvent());
         var posted = new WsaOverlapped(new WsaEvent());
         SpiResult<int> inside = default;
+        bool deferred = false;
         var window = new Window(h, () =>
         {
             peerY.Reset();
+            deferred = !queued.Event!.IsSet; // y has not seen the reset yet
             inside = h.Runtime.Receive(y, new byte[3], posted);
         });
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
@@ -135,6 +181,7 @@ public sealed class QueueCatchUpTests
         window.Named(posted, "posted");
         window.Open();
 
+        Assert.True(deferred, "the peer's signal reached y before the receive was posted");
         Assert.Equal(WsaError.ConnectionReset, inside.Error); // refused at once: it started nothing (OVL-3)
         Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queued.Status, queued.Error));
         Assert.Equal(OperationStatus.Idle, posted.Status);
@@ -147,23 +194,60 @@ public sealed class QueueCatchUpTests
     [Trait("Rule", "OVL-8")]
     public void OVL8_ReceiveOnAnEmptyQueueAfterThePeersReset_FailsAtOnceWithConnectionReset()
     {
-        // No receive queued: the reset alone is the step the socket has not seen yet.
-        using var h = new ProviderHarness();
+        // No receive queued: the reset alone is the step the socket has not seen yet. A send queued on y shows that the
+        // window is open (the reset has not failed it yet) and is failed by the receive's catch-up.
+        using var h = new ProviderHarness(sendBufferSize: 4);
         var (y, peerY) = h.Connect();
+        var queuedSend = new WsaOverlapped(new WsaEvent());
         var posted = new WsaOverlapped(new WsaEvent());
         SpiResult<int> inside = default;
+        bool deferred = false;
         var window = new Window(h, () =>
         {
             peerY.Reset();
+            deferred = !queuedSend.Event!.IsSet;
             inside = h.Runtime.Receive(y, new byte[3], posted);
         });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queuedSend, "queued send")).Error);
 
         window.Named(posted, "posted");
         window.Open();
 
+        Assert.True(deferred, "the peer's signal reached y before the receive was posted");
         Assert.Equal(WsaError.ConnectionReset, inside.Error);
         Assert.Equal(OperationStatus.Idle, posted.Status);
-        Assert.Empty(window.Notified);
+        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queuedSend.Status, queuedSend.Error));
+        Assert.Equal(["queued send"], window.Notified);
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-8")]
+    [Trait("Rule", "OVL-3")]
+    public void OVL8_SendPostedAfterThePeersReset_FailsAtOnceWithConnectionReset()
+    {
+        using var h = new ProviderHarness();
+        var (y, peerY) = h.Connect();
+        var queued = new WsaOverlapped(new WsaEvent());
+        var posted = new WsaOverlapped(new WsaEvent());
+        SpiResult<int> inside = default;
+        bool deferred = false;
+        var window = new Window(h, () =>
+        {
+            peerY.Reset();
+            deferred = !queued.Event!.IsSet;
+            inside = h.Runtime.Send(y, "g"u8.ToArray(), posted);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
+
+        window.Named(posted, "posted");
+        window.Open();
+
+        Assert.True(deferred, "the peer's signal reached y before the send was posted");
+        Assert.Equal(WsaError.ConnectionReset, inside.Error); // refused at once: it started nothing (OVL-3)
+        Assert.Equal(OperationStatus.Idle, posted.Status);
+        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queued.Status, queued.Error));
+        Assert.Equal(["queued"], window.Notified);
         window.End();
     }
 
