@@ -475,10 +475,21 @@ public sealed partial class ProviderRuntime
                 return; // A stale signal for a socket object that has been closed or reused.
             }
 
-            s.Pump_NeedsLock(ref notifications);
-            WakeSelects_NeedsLock(); // data, room, a close or a reset may make a socket of a waiting select ready
+            CatchUpWithConnection_NeedsLock(s, ref notifications);
         }
 
         Dispatch(ref notifications);
+    }
+
+    /// <summary>
+    /// What a change of its connection makes a socket do, whether the end's signal brought it or a send or receive found
+    /// the socket behind its connection (<see cref="ProviderSocket.IsBehindConnection_NeedsLock"/>): the pump, then a new
+    /// look at the waiting selects (data, room, a close or a reset may make one of their sockets ready).
+    /// </summary>
+    private void CatchUpWithConnection_NeedsLock(ProviderSocket s, ref Notifications notifications)
+    {
+        AssertLockHeld();
+        s.Pump_NeedsLock(ref notifications);
+        WakeSelects_NeedsLock();
     }
 }

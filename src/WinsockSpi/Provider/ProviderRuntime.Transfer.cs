@@ -200,7 +200,7 @@ public sealed partial class ProviderRuntime
     /// The checks every send and receive makes, in the order their errors take precedence; the overlapped object is
     /// reserved last, once nothing else can fail, so that it is held by this call alone (OVL-7, OVL-11). Before the
     /// socket's own checks, its queue in that direction catches up with the connection
-    /// (<see cref="ProviderSocket.CatchUpBeforeTransfer_NeedsLock"/>): what that completes goes to <paramref name="notifications"/>,
+    /// (<see cref="ProviderSocket.IsBehindConnection_NeedsLock"/>): what that completes goes to <paramref name="notifications"/>,
     /// which the caller makes known whatever this returns.
     /// </summary>
     private WsaError CheckTransfer_NeedsLock(SocketHandle socket, WsaOverlapped? overlapped, bool send, ref Notifications notifications, out ProviderSocket? s, out OperationRecord? op)
@@ -225,9 +225,9 @@ public sealed partial class ProviderRuntime
             return WsaError.InProgress;
         }
 
-        if (s!.CatchUpBeforeTransfer_NeedsLock(send, ref notifications)) // the queue sees every peer step the connection has (a reset: refused below)
+        if (s!.IsBehindConnection_NeedsLock(send))
         {
-            WakeSelects_NeedsLock(); // as the peer's signal does after its pump: a socket of a waiting select may be ready
+            CatchUpWithConnection_NeedsLock(s, ref notifications); // what the signal on its way would do (a reset: refused below)
         }
 
         error = s.CheckTransfer_NeedsLock(send);

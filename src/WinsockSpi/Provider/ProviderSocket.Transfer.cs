@@ -72,34 +72,28 @@ internal sealed partial class ProviderSocket
     }
 
     /// <summary>
-    /// Lets the queue of a send or receive about to be decided catch up with the connection first. A peer's step (data,
-    /// a FIN, room made by a read, a reset) reaches the connection under its gate and this socket afterwards, through a
-    /// signal that another thread may still be delivering, or that this thread defers while it delivers another signal
-    /// (user code run from a notification). Meanwhile a new operation must not be decided against a queue that has not
-    /// seen the step: queued behind receives that the peer's FIN is about to end, a receive would pend where a receive
-    /// posted a moment later completes at once. So when operations are queued in that direction, or the connection was
-    /// reset, the pump that signal would run runs now (its later run finds nothing left to do): a send or receive sees
-    /// each peer step entirely or not at all. (The teardown's <see cref="CatchUp_NeedsLock"/> does the same for every
-    /// socket before it resets any.)
+    /// Whether a send or receive about to be decided must first let this socket catch up with its connection. A peer's
+    /// step (data, a FIN, room made by a read, a reset) reaches the connection under its gate and this socket afterwards,
+    /// through a signal that another thread may still be delivering, or that this thread defers while it delivers another
+    /// signal (user code run from a notification). Meanwhile a new operation must not be decided against a queue that has
+    /// not seen the step: queued behind receives that the peer's FIN is about to end, a receive would pend where a
+    /// receive posted a moment later completes at once. So when operations are queued in that direction, or the
+    /// connection was reset, the caller does now what the signal would do (its later run finds nothing left to do): a
+    /// send or receive sees each peer step entirely or not at all. (The teardown's <see cref="CatchUp_NeedsLock"/> does
+    /// the same for every socket before it resets any.)
     /// </summary>
     /// <param name="send">Whether a send is about to be decided (else a receive).</param>
-    /// <param name="notifications">Receives what the pump completed.</param>
-    /// <returns>Whether the pump ran (the caller then wakes waiting selects, as the signal would).</returns>
+    /// <returns>Whether the caller must catch up first.</returns>
     /// <remarks>
     /// Only a connected socket catches up: the accept socket of a pending AcceptEx is refused by the checks that follow
     /// (EXT-1) and catches up when its AcceptEx completes.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool CatchUpBeforeTransfer_NeedsLock(bool send, ref Notifications notifications)
+    public bool IsBehindConnection_NeedsLock(bool send)
     {
         AssertLock();
-        if (End is { } end && ((send ? Sends.Count : Receives.Count) > 0 || end.Connection.IsReset) && Phase == SocketPhase.Connected && PendingAcceptEx is null)
-        {
-            Pump_NeedsLock(ref notifications);
-            return true;
-        }
-
-        return false;
+        return End is { } end && ((send ? Sends.Count : Receives.Count) > 0 || end.Connection.IsReset)
+            && Phase == SocketPhase.Connected && PendingAcceptEx is null;
     }
 
     /// <summary>

@@ -159,74 +159,17 @@ public sealed class QueueCatchUpTests
         window.End();
     }
 
-    [Fact]
+    [Theory]
     [Trait("Rule", "OVL-8")]
     [Trait("Rule", "OVL-3")]
-    public void OVL8_ReceivePostedAfterThePeersReset_FailsAtOnceWithConnectionReset()
+    [InlineData(false, false)] // a receive posted behind a queued receive
+    [InlineData(true, false)] // a receive on an empty receive queue: the reset alone is the step y has not seen
+    [InlineData(false, true)] // a send, with a receive queued
+    public void OVL8_TransferPostedAfterThePeersReset_FailsAtOnceWithConnectionReset(bool queueSend, bool postSend)
     {
-        using var h = new ProviderHarness();
-        var (y, peerY) = h.Connect();
-        var queued = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
-        SpiResult<int> inside = default;
-        bool deferred = false;
-        var window = new Window(h, () =>
-        {
-            peerY.Reset();
-            deferred = !queued.Event!.IsSet; // y has not seen the reset yet
-            inside = h.Runtime.Receive(y, new byte[3], posted);
-        });
-        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
-
-        window.Named(posted, "posted");
-        window.Open();
-
-        Assert.True(deferred, "the peer's signal reached y before the receive was posted");
-        Assert.Equal(WsaError.ConnectionReset, inside.Error); // refused at once: it started nothing (OVL-3)
-        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queued.Status, queued.Error));
-        Assert.Equal(OperationStatus.Idle, posted.Status);
-        Assert.False(posted.Event!.IsSet);
-        Assert.Equal(["queued"], window.Notified); // the queued receive's failure was made known
-        window.End();
-    }
-
-    [Fact]
-    [Trait("Rule", "OVL-8")]
-    public void OVL8_ReceiveOnAnEmptyQueueAfterThePeersReset_FailsAtOnceWithConnectionReset()
-    {
-        // No receive queued: the reset alone is the step the socket has not seen yet. A send queued on y shows that the
-        // window is open (the reset has not failed it yet) and is failed by the receive's catch-up.
+        // The queued operation shows that the window is open (the reset has not failed it yet); the new call's catch-up
+        // fails it and the new call is refused at once: it started nothing (OVL-3).
         using var h = new ProviderHarness(sendBufferSize: 4);
-        var (y, peerY) = h.Connect();
-        var queuedSend = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
-        SpiResult<int> inside = default;
-        bool deferred = false;
-        var window = new Window(h, () =>
-        {
-            peerY.Reset();
-            deferred = !queuedSend.Event!.IsSet;
-            inside = h.Runtime.Receive(y, new byte[3], posted);
-        });
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queuedSend, "queued send")).Error);
-
-        window.Named(posted, "posted");
-        window.Open();
-
-        Assert.True(deferred, "the peer's signal reached y before the receive was posted");
-        Assert.Equal(WsaError.ConnectionReset, inside.Error);
-        Assert.Equal(OperationStatus.Idle, posted.Status);
-        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queuedSend.Status, queuedSend.Error));
-        Assert.Equal(["queued send"], window.Notified);
-        window.End();
-    }
-
-    [Fact]
-    [Trait("Rule", "OVL-8")]
-    [Trait("Rule", "OVL-3")]
-    public void OVL8_SendPostedAfterThePeersReset_FailsAtOnceWithConnectionReset()
-    {
-        using var h = new ProviderHarness();
         var (y, peerY) = h.Connect();
         var queued = new WsaOverlapped(new WsaEvent());
         var posted = new WsaOverlapped(new WsaEvent());
@@ -236,18 +179,22 @@ public sealed class QueueCatchUpTests
         {
             peerY.Reset();
             deferred = !queued.Event!.IsSet;
-            inside = h.Runtime.Send(y, "g"u8.ToArray(), posted);
+            inside = postSend ? h.Runtime.Send(y, "g"u8.ToArray(), posted) : h.Runtime.Receive(y, new byte[3], posted);
         });
-        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
+        var queuing = queueSend
+            ? h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")) // 4 go, 2 wait
+            : h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued"));
+        Assert.Equal(WsaError.IOPending, queuing.Error);
 
         window.Named(posted, "posted");
         window.Open();
 
-        Assert.True(deferred, "the peer's signal reached y before the send was posted");
-        Assert.Equal(WsaError.ConnectionReset, inside.Error); // refused at once: it started nothing (OVL-3)
-        Assert.Equal(OperationStatus.Idle, posted.Status);
+        Assert.True(deferred, "the peer's signal reached y before the call was posted");
+        Assert.Equal(WsaError.ConnectionReset, inside.Error);
         Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queued.Status, queued.Error));
-        Assert.Equal(["queued"], window.Notified);
+        Assert.Equal(OperationStatus.Idle, posted.Status);
+        Assert.False(posted.Event!.IsSet);
+        Assert.Equal(["queued"], window.Notified); // the queued operation's failure was made known
         window.End();
     }
 

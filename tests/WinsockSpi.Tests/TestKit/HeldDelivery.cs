@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using NSubstitute;
 using WinsockSpi.Operations;
-using WinsockSpi.Processes;
 
 namespace WinsockSpi.Tests.TestKit;
 
@@ -26,14 +25,7 @@ internal sealed class HeldDelivery : IDisposable
     public static void StartWithCompletionHook(ProviderHarness h, Action<OverlappedCompletion> before, Action<OverlappedCompletion>? after = null)
     {
         var process = new ProcessUpcalls(h.Runtime.Process);
-        var table = Substitute.For<IUpcalls>();
-        // Everything else as the process's table does it (a substitute's own answers would, for one, give a blocking
-        // hook that cancels every blocking call the first time it is called).
-        table.QueryBlockingCallback().Returns(_ => process.QueryBlockingCallback());
-        table.QueueApc(Arg.Any<WsaThreadId>(), Arg.Any<ApcRoutine>(), Arg.Any<object?>())
-            .Returns(call => process.QueueApc(call.ArgAt<WsaThreadId>(0), call.ArgAt<ApcRoutine>(1), call.ArgAt<object?>(2)));
-        table.PostMessage(Arg.Any<SimulatedWindow>(), Arg.Any<int>(), Arg.Any<nuint>(), Arg.Any<nint>())
-            .Returns(call => process.PostMessage(call.ArgAt<SimulatedWindow>(0), call.ArgAt<int>(1), call.ArgAt<nuint>(2), call.ArgAt<nint>(3)));
+        var table = UpcallSpy.Forwarding(process); // every other upcall as the process's table answers it
         table.CompleteOverlappedRequest(Arg.Any<OverlappedCompletion>()).Returns(call =>
         {
             var completion = call.Arg<OverlappedCompletion>();
