@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace WinsockSpi.Benchmarks;
 
@@ -14,9 +15,11 @@ internal static class CountingLoop
     /// <summary>Runs <c>--count ROW CALLS</c>; returns the process exit code.</summary>
     public static int Run(string[] args)
     {
-        if (args.Length != 3 || !int.TryParse(args[2], out int calls) || calls < 0)
+        int pending = 10_000;
+        if (args.Length is not (3 or 4) || !int.TryParse(args[2], CultureInfo.InvariantCulture, out int calls) || calls < 0
+            || (args.Length == 4 && (args[1] != "cleanup" || !int.TryParse(args[3], CultureInfo.InvariantCulture, out pending) || pending < 1)))
         {
-            Console.Error.WriteLine($"usage: {Switch} empty|lockdict|concurrentdict|socket|receive|send|datagram|cleanup CALLS");
+            Console.Error.WriteLine($"usage: {Switch} empty|lockdict|concurrentdict|socket|receive|send|datagram CALLS, or {Switch} cleanup OPERATIONS [PENDING, default 10000]");
             return 2;
         }
 
@@ -27,7 +30,7 @@ internal static class CountingLoop
 
         if (args[1] == "cleanup")
         {
-            return RunCleanups(calls);
+            return RunCleanups(calls, pending);
         }
 
         var rows = new TargetBenchmarks();
@@ -76,13 +79,13 @@ internal static class CountingLoop
     }
 
     /// <summary>
-    /// The final cleanup of <see cref="CleanupBenchmarks"/> at N = 10^4, repeated until <paramref name="operations"/>
+    /// The final cleanup of <see cref="CleanupBenchmarks"/> at N = PENDING (10^4 unless given), repeated until <paramref name="operations"/>
     /// pending operations have been ended, without BenchmarkDotNet's collections between iterations (a profile of the
     /// benchmark itself is mostly those). Prints the nanoseconds per operation of the cleanups alone.
     /// </summary>
-    private static int RunCleanups(int operations)
+    private static int RunCleanups(int operations, int pending)
     {
-        var rows = new CleanupBenchmarks { N = 10_000 };
+        var rows = new CleanupBenchmarks { N = pending };
         rows.Setup();
         long ticks = 0;
         int ended = 0;

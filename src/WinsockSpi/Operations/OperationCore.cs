@@ -20,7 +20,6 @@ namespace WinsockSpi.Operations;
 internal abstract class OperationCore
 {
     private const int Finishing = -1;
-    private readonly object _gate = new(); // private: a caller locking its own object must not block the provider
     private int _status;
     private int _terminal;
     private WsaError _error;
@@ -28,8 +27,7 @@ internal abstract class OperationCore
     private SocketFlags _flags;
     private int _waiters;
     private int _apcInFlight;
-    private WsaThreadId? _apcThread;
-    private SimulatedProcess? _apcProcess;
+    private ApcTarget? _apc; // made at the first completion routine queued for this record, and kept
 
     /// <summary>Gets the operation's life stage (Finishing reads as Pending).</summary>
     public OperationStatus Status => Volatile.Read(ref _status) is var s && s == Finishing ? OperationStatus.Pending : (OperationStatus)s;
@@ -60,7 +58,7 @@ internal abstract class OperationCore
     }
 
     private bool IsApcOutstanding
-        => Volatile.Read(ref _apcInFlight) != 0 && _apcThread is { IsAlive: true } && _apcProcess is not { IsTerminated: true };
+        => Volatile.Read(ref _apcInFlight) != 0 && _apc is { Thread.IsAlive: true, Process: not { IsTerminated: true } };
 
     /// <summary>
     /// Takes the object for a new operation: from Idle or a terminal status to Pending, in one compare-exchange, unless it
@@ -86,8 +84,11 @@ internal abstract class OperationCore
         _error = WsaError.IOPending;
         _flags = SocketFlags.None;
         _apcInFlight = 0;
-        _apcThread = null;
-        _apcProcess = null;
+        if (_apc is { } apc)
+        {
+            apc.Thread = null;
+            apc.Process = null;
+        }
         return true;
     }
 
@@ -130,8 +131,9 @@ internal abstract class OperationCore
     /// </summary>
     public void MarkApcQueued(WsaThreadId thread, SimulatedProcess process)
     {
-        _apcThread = thread;
-        _apcProcess = process;
+        var apc = _apc ??= new ApcTarget();
+        apc.Thread = thread;
+        apc.Process = process;
         Volatile.Write(ref _apcInFlight, 1);
     }
 
@@ -159,6 +161,14 @@ internal abstract class OperationCore
         WakeWaiters();
     }
 
+    /// <summary>
+    /// The monitor waiters sleep on: the core itself, which only the provider's code can reach (the caller's
+    /// <see cref="WsaOverlapped"/> is another object, so a caller locking it never blocks the provider), rather than a
+    /// monitor object per record: the final cleanup walks every pending record, and the fewer bytes each takes, the
+    /// fewer it moves (CLN-4).
+    /// </summary>
+    private object Gate => this;
+
     /// <summary>Gets how many threads are registered to wait for the operation (for tests).</summary>
     internal int WaiterCount => Volatile.Read(ref _waiters);
 
@@ -174,11 +184,12 @@ internal abstract class OperationCore
     /// </summary>
     public void WaitUntilFinished(Func<bool>? wake = null)
     {
-        lock (_gate)
+        var gate = Gate;
+        lock (gate)
         {
             while (Status == OperationStatus.Pending && (wake is null || !wake()))
             {
-                Monitor.Wait(_gate);
+                Monitor.Wait(gate);
             }
         }
     }
@@ -186,9 +197,10 @@ internal abstract class OperationCore
     /// <summary>Wakes a thread waiting in <see cref="WaitUntilFinished"/> so it re-checks its wake condition.</summary>
     public void Poke()
     {
-        lock (_gate)
+        var gate = Gate;
+        lock (gate)
         {
-            Monitor.PulseAll(_gate);
+            Monitor.PulseAll(gate);
         }
     }
 
@@ -210,9 +222,18 @@ internal abstract class OperationCore
 
     private void PulseWaiters()
     {
-        lock (_gate)
+        var gate = Gate;
+        lock (gate)
         {
-            Monitor.PulseAll(_gate);
+            Monitor.PulseAll(gate);
         }
+    }
+
+    /// <summary>The thread and process the record's last completion routine was queued to (OVL-4, OVL-7).</summary>
+    private sealed class ApcTarget
+    {
+        public WsaThreadId? Thread;
+
+        public SimulatedProcess? Process;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
 using WinsockSpi.Tracing;
@@ -33,22 +34,28 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
 
     public SocketHandle Handle;
 
-    /// <summary>The recorder of the provider that queued the completion routine, with its process and provider numbers (traces only).</summary>
-    public TraceRecorder? TraceTo;
-
-    public int TraceProcess;
-
-    public int TraceProvider;
     public OperationKind Kind;
     public bool IsBlocking;
-    public Memory<byte> ReceiveBuffer;
-    public ReadOnlyMemory<byte> SendBuffer;
+    /// <summary>
+    /// The caller's buffer: where a receive (or an AcceptEx) writes, or what a send (or a ConnectEx) sends. No operation
+    /// has both, so <see cref="ReceiveBuffer"/> and <see cref="SendBuffer"/> share this field (one field fewer in every
+    /// record the final cleanup walks, CLN-4).
+    /// </summary>
+    private Memory<byte> _buffer;
 
-    /// <summary>Where a datagram receive writes the source of its message (lpFrom of WSPRecvFrom), until it ends.</summary>
-    public Sockets.SourceAddress? From;
+    /// <summary>Where a receive (or an AcceptEx) writes, until it ends.</summary>
+    public Memory<byte> ReceiveBuffer
+    {
+        get => _buffer;
+        set => _buffer = value;
+    }
 
-    /// <summary>Where a datagram send held back by the network goes once it may leave (WSPSendTo), until it ends.</summary>
-    public System.Net.IPEndPoint? Destination;
+    /// <summary>What a send (or a ConnectEx) sends, until it ends.</summary>
+    public ReadOnlyMemory<byte> SendBuffer
+    {
+        get => _buffer;
+        set => _buffer = MemoryMarshal.AsMemory(value); // only read through this property: the caller's bytes are never written
+    }
 
     /// <summary>Bytes of a send already handed to the connection.</summary>
     public int Progress;
@@ -62,18 +69,9 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>The thread that started the operation: its routine is queued there (OVL-4, OVL-10).</summary>
     public Processes.WsaThreadId? Thread;
 
-    /// <summary>The completion port and key of the socket when the operation ended (EXT-3).</summary>
-    public CompletionPort? Port;
-    public nuint CompletionKey;
-
-    /// <summary>The result of a blocking accept.</summary>
-    public SocketHandle AcceptedHandle;
 
     /// <summary>Ended by the final cleanup or process death: published at once, never notified (CLN-4).</summary>
     public bool Silent;
-
-    /// <summary>The buffers of a scatter receive (EXT-5); empty for a receive into <see cref="ReceiveBuffer"/>.</summary>
-    public ReadOnlyMemory<WsaBuf> ReceiveBuffers;
 
     /// <summary>A MSG_PEEK receive: copies without consuming (EXT-5).</summary>
     public bool Peek;
@@ -81,19 +79,81 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>No completion-port packet for this operation (EXT-4: the event's low bit, or skip-on-success).</summary>
     public bool SkipPort;
 
+    /// <summary>
+    /// What only some operations use (scatter buffers, datagram addresses, a completion port, AcceptEx, DisconnectEx,
+    /// traces): made at the first such operation of this record and kept for its later ones, so that the record every
+    /// operation touches stays small (the final cleanup walks every pending record: the fewer bytes each holds, the
+    /// fewer it moves, CLN-4).
+    /// </summary>
+    private OperationExtras? _extras;
+
+    /// <summary>The buffers of a scatter receive (EXT-5); empty for a receive into <see cref="ReceiveBuffer"/>.</summary>
+    public ReadOnlyMemory<WsaBuf> ReceiveBuffers
+    {
+        get => _extras is { } x ? x.ReceiveBuffers : default;
+        set
+        {
+            if (!value.IsEmpty || _extras is not null)
+            {
+                Extras.ReceiveBuffers = value;
+            }
+        }
+    }
+
+    /// <summary>Where a datagram receive writes the source of its message (lpFrom of WSPRecvFrom), until it ends.</summary>
+    public Sockets.SourceAddress? From
+    {
+        get => _extras?.From;
+        set
+        {
+            if (value is not null || _extras is not null)
+            {
+                Extras.From = value;
+            }
+        }
+    }
+
+    /// <summary>Where a datagram send held back by the network goes once it may leave (WSPSendTo), until it ends.</summary>
+    public System.Net.IPEndPoint? Destination
+    {
+        get => _extras?.Destination;
+        set
+        {
+            if (value is not null || _extras is not null)
+            {
+                Extras.Destination = value;
+            }
+        }
+    }
+
     /// <summary>The accept socket of an AcceptEx, until it ends (EXT-1).</summary>
-    public ProviderSocket? AcceptSocket;
+    public ProviderSocket? AcceptSocket => _extras?.AcceptSocket;
 
-    /// <summary>An AcceptEx whose connection has arrived and that waits for the first data (EXT-1).</summary>
-    public bool AcceptConnected;
+    /// <summary>The completion port of the socket when the operation ended, unless skipped (EXT-3, EXT-4).</summary>
+    public CompletionPort? Port => _extras?.Port;
 
-    /// <summary>AcceptEx: dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength.</summary>
-    public int AcceptReceiveLength;
-    public int AcceptLocalLength;
-    public int AcceptRemoteLength;
+    /// <summary>The completion key of the socket when the operation ended (EXT-3).</summary>
+    public nuint CompletionKey => _extras is { } x ? x.CompletionKey : 0;
 
-    /// <summary>A DisconnectEx with TF_REUSE_SOCKET (EXT-1).</summary>
-    public bool ReuseSocket;
+    /// <summary>
+    /// Captures the completion port and key at the operation's end (EXT-3). Nothing is written for a socket with neither:
+    /// every start cleared them (<see cref="OperationExtras.Begin"/>).
+    /// </summary>
+    public void SetPort(CompletionPort? port, nuint key)
+    {
+        if (port is not null || key != 0)
+        {
+            var extras = Extras;
+            extras.Port = port;
+            extras.CompletionKey = key;
+        }
+    }
+
+    /// <summary>The rarely used part of the record, made on first use (see <see cref="_extras"/>).</summary>
+    public OperationExtras Extras => _extras ??= new OperationExtras();
+
+    /// <summary>The rarely used part of the record, or <see langword="null"/> when no operation of this record needed it.</summary>
+    public OperationExtras? ExtrasIfAny => _extras;
 
     // The socket's queue (intrusive, doubly linked) and the list of operations to notify once the lock is released.
     public OperationRecord? Next;
@@ -113,10 +173,10 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         var error = op.Error;
         int bytes = op.BytesTransferred;
         var flags = op.Flags;
-        if (op.TraceTo is { } trace)
+        if (op._extras is { TraceTo: { } trace } extras)
         {
-            trace.Record(TraceEventKind.CompletionRoutine, "CompletionRoutine", op.TraceProcess, op.TraceProvider, op.Handle, error, bytes, op.Kind.ToString());
-            op.TraceTo = null;
+            trace.Record(TraceEventKind.CompletionRoutine, "CompletionRoutine", extras.TraceProcess, extras.TraceProvider, op.Handle, error, bytes, op.Kind.ToString());
+            extras.TraceTo = null;
         }
 
         Telemetry.Notification("apc");
@@ -177,20 +237,22 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
         Progress = 0;
         Peek = false;
         Silent = false;
-        Port = null;
-        CompletionKey = 0;
-        AcceptedHandle = default;
-        AcceptConnected = false;
-        AcceptReceiveLength = AcceptLocalLength = AcceptRemoteLength = 0;
-        ReuseSocket = false;
+        _extras?.Begin();
+    }
+
+    /// <summary>Lets go of what the operation no longer needs once it has ended: the caller's buffers and addresses (do not keep them alive).</summary>
+    public void ReleaseBuffers()
+    {
+        _buffer = default;
+        _extras?.ReleaseBuffers();
     }
 
     /// <summary>Asserts (Debug) that the last operation's end left the record clear: no buffers, addresses, links or delivery.</summary>
     [Conditional("DEBUG")]
     private void AssertEnded()
     {
-        Debug.Assert(ReceiveBuffer.IsEmpty && ReceiveBuffers.IsEmpty && SendBuffer.IsEmpty, "The last operation's buffers were cleared when it ended.");
-        Debug.Assert(From is null && Destination is null && AcceptSocket is null, "The last operation's addresses and accept socket were cleared when it ended.");
+        Debug.Assert(_buffer.IsEmpty && ReceiveBuffers.IsEmpty, "The last operation's buffers were cleared when it ended.");
+        Debug.Assert(_extras is null || _extras.IsEnded, "The last operation's addresses and accept socket were cleared when it ended.");
         Debug.Assert(Next is null && Prev is null && !InQueue, "The last operation left its queue.");
         Debug.Assert(NotifyNext is null && DeliveringFor is null, "The last operation was delivered.");
     }

@@ -114,11 +114,7 @@ public sealed partial class ProviderRuntime
         op.SetOutcome(status, error, bytes, flags);
 
         // The operation no longer needs the caller's buffers or the socket object: do not keep them alive.
-        op.ReceiveBuffer = default;
-        op.ReceiveBuffers = default;
-        op.SendBuffer = default;
-        op.From = null;
-        op.Destination = null;
+        op.ReleaseBuffers();
         op.Socket = null;
         if (op.IsBlocking || op.Silent || IsStatusOnly_NeedsLock(s, op, notifications))
         {
@@ -130,8 +126,7 @@ public sealed partial class ProviderRuntime
         else
         {
             // EXT-3: the port the socket has now, not when the operation started; EXT-4: none when skipped.
-            op.Port = op.SkipPort ? null : s.Port;
-            op.CompletionKey = s.CompletionKey;
+            op.SetPort(op.SkipPort ? null : s.Port, s.CompletionKey);
 
             // Published later by Dispatch, with a fence: a waiter that reads no owner registers with a fence too.
             Volatile.Write(ref op.Owner, null);
@@ -279,9 +274,9 @@ public sealed partial class ProviderRuntime
     {
         var thread = op.Thread!;
         var (handle, kind, outcome, bytes) = (op.Handle, op.Kind, op.OutcomeError, op.BytesTransferred);
-        op.TraceTo = recorder;
-        op.TraceProcess = Process.Id;
-        op.TraceProvider = Tag;
+        op.Extras.TraceTo = recorder;
+        op.Extras.TraceProcess = Process.Id;
+        op.Extras.TraceProvider = Tag;
         op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)
         op.Publish();
         WsaError error;

@@ -162,7 +162,7 @@ public sealed partial class ProviderRuntime
         }
 
         var result = WaitBlocking(op);
-        return result == WsaError.Success ? op.AcceptedHandle : result;
+        return result == WsaError.Success ? op.Extras.AcceptedHandle : result;
     }
 
     /// <summary>
@@ -419,7 +419,7 @@ public sealed partial class ProviderRuntime
             else if (op is not null && op.TryClaim())
             {
                 var accepted = AcceptFromBacklog_NeedsLock(listener, listener.Backlog.Dequeue(), ref notifications);
-                op.AcceptedHandle = accepted.IsSuccess ? accepted.Value : default;
+                op.Extras.AcceptedHandle = accepted.IsSuccess ? accepted.Value : default;
                 listener.Finish_NeedsLock(op, accepted.IsSuccess ? OperationStatus.Completed : OperationStatus.Failed, accepted.Error, 0, SocketFlags.None, ref notifications);
             }
             else

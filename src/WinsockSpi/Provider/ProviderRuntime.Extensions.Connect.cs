@@ -170,7 +170,11 @@ public sealed partial class ProviderRuntime
                     _pendingCount++;
                 }
 
-                queued.ReuseSocket = reuse;
+                if (reuse)
+                {
+                    queued.Extras.ReuseSocket = true; // Begin cleared it
+                }
+
                 s.Enqueue_NeedsLock(queued);
                 result = -1;
             }

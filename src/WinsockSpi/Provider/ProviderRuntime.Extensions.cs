@@ -100,10 +100,10 @@ public sealed partial class ProviderRuntime
 
             op!.Begin(this, listener!, listenSocket, OperationKind.AcceptEx, blocking: false, routine: null);
             op.ReceiveBuffer = outputBuffer;
-            op.AcceptSocket = accept;
-            op.AcceptReceiveLength = receiveDataLength;
-            op.AcceptLocalLength = localAddressLength;
-            op.AcceptRemoteLength = remoteAddressLength;
+            op.Extras.AcceptSocket = accept;
+            op.Extras.AcceptReceiveLength = receiveDataLength;
+            op.Extras.AcceptLocalLength = localAddressLength;
+            op.Extras.AcceptRemoteLength = remoteAddressLength;
             accept!.PendingAcceptEx = op;
             listener!.Enqueue_NeedsLock(op);
             _pendingCount++;
@@ -176,16 +176,16 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private static void AttachAcceptEx_NeedsLock(ProviderSocket listener, OperationRecord op, Connection connection, bool atOnce, ref Notifications notifications)
     {
-        var accept = op.AcceptSocket!;
+        var accept = op.Extras.AcceptSocket!;
         accept.LocalEndPoint = (IPEndPoint)connection.Acceptor.LocalEndPoint;
         accept.Attach_NeedsLock(connection.Acceptor, connection.Acceptor.RemoteEndPoint);
-        op.AcceptConnected = true;
+        op.Extras.AcceptConnected = true;
         if (atOnce)
         {
             op.SkipPort |= listener.SkipsPortOnSuccess; // EXT-4: counts only if it completes now
         }
 
-        if (op.AcceptReceiveLength == 0)
+        if (op.Extras.AcceptReceiveLength == 0)
         {
             op.TryClaim();
             listener.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, 0, SocketFlags.None, ref notifications);
@@ -208,7 +208,7 @@ public sealed partial class ProviderRuntime
     {
         for (var op = listener.Accepts.Head; op is not null; op = op.Next)
         {
-            if (!op.AcceptConnected)
+            if (!op.Extras.AcceptConnected)
             {
                 return op;
             }
@@ -223,8 +223,8 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private static void EndAcceptEx_NeedsLock(OperationRecord op, OperationStatus status, ref Notifications notifications)
     {
-        var accept = op.AcceptSocket!;
-        op.AcceptSocket = null;
+        var accept = op.Extras.AcceptSocket!;
+        op.Extras.AcceptSocket = null;
         if (status != OperationStatus.Completed)
         {
             accept.DropAcceptedConnection_NeedsLock(ref notifications);
@@ -232,8 +232,8 @@ public sealed partial class ProviderRuntime
         }
 
         accept.PendingAcceptEx = null;
-        var buffer = op.ReceiveBuffer.Span[op.AcceptReceiveLength..];
-        AcceptExAddresses.Write(buffer[..op.AcceptLocalLength], accept.LocalEndPoint!);
-        AcceptExAddresses.Write(buffer.Slice(op.AcceptLocalLength, op.AcceptRemoteLength), (IPEndPoint)accept.RemoteEndPoint!);
+        var buffer = op.ReceiveBuffer.Span[op.Extras.AcceptReceiveLength..];
+        AcceptExAddresses.Write(buffer[..op.Extras.AcceptLocalLength], accept.LocalEndPoint!);
+        AcceptExAddresses.Write(buffer.Slice(op.Extras.AcceptLocalLength, op.Extras.AcceptRemoteLength), (IPEndPoint)accept.RemoteEndPoint!);
     }
 }

@@ -152,7 +152,7 @@ public sealed partial class ProviderRuntime
                     OperationKind.Send or OperationKind.SendTo => op.SendBuffer.Length,
                     OperationKind.Receive or OperationKind.ReceiveFrom => op.ReceiveBuffers.IsEmpty ? op.ReceiveBuffer.Length : WsaBuf.TotalLengthSaturated(op.ReceiveBuffers.Span),
                     OperationKind.ConnectEx => op.SendBuffer.Length,
-                    OperationKind.AcceptEx => op.AcceptReceiveLength,
+                    OperationKind.AcceptEx => op.ExtrasIfAny?.AcceptReceiveLength ?? 0,
                     _ => 0,
                 };
                 list.Add(new PendingOperationInfo(op.Handle, op.Kind, requested, op.Kind is OperationKind.Send or OperationKind.ConnectEx ? op.Progress : 0, op.Thread?.ManagedThreadId ?? 0, NotificationOf(op, s), op.Overlapped));

@@ -62,7 +62,11 @@ public sealed partial class ProviderRuntime
             return WsaError.TooManyOpenSockets;
         }
 
-        Log.SocketCreated(_logger, handle);
+        if (_logging) // without a real logger (the default) nothing is logged: no call at all
+        {
+            Log.SocketCreated(_logger, handle);
+        }
+
         return handle;
     }
 
@@ -132,7 +136,7 @@ public sealed partial class ProviderRuntime
             // Anything that can throw (the linger timer comes from the user's TimeProvider) runs before the close changes
             // anything, so an exception leaves the handle and its socket as they were.
             linger = last ? PrepareLinger_NeedsLock(s) : null;
-            _table.Remove(socket);
+            _table.RemoveFound(socket);
             remaining = --s.HandleCount;
             WakeSelects_NeedsLock(); // a select holding this handle reports it ready (SLT-2)
             if (!last)
@@ -166,12 +170,15 @@ public sealed partial class ProviderRuntime
             WaitForDeliveries(inFlight);
         }
 
-        if (aborted + interrupted > 0)
+        if (_logging) // without a real logger (the default) the close logs nothing: no call at all
         {
-            Log.OperationsAbortedByClose(_logger, socket, aborted, interrupted);
-        }
+            if (aborted + interrupted > 0)
+            {
+                Log.OperationsAbortedByClose(_logger, socket, aborted, interrupted);
+            }
 
-        Log.SocketClosed(_logger, socket, remaining);
+            Log.SocketClosed(_logger, socket, remaining);
+        }
         var result = linger is null ? SpiResult.Success : WaitForLinger(linger);
         failure?.Throw();
         return result;

@@ -64,7 +64,7 @@ internal sealed partial class ProviderSocket
     {
         var op = PendingAcceptEx!;
         var listener = op.Socket!;
-        int n = end.Receive(op.ReceiveBuffer.Span[..op.AcceptReceiveLength], out var after);
+        int n = end.Receive(op.ReceiveBuffer.Span[..op.Extras.AcceptReceiveLength], out var after);
         if (n < 0 && !end.Snapshot().IsReset)
         {
             return false;
@@ -100,7 +100,7 @@ internal sealed partial class ProviderSocket
         }
 
         Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, 0, SocketFlags.None, ref notifications);
-        if (op.ReuseSocket)
+        if (op.ExtrasIfAny is { ReuseSocket: true })
         {
             DetachForReuse_NeedsLock();
         }

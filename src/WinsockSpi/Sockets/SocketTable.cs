@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace WinsockSpi.Sockets;
 
@@ -100,7 +102,11 @@ internal sealed class SocketTable<T>
         }
 
         Debug.Assert(_items[slot] is null, "A free slot holds no item.");
-        _items[slot] = item;
+        Debug.Assert((uint)slot < (uint)_items.Length, "A slot handed out is inside the array.");
+
+        // Through a reference, not an array store: T is a reference type shared by generic code, whose array stores
+        // check covariance at run time (a helper call on every WSPSocket); the array is never a covariant view.
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items), slot) = item;
         Count++;
         handle = Encode(slot, _generations[slot]);
         return true;
@@ -118,6 +124,17 @@ internal sealed class SocketTable<T>
         var item = _items[slot];
         Release(slot);
         return item;
+    }
+
+    /// <summary>
+    /// Removes a handle that <see cref="Find"/> has just found live (the caller has held the table's lock since): the
+    /// checks are not made again.
+    /// </summary>
+    public void RemoveFound(SocketHandle handle)
+    {
+        int slot = (int)((handle.Value >> 2) & (MaxSlots - 1));
+        Debug.Assert(TryDecode(handle, out int found) && found == slot, "The handle was found live under the same lock.");
+        Release(slot);
     }
 
     /// <summary>Calls <paramref name="visit"/> for every live handle, in slot order.</summary>

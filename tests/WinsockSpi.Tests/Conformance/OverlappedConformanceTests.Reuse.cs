@@ -167,6 +167,39 @@ public sealed partial class OverlappedConformanceTests
         Assert.Equal("dg"u8.ToArray(), datagram[..2]);
     }
 
+    [Fact]
+    [Trait("Rule", "OVL-7")]
+    [Trait("Rule", "EXT-3")]
+    public void OVL7_ObjectReusedBetweenSocketsWithAndWithoutPort_EachCompletionGoesWhereItsSocketSays()
+    {
+        // The port and key an operation ends with live beside the record, made at the first operation that needs them
+        // and cleared at every start: a reused object must not carry them to a socket without a port.
+        using var h = new ProviderHarness();
+        var (withPort, portPeer) = h.Connect();
+        var (withoutPort, plainPeer) = h.Connect();
+        var port = new CompletionPort();
+        port.Associate(h.Runtime, withPort, 7).ThrowIfFailed();
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(withPort, new byte[8], ov).Error);
+        portPeer.Write("a"u8);
+        Assert.True(port.TryDequeue(out var packet, WaitLimit));
+        Assert.Equal(new CompletionPacket(7, 1, ov, WsaError.Success), packet);
+        Assert.Equal(1, ev.SetCount); // the event is set as well (no low bit)
+        ev.Reset();
+
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(withoutPort, new byte[8], ov).Error);
+        plainPeer.Write("bc"u8);
+        Assert.Equal((OperationStatus.Completed, 2), (ov.Status, ov.BytesTransferred));
+        Assert.False(port.TryDequeue(out _, TimeSpan.Zero)); // no packet for a socket without a port
+        Assert.Equal(2, ev.SetCount); // set again: the second completion was notified through the event alone
+
+        Assert.True(h.Runtime.Send(withPort, "def"u8.ToArray(), ov).IsSuccess); // completes at once, still notified (OVL-1)
+        Assert.True(port.TryDequeue(out packet, WaitLimit));
+        Assert.Equal(new CompletionPacket(7, 3, ov, WsaError.Success), packet);
+    }
+
     // ---------------------------------------------------------------- OVL-8
 
     [Fact]
