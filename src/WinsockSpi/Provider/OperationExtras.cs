@@ -8,7 +8,7 @@ namespace WinsockSpi.Provider;
 /// datagram's addresses, the completion port and key, an AcceptEx's accept socket and lengths, a DisconnectEx's reuse
 /// flag, and the trace of a queued completion routine. Made at the record's first operation that needs it and kept for
 /// the record's life (nothing is allocated per operation); written and read under the same rules as the record's own
-/// fields.
+/// fields (<see cref="OperationRecord"/>).
 /// </summary>
 internal sealed class OperationExtras
 {

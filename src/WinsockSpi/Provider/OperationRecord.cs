@@ -12,8 +12,10 @@ namespace WinsockSpi.Provider;
 /// (at its first operation) and reused for every later one; a blocking call uses its thread's own record.
 /// </summary>
 /// <remarks>
-/// Fields other than the core's are written by the provider that reserved the record (<see cref="OperationCore.TryReserve"/>),
-/// under its lock, until the operation is published; the notification reads only what it captured before publishing.
+/// Fields other than the core's (and those of its side objects) are written by the provider that reserved the record
+/// (<see cref="OperationCore.TryReserve"/>), under its lock, and then by the thread that claimed its end and delivers it
+/// (a queued routine's trace), until the operation is published; the notification reads only what it captured before
+/// publishing.
 /// </remarks>
 internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
 {
@@ -68,7 +70,6 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
 
     /// <summary>The thread that started the operation: its routine is queued there (OVL-4, OVL-10).</summary>
     public Processes.WsaThreadId? Thread;
-
 
     /// <summary>Ended by the final cleanup or process death: published at once, never notified (CLN-4).</summary>
     public bool Silent;

@@ -274,9 +274,18 @@ public sealed partial class ProviderRuntime
     {
         var thread = op.Thread!;
         var (handle, kind, outcome, bytes) = (op.Handle, op.Kind, op.OutcomeError, op.BytesTransferred);
-        op.Extras.TraceTo = recorder;
-        op.Extras.TraceProcess = Process.Id;
-        op.Extras.TraceProvider = Tag;
+        if (recorder is not null)
+        {
+            var extras = op.Extras; // made only when the routine is traced
+            extras.TraceTo = recorder;
+            extras.TraceProcess = Process.Id;
+            extras.TraceProvider = Tag;
+        }
+        else if (op.ExtrasIfAny is { } extras)
+        {
+            extras.TraceTo = null; // an earlier routine that never ran must not trace this one
+        }
+
         op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)
         op.Publish();
         WsaError error;

@@ -179,6 +179,7 @@ public sealed partial class ProviderRuntime
 
             Log.SocketClosed(_logger, socket, remaining);
         }
+
         var result = linger is null ? SpiResult.Success : WaitForLinger(linger);
         failure?.Throw();
         return result;
