@@ -161,14 +161,6 @@ internal abstract class OperationCore
         WakeWaiters();
     }
 
-    /// <summary>
-    /// The monitor waiters sleep on: the core itself, which only the provider's code can reach (the caller's
-    /// <see cref="WsaOverlapped"/> is another object, so a caller locking it never blocks the provider), rather than a
-    /// monitor object per record: the final cleanup walks every pending record, and the fewer bytes each takes, the
-    /// fewer it moves (CLN-4).
-    /// </summary>
-    private object Gate => this;
-
     /// <summary>Gets how many threads are registered to wait for the operation (for tests).</summary>
     internal int WaiterCount => Volatile.Read(ref _waiters);
 
@@ -184,12 +176,14 @@ internal abstract class OperationCore
     /// </summary>
     public void WaitUntilFinished(Func<bool>? wake = null)
     {
-        var gate = Gate;
-        lock (gate)
+        // The monitor is the core itself: only the provider's code can reach it (the caller's WsaOverlapped is another
+        // object, so a caller locking that never blocks the provider), and a monitor object per record would be bytes
+        // the final cleanup moves for every pending operation (CLN-4).
+        lock (this)
         {
             while (Status == OperationStatus.Pending && (wake is null || !wake()))
             {
-                Monitor.Wait(gate);
+                Monitor.Wait(this);
             }
         }
     }
@@ -197,10 +191,9 @@ internal abstract class OperationCore
     /// <summary>Wakes a thread waiting in <see cref="WaitUntilFinished"/> so it re-checks its wake condition.</summary>
     public void Poke()
     {
-        var gate = Gate;
-        lock (gate)
+        lock (this)
         {
-            Monitor.PulseAll(gate);
+            Monitor.PulseAll(this);
         }
     }
 
@@ -222,10 +215,9 @@ internal abstract class OperationCore
 
     private void PulseWaiters()
     {
-        var gate = Gate;
-        lock (gate)
+        lock (this)
         {
-            Monitor.PulseAll(gate);
+            Monitor.PulseAll(this);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
 
     private readonly ProviderLock _lock = new();
     private readonly SocketTable<ProviderSocket> _table;
-    private readonly SocketPool _pool = new();
+    private readonly Stack<ProviderSocket> _pool = new();
     private readonly List<LingeringClose> _lingering = [];
     private readonly ILogger _logger;
     private readonly WinsockVersion _lowest;

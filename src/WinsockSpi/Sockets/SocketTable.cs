@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace WinsockSpi.Sockets;
 
@@ -102,11 +100,7 @@ internal sealed class SocketTable<T>
         }
 
         Debug.Assert(_items[slot] is null, "A free slot holds no item.");
-        Debug.Assert((uint)slot < (uint)_items.Length, "A slot handed out is inside the array.");
-
-        // Through a reference, not an array store: T is a reference type shared by generic code, whose array stores
-        // check covariance at run time (a helper call on every WSPSocket); the array is never a covariant view.
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_items), slot) = item;
+        _items[slot] = item;
         Count++;
         handle = Encode(slot, _generations[slot]);
         return true;
@@ -132,9 +126,8 @@ internal sealed class SocketTable<T>
     /// </summary>
     public void RemoveFound(SocketHandle handle)
     {
-        int slot = (int)((handle.Value >> 2) & (MaxSlots - 1));
-        Debug.Assert(TryDecode(handle, out int found) && found == slot, "The handle was found live under the same lock.");
-        Release(slot);
+        Debug.Assert(TryDecode(handle, out int found) && found == SlotOf(handle), "The handle was found live under the same lock.");
+        Release(SlotOf(handle));
     }
 
     /// <summary>Calls <paramref name="visit"/> for every live handle, in slot order.</summary>
@@ -218,7 +211,7 @@ internal sealed class SocketTable<T>
     private bool TryDecode(SocketHandle handle, out int slot)
     {
         ulong value = handle.Value;
-        slot = (int)((value >> 2) & (MaxSlots - 1));
+        slot = SlotOf(handle);
         uint generation = (uint)((value >> (SlotBits + 2)) & MaxGeneration);
         return (value & ~((1UL << (SlotBits + GenerationBits + 2)) - 1)) == _tagBits
             && (value & 3) == 0
@@ -227,6 +220,8 @@ internal sealed class SocketTable<T>
             && _generations[slot] == generation
             && _items[slot] is not null;
     }
+
+    private static int SlotOf(SocketHandle handle) => (int)(((ulong)handle.Value >> 2) & (MaxSlots - 1));
 
     private void Grow()
     {

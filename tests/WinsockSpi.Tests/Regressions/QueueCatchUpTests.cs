@@ -23,29 +23,26 @@ public sealed class QueueCatchUpTests
     {
         using var h = new ProviderHarness();
         var (y, peerY) = h.Connect();
-        var queued = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
         SpiResult<int> inside = default;
         int writtenAfterClose = -1;
         bool queuedDoneAfterClose = true;
-        var window = new Window(h, () =>
+        var window = new Window(h, w =>
         {
             peerY.Close();
             writtenAfterClose = peerY.Write("late"u8); // the connection has the FIN
-            queuedDoneAfterClose = queued.Event!.IsSet; // y has not seen it: its signal waits for this delivery
-            inside = h.Runtime.Receive(y, new byte[3], posted);
+            queuedDoneAfterClose = w.Queued.Event!.IsSet; // y has not seen it: its signal waits for this delivery
+            inside = h.Runtime.Receive(y, new byte[3], w.Posted);
         });
-        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued")).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, new byte[6], window.Queued).Error);
 
-        window.Named(posted, "posted");
         window.Open();
 
         Assert.Equal(0, writtenAfterClose);
         Assert.False(queuedDoneAfterClose);
         Assert.True(inside.IsSuccess, $"the receive posted after the FIN got {inside.Error}");
         Assert.Equal(0, inside.Value);
-        Assert.Equal((OperationStatus.Completed, WsaError.Success, 0), (queued.Status, queued.Error, queued.BytesTransferred));
-        Assert.Equal((OperationStatus.Completed, WsaError.Success, 0), (posted.Status, posted.Error, posted.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, WsaError.Success, 0), (window.Queued.Status, window.Queued.Error, window.Queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, WsaError.Success, 0), (window.Posted.Status, window.Posted.Error, window.Posted.BytesTransferred));
         Assert.Equal(["queued", "posted"], window.Notified); // OVL-5 order, each once
         window.End();
     }
@@ -57,21 +54,18 @@ public sealed class QueueCatchUpTests
     {
         using var h = new ProviderHarness();
         var (y, peerY) = h.Connect();
-        var queued = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
         var buffer = new byte[3];
         SpiResult<int> inside = default;
         bool deferred = false;
-        var window = new Window(h, () =>
+        var window = new Window(h, w =>
         {
             Assert.Equal(5, peerY.Write("abcde"u8));
-            deferred = !queued.Event!.IsSet; // y has not seen the data yet
-            inside = h.Runtime.Receive(y, buffer, posted);
+            deferred = !w.Queued.Event!.IsSet; // y has not seen the data yet
+            inside = h.Runtime.Receive(y, buffer, w.Posted);
         });
         var first = new byte[2];
-        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, first, window.Named(queued, "queued")).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(y, first, window.Queued).Error);
 
-        window.Named(posted, "posted");
         window.Open();
 
         Assert.True(deferred, "the peer's signal reached y before the receive was posted");
@@ -79,8 +73,8 @@ public sealed class QueueCatchUpTests
         Assert.Equal(3, inside.Value);
         Assert.Equal("ab"u8.ToArray(), first);
         Assert.Equal("cde"u8.ToArray(), buffer);
-        Assert.Equal((OperationStatus.Completed, 2), (queued.Status, queued.BytesTransferred));
-        Assert.Equal((OperationStatus.Completed, 3), (posted.Status, posted.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, 2), (window.Queued.Status, window.Queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, 3), (window.Posted.Status, window.Posted.BytesTransferred));
         Assert.Equal(["queued", "posted"], window.Notified);
         window.End();
     }
@@ -92,29 +86,26 @@ public sealed class QueueCatchUpTests
     {
         using var h = new ProviderHarness(sendBufferSize: 4);
         var (y, peerY) = h.Connect();
-        var queued = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
         var read = new byte[8];
         int readCount = -1;
         SpiResult<int> inside = default;
         bool deferred = false;
-        var window = new Window(h, () =>
+        var window = new Window(h, w =>
         {
             readCount = peerY.Read(read); // room for 4 more
-            deferred = !queued.Event!.IsSet; // y has not seen the room yet
-            inside = h.Runtime.Send(y, "gh"u8.ToArray(), posted);
+            deferred = !w.Queued.Event!.IsSet; // y has not seen the room yet
+            inside = h.Runtime.Send(y, "gh"u8.ToArray(), w.Posted);
         });
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")).Error); // 4 go, 2 wait
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Queued).Error); // 4 go, 2 wait
 
-        window.Named(posted, "posted");
         window.Open();
 
         Assert.Equal(4, readCount);
         Assert.True(deferred, "the peer's signal reached y before the send was posted");
         Assert.True(inside.IsSuccess, $"the send posted after the peer made room got {inside.Error}");
         Assert.Equal(2, inside.Value);
-        Assert.Equal((OperationStatus.Completed, 6), (queued.Status, queued.BytesTransferred));
-        Assert.Equal((OperationStatus.Completed, 2), (posted.Status, posted.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, 6), (window.Queued.Status, window.Queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, 2), (window.Posted.Status, window.Posted.BytesTransferred));
         Assert.Equal(["queued", "posted"], window.Notified);
         Assert.Equal(4, peerY.Read(read));
         Assert.Equal("efgh"u8.ToArray(), read[..4]); // the queued send's rest went first (OVL-5 order)
@@ -130,23 +121,20 @@ public sealed class QueueCatchUpTests
         // a send is queued) ends as soon as the catch-up completes that send, not when the deferred signal arrives.
         using var h = new ProviderHarness(sendBufferSize: 4);
         var (y, peerY) = h.Connect();
-        var queued = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
         List<SocketHandle> write = [y];
         Task<SpiResult<int>>? selector = null;
         bool endedInsideTheWindow = false;
         SpiResult<int> inside = default;
         bool deferred = false;
-        var window = new Window(h, () =>
+        var window = new Window(h, w =>
         {
             Assert.Equal(4, peerY.Read(new byte[4]));
-            deferred = !queued.Event!.IsSet && !selector!.IsCompleted; // neither y nor the select has seen the room yet
-            inside = h.Runtime.Send(y, "g"u8.ToArray(), posted); // the queued "ef" goes first, then "g": room for 1 more
+            deferred = !w.Queued.Event!.IsSet && !selector!.IsCompleted; // neither y nor the select has seen the room yet
+            inside = h.Runtime.Send(y, "g"u8.ToArray(), w.Posted); // the queued "ef" goes first, then "g": room for 1 more
             endedInsideTheWindow = selector!.Wait(TestThreads.WaitLimit, TestContext.Current.CancellationToken);
         });
-        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")).Error);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Queued).Error);
         selector = h.StartBlocked(() => h.Runtime.Select(null, write, null, timeout: null));
-        window.Named(posted, "posted");
 
         window.Open();
 
@@ -171,50 +159,47 @@ public sealed class QueueCatchUpTests
         // fails it and the new call is refused at once: it started nothing (OVL-3).
         using var h = new ProviderHarness(sendBufferSize: 4);
         var (y, peerY) = h.Connect();
-        var queued = new WsaOverlapped(new WsaEvent());
-        var posted = new WsaOverlapped(new WsaEvent());
         SpiResult<int> inside = default;
         bool deferred = false;
-        var window = new Window(h, () =>
+        var window = new Window(h, w =>
         {
             peerY.Reset();
-            deferred = !queued.Event!.IsSet;
-            inside = postSend ? h.Runtime.Send(y, "g"u8.ToArray(), posted) : h.Runtime.Receive(y, new byte[3], posted);
+            deferred = !w.Queued.Event!.IsSet;
+            inside = postSend ? h.Runtime.Send(y, "g"u8.ToArray(), w.Posted) : h.Runtime.Receive(y, new byte[3], w.Posted);
         });
         var queuing = queueSend
-            ? h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Named(queued, "queued")) // 4 go, 2 wait
-            : h.Runtime.Receive(y, new byte[6], window.Named(queued, "queued"));
+            ? h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Queued) // 4 go, 2 wait
+            : h.Runtime.Receive(y, new byte[6], window.Queued);
         Assert.Equal(WsaError.IOPending, queuing.Error);
 
-        window.Named(posted, "posted");
         window.Open();
 
         Assert.True(deferred, "the peer's signal reached y before the call was posted");
         Assert.Equal(WsaError.ConnectionReset, inside.Error);
-        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (queued.Status, queued.Error));
-        Assert.Equal(OperationStatus.Idle, posted.Status);
-        Assert.False(posted.Event!.IsSet);
+        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (window.Queued.Status, window.Queued.Error));
+        Assert.Equal(OperationStatus.Idle, window.Posted.Status);
+        Assert.False(window.Posted.Event!.IsSet);
         Assert.Equal(["queued"], window.Notified); // the queued operation's failure was made known
         window.End();
     }
 
     /// <summary>
     /// A second socket x with a receive pending, whose completion runs the test's code on the thread that writes to x's
-    /// peer, inside that peer's signal: signals raised there (by y's peer) wait until the delivery returns.
+    /// peer, inside that peer's signal: signals raised there (by y's peer) wait until the delivery returns. It holds
+    /// the test's two operations on y: <see cref="Queued"/> before the window, <see cref="Posted"/> inside it.
     /// </summary>
     private sealed class Window
     {
         private readonly ProviderHarness _h;
         private readonly RemotePeer _peerX;
         private readonly WsaOverlapped _x = new(new WsaEvent());
-        private readonly ConcurrentDictionary<WsaOverlapped, string> _names = new();
         private readonly ConcurrentQueue<string> _notified = new();
         private bool _ran;
 
         /// <summary>Connects x, starts the provider once more with the completion hook, and posts x's receive.</summary>
         /// <param name="h">The harness.</param>
         /// <param name="inside">The test's code, run inside x's completion.</param>
-        public Window(ProviderHarness h, Action inside)
+        public Window(ProviderHarness h, Action<Window> inside)
         {
             _h = h;
             var (x, peerX) = h.Connect();
@@ -225,7 +210,7 @@ public sealed class QueueCatchUpTests
                 {
                     if (completion.Overlapped == _x)
                     {
-                        inside();
+                        inside(this);
                         _ran = true;
                     }
                 },
@@ -233,24 +218,20 @@ public sealed class QueueCatchUpTests
                 {
                     if (completion.Overlapped != _x)
                     {
-                        _notified.Enqueue(_names.TryGetValue(completion.Overlapped, out var name) ? name : "?");
+                        _notified.Enqueue(completion.Overlapped == Queued ? "queued" : completion.Overlapped == Posted ? "posted" : "?");
                     }
                 });
             Assert.Equal(WsaError.IOPending, h.Runtime.Receive(x, new byte[1], _x).Error);
         }
 
+        /// <summary>Gets y's operation queued before the window opens ("queued" in <see cref="Notified"/>).</summary>
+        public WsaOverlapped Queued { get; } = new(new WsaEvent());
+
+        /// <summary>Gets y's operation posted inside the window ("posted" in <see cref="Notified"/>).</summary>
+        public WsaOverlapped Posted { get; } = new(new WsaEvent());
+
         /// <summary>Gets the names of y's operations made known so far, in order (x's own is not listed).</summary>
         public string[] Notified => [.. _notified];
-
-        /// <summary>Names an operation for <see cref="Notified"/>.</summary>
-        /// <param name="overlapped">The operation.</param>
-        /// <param name="name">Its name.</param>
-        /// <returns>The operation.</returns>
-        public WsaOverlapped Named(WsaOverlapped overlapped, string name)
-        {
-            _names[overlapped] = name;
-            return overlapped;
-        }
 
         /// <summary>Writes to x's peer: x's receive completes on this thread, inside the peer's signal.</summary>
         public void Open()
