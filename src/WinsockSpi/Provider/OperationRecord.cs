@@ -25,7 +25,11 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <summary>Gets the caller's object; <see langword="null"/> for a blocking call.</summary>
     public WsaOverlapped? Overlapped { get; } = overlapped;
 
-    /// <summary>The provider running the operation, from its start until it ends (read by waiters to register under its lock).</summary>
+    /// <summary>
+    /// The provider running the operation, from its start (read by waiters to register under its lock). An operation that
+    /// is published under that lock leaves it set, since the next provider may already have written its own; one published
+    /// after the lock clears it before (<see cref="ProviderRuntime.Settle_NeedsLock"/>).
+    /// </summary>
     public ProviderRuntime? Owner;
 
     /// <summary>The socket the operation runs on, until it ends.</summary>

@@ -67,7 +67,9 @@ public sealed partial class ProviderRuntime
 
     /// <summary>
     /// Registers a waiter under the lock of the provider running the operation, which publishes under that lock; an
-    /// operation already decided is published with a fence, so a fenced registration suffices.
+    /// operation already decided is published with a fence, so a fenced registration suffices. An operation published
+    /// under its provider's lock keeps that provider as its owner (<see cref="Settle_NeedsLock"/>): the registration then
+    /// takes a lock it does not need, and finds the terminal status.
     /// </summary>
     private static void RegisterWaiter(OperationRecord op)
     {
@@ -118,10 +120,11 @@ public sealed partial class ProviderRuntime
         op.Socket = null;
         if (op.IsBlocking || op.Silent || IsStatusOnly_NeedsLock(s, op, notifications))
         {
+            // The last touch of the record: once published, the object is free, and another provider (with another lock)
+            // may start it and write its own owner at once (OVL-11). So the owner stays as it is (clearing it now could
+            // erase the next one's); a waiter that still finds this provider named registers under this lock and then
+            // reads the terminal status.
             op.PublishUnderOwnerLock();
-
-            // Released after the status: a waiter that reads no owner then reads the terminal status.
-            Volatile.Write(ref op.Owner, null);
         }
         else
         {

@@ -192,7 +192,7 @@ public sealed partial class ProviderRuntime
         }
 
         accept.Pump_NeedsLock(ref notifications); // completes the AcceptEx if data already waits; records what waits
-        if (op.InQueue && atOnce)
+        if (atOnce && accept.PendingAcceptEx == op) // still pending (asked of the accept socket: an ended record may be another provider's already)
         {
             op.SkipPort = op.Overlapped!.EventHandleLowBit; // pending after all: skip-on-success does not apply
         }

@@ -269,8 +269,7 @@ public sealed partial class ProviderRuntime
         _finishedCount++;
         op.SetOutcome(error == WsaError.Success ? OperationStatus.Completed : OperationStatus.Failed, error, ready, SocketFlags.None);
         op.Socket = null;
-        op.PublishUnderOwnerLock();
-        Volatile.Write(ref op.Owner, null);
+        op.PublishUnderOwnerLock(); // the last touch of the record, as in Settle_NeedsLock
         return true;
     }
 

@@ -99,8 +99,11 @@ internal sealed partial class ProviderSocket
             return;
         }
 
+        // Read before the end: an operation may be published as it ends, and the object started by another provider at
+        // once (OVL-11), whose start clears the flag.
+        bool reuse = op.ExtrasIfAny is { ReuseSocket: true };
         Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, 0, SocketFlags.None, ref notifications);
-        if (op.ExtrasIfAny is { ReuseSocket: true })
+        if (reuse)
         {
             DetachForReuse_NeedsLock();
         }

@@ -275,8 +275,7 @@ public sealed class ProcessTableDeliveryTests
 
     private static ProviderHarness StartedOnTheProcessTable(out SocketHandle s, out RemotePeer peer, int sendBufferSize = 64 * 1024)
     {
-        var h = new ProviderHarness(sendBufferSize: sendBufferSize);
-        h.Startup(h.ProcessUpcalls); // the provider's upcall table is now the process's own, as ws2_32 would supply it
+        var h = ProviderHarness.OnTheProcessTable(sendBufferSize);
         (s, peer) = h.Connect();
         return h;
     }

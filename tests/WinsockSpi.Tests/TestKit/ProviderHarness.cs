@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 
@@ -44,6 +45,20 @@ internal sealed class ProviderHarness : SpiHarness
             WaitLimit = TestThreads.WaitLimit,
         })
     {
+    }
+
+    /// <summary>
+    /// Creates a harness whose provider notifies through the process's own upcall table, as ws2_32 would supply it, and
+    /// has no logger: an overlapped operation whose only notification is its status is then published at once, under the
+    /// provider's lock (the harness's recording table, a logger or a trace recorder make the delivery after the lock).
+    /// </summary>
+    /// <param name="sendBufferSize">The provider's send buffer per connection.</param>
+    /// <returns>The started harness.</returns>
+    public static ProviderHarness OnTheProcessTable(int sendBufferSize = 64 * 1024)
+    {
+        var h = new ProviderHarness(sendBufferSize: sendBufferSize, startups: 0, configure: o => o.LoggerFactory = NullLoggerFactory.Instance);
+        h.Startup(h.ProcessUpcalls);
+        return h;
     }
 
     /// <summary>Gets how many completion routines were queued through the upcall table (WPUQueueApc).</summary>
