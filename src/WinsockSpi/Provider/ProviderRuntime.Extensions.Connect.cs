@@ -112,7 +112,8 @@ public sealed partial class ProviderRuntime
     /// DisconnectEx (EXT-1): shuts both directions; the FIN follows the sends already queued, and the operation completes
     /// once it has gone. With <see cref="ExtensionFunctions.TF_REUSE_SOCKET"/> the socket then leaves the connection to
     /// the network (its data still drains, as after a graceful close) and is a new, unbound socket again, which AcceptEx,
-    /// or bind and ConnectEx, may take.
+    /// or bind and ConnectEx, may take. Like a send, it is decided after the socket's send queue has caught up with the
+    /// connection: room the peer made, or a reset, that the socket has not been signalled yet counts.
     /// </summary>
     /// <param name="socket">A connected stream socket.</param>
     /// <param name="overlapped">The overlapped object, or <see langword="null"/> to wait (a blocking call, BLK-1) while sends are queued.</param>
@@ -129,6 +130,7 @@ public sealed partial class ProviderRuntime
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result = 0;
+        WsaError refused;
         using (_lock.Enter())
         {
             AssertInvariants_NeedsLock();
@@ -136,6 +138,13 @@ public sealed partial class ProviderRuntime
             if (error != WsaError.Success)
             {
                 return error;
+            }
+
+            if (s!.IsBehindConnection_NeedsLock(send: true))
+            {
+                // As a send does (CheckTransfer_NeedsLock): the queued sends may have gone, or the connection been reset,
+                // with the signal still on its way. The disconnect is decided as if posted after it.
+                CatchUpWithConnection_NeedsLock(s, ref notifications);
             }
 
             bool reuse = (flags & ExtensionFunctions.TF_REUSE_SOCKET) != 0;
@@ -146,13 +155,15 @@ public sealed partial class ProviderRuntime
                 : WsaError.Success;
             if (error != WsaError.Success)
             {
-                return error;
+                refused = error;
+                goto Refused;
             }
 
             var op = overlapped?.GetOrCreateCore(OperationRecord.Create);
             if (op is not null && (op.IsBusy || !op.TryReserve()))
             {
-                return WsaError.InvalidArgument; // OVL-7, OVL-11
+                refused = WsaError.InvalidArgument; // OVL-7, OVL-11
+                goto Refused;
             }
 
             if (s!.Shut_NeedsLock(SocketShutdown.Both) is { } peer)
@@ -196,6 +207,10 @@ public sealed partial class ProviderRuntime
         }
 
         return EndTransfer(ref notifications, blockingOp, result);
+
+    Refused:
+        Dispatch(ref notifications); // what the catch-up completed, if it ran (a refused call itself starts nothing, OVL-3)
+        return refused;
     }
 
     private WsaError CheckConnectEx_NeedsLock(SocketHandle socket, EndPoint remoteEndPoint, WsaOverlapped? overlapped, out ProviderSocket? s, out OperationRecord? op)

@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Provider;
 using WinsockSpi.Tests.TestKit;
 
 namespace WinsockSpi.Tests.Regressions;
 
 /// <summary>
-/// A send or receive posted behind queued operations while a peer's step has reached the connection but not yet the
-/// socket (its signal deferred: the step was made from user code running inside another socket's notification, on the
-/// thread that delivers it). The new operation must see the step as one posted after the signal would: the queue
+/// A send, receive or DisconnectEx posted behind queued operations while a peer's step has reached the connection but
+/// not yet the socket (its signal deferred: the step was made from user code running inside another socket's
+/// notification, on the thread that delivers it). The new operation must see the step as one posted after the signal would: the queue
 /// catches up first. Before, it was decided against the stale queue and pended; the linearizability suite found the
 /// same window between two threads (a peer's FIN visible to the peer's own write, a receive posted after that pending).
 /// Each test drives the window deterministically: socket x's completion runs the test's code on the peer's writing
@@ -180,6 +181,70 @@ public sealed class QueueCatchUpTests
         Assert.Equal(OperationStatus.Idle, window.Posted.Status);
         Assert.False(window.Posted.Event!.IsSet);
         Assert.Equal(["queued"], window.Notified); // the queued operation's failure was made known
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "EXT-1")]
+    [Trait("Rule", "OVL-5")]
+    public void EXT1_DisconnectExPostedBehindAQueuedSendAfterThePeerRead_CompletesAtOnceAfterIt()
+    {
+        // The peer's read made room for the queued send; before the catch-up the DisconnectEx pended behind it, to be
+        // completed by the signal a moment later, where one posted after that signal completes at once.
+        using var h = new ProviderHarness(sendBufferSize: 4);
+        var (y, peerY) = h.Connect();
+        var disconnectEx = (DisconnectExFunction)h.Runtime.Ioctl(y, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_DISCONNECTEX).ThrowIfFailed()!;
+        Assert.Equal(4, h.Runtime.Send(y, "abcd"u8.ToArray()).Value); // the buffer is full: the next send queues (OVL-9)
+        SpiResult<int> inside = default;
+        bool deferred = false;
+        var window = new Window(h, w =>
+        {
+            Assert.Equal("abcd"u8.ToArray(), peerY.ReadExactly(4));
+            deferred = !w.Queued.Event!.IsSet; // y has not seen the room yet
+            inside = disconnectEx(y, w.Posted, 0);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "ef"u8.ToArray(), window.Queued).Error);
+
+        window.Open();
+
+        Assert.True(deferred, "the peer's signal reached y before the DisconnectEx was posted");
+        Assert.True(inside.IsSuccess, $"the DisconnectEx posted after the peer's read got {inside.Error}");
+        Assert.Equal((OperationStatus.Completed, 2), (window.Queued.Status, window.Queued.BytesTransferred));
+        Assert.Equal((OperationStatus.Completed, WsaError.Success), (window.Posted.Status, window.Posted.Error));
+        Assert.Equal(["queued", "posted"], window.Notified); // OVL-5 order, each once
+        Assert.Equal("ef"u8.ToArray(), peerY.ReadExactly(2));
+        Assert.Equal(0, peerY.Read(new byte[1])); // the FIN follows the data
+        window.End();
+    }
+
+    [Fact]
+    [Trait("Rule", "EXT-1")]
+    [Trait("Rule", "OVL-3")]
+    public void EXT1_DisconnectExPostedAfterThePeersReset_IsRefusedAsAfterTheSignal()
+    {
+        // After the reset's signal a DisconnectEx finds the socket no longer connected (WSAENOTCONN); posted inside the
+        // window it used to shut a reset connection and queue behind the send the reset was about to fail.
+        using var h = new ProviderHarness(sendBufferSize: 4);
+        var (y, peerY) = h.Connect();
+        var disconnectEx = (DisconnectExFunction)h.Runtime.Ioctl(y, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_DISCONNECTEX).ThrowIfFailed()!;
+        SpiResult<int> inside = default;
+        bool deferred = false;
+        var window = new Window(h, w =>
+        {
+            peerY.Reset();
+            deferred = !w.Queued.Event!.IsSet;
+            inside = disconnectEx(y, w.Posted, 0);
+        });
+        Assert.Equal(WsaError.IOPending, h.Runtime.Send(y, "abcdef"u8.ToArray(), window.Queued).Error); // 4 go, 2 wait
+
+        window.Open();
+
+        Assert.True(deferred, "the peer's signal reached y before the DisconnectEx was posted");
+        Assert.Equal(WsaError.NotConnected, inside.Error);
+        Assert.Equal(WsaError.NotConnected, disconnectEx(y, new WsaOverlapped(), 0).Error); // what one posted after the signal gets
+        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (window.Queued.Status, window.Queued.Error));
+        Assert.Equal(OperationStatus.Idle, window.Posted.Status);
+        Assert.Equal(["queued"], window.Notified);
         window.End();
     }
 
