@@ -27,8 +27,10 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
 
     /// <summary>
     /// The provider running the operation, from its start (read by waiters to register under its lock). An operation that
-    /// is published under that lock leaves it set, since the next provider may already have written its own; one published
-    /// after the lock clears it before (<see cref="ProviderRuntime.Settle_NeedsLock"/>).
+    /// is published under that lock leaves it set, since the next provider may already have written its own: the
+    /// caller's overlapped object then keeps that provider reachable until its next operation (or until the object is
+    /// dropped). One published after the lock clears it before (<see cref="ProviderRuntime.Settle_NeedsLock"/>); a
+    /// blocking call's thread clears it once its call has ended.
     /// </summary>
     public ProviderRuntime? Owner;
 

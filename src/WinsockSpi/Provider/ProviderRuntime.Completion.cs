@@ -71,6 +71,12 @@ public sealed partial class ProviderRuntime
     /// under its provider's lock keeps that provider as its owner (<see cref="Settle_NeedsLock"/>): the registration then
     /// takes a lock it does not need, and finds the terminal status.
     /// </summary>
+    /// <remarks>
+    /// A caller that waits on an object while another thread starts it again on another provider can find the old owner
+    /// after the new provider's reservation and before its start, and register under the wrong lock; that provider's
+    /// publication under its own lock may then miss the waiter. Waiting on an object one is also reusing elsewhere is a
+    /// misuse of the SPI (the wait is for the operation the caller started on this provider), and is left so.
+    /// </remarks>
     private static void RegisterWaiter(OperationRecord op)
     {
         while (Volatile.Read(ref op.Owner) is { } owner)
@@ -122,8 +128,8 @@ public sealed partial class ProviderRuntime
         {
             // The last touch of the record: once published, the object is free, and another provider (with another lock)
             // may start it and write its own owner at once (OVL-11). So the owner stays as it is (clearing it now could
-            // erase the next one's); a waiter that still finds this provider named registers under this lock and then
-            // reads the terminal status.
+            // erase the next one's); a waiter that still finds this provider named registers under this lock. (A blocking
+            // record's own thread clears it once the call has ended: ForgetOwner.)
             op.PublishUnderOwnerLock();
         }
         else

@@ -140,17 +140,33 @@ public sealed partial class ProviderRuntime
                 return error;
             }
 
-            if (s!.IsBehindConnection_NeedsLock(send: true))
+            // The checks in the order a send makes them (CheckTransfer_NeedsLock): what does not depend on the connection,
+            // then the catch-up, then the connection's state, and the object reserved last.
+            bool reuse = (flags & ExtensionFunctions.TF_REUSE_SOCKET) != 0;
+            if ((flags & ~ExtensionFunctions.TF_REUSE_SOCKET) != 0)
+            {
+                return WsaError.InvalidArgument;
+            }
+
+            if (!s!.IsStream)
+            {
+                return WsaError.OperationNotSupported;
+            }
+
+            var op = overlapped?.GetOrCreateCore(OperationRecord.Create);
+            if (op is { IsBusy: true })
+            {
+                return WsaError.InvalidArgument; // OVL-7: in use by a pending operation or a routine not run yet
+            }
+
+            if (s.IsBehindConnection_NeedsLock(send: true))
             {
                 // As a send does (CheckTransfer_NeedsLock): the queued sends may have gone, or the connection been reset,
                 // with the signal still on its way. The disconnect is decided as if posted after it.
                 CatchUpWithConnection_NeedsLock(s, ref notifications);
             }
 
-            bool reuse = (flags & ExtensionFunctions.TF_REUSE_SOCKET) != 0;
-            error = (flags & ~ExtensionFunctions.TF_REUSE_SOCKET) != 0 ? WsaError.InvalidArgument
-                : !s!.IsStream ? WsaError.OperationNotSupported
-                : s.Phase != SocketPhase.Connected || ((s.Shutdown & ShutdownState.Send) != 0 && !reuse) ? WsaError.NotConnected
+            error = s.Phase != SocketPhase.Connected || ((s.Shutdown & ShutdownState.Send) != 0 && !reuse) ? WsaError.NotConnected
                 : overlapped is null && s.Sends.Count > 0 ? CheckBlockingAllowed()
                 : WsaError.Success;
             if (error != WsaError.Success)
@@ -159,14 +175,13 @@ public sealed partial class ProviderRuntime
                 goto Refused;
             }
 
-            var op = overlapped?.GetOrCreateCore(OperationRecord.Create);
-            if (op is not null && (op.IsBusy || !op.TryReserve()))
+            if (op is not null && !op.TryReserve())
             {
-                refused = WsaError.InvalidArgument; // OVL-7, OVL-11
+                refused = WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile
                 goto Refused;
             }
 
-            if (s!.Shut_NeedsLock(SocketShutdown.Both) is { } peer)
+            if (s.Shut_NeedsLock(SocketShutdown.Both) is { } peer)
             {
                 notifications.Kick(peer);
             }

@@ -72,7 +72,8 @@ public sealed partial class ProviderRuntime
     /// <param name="overlapped">The overlapped object.</param>
     /// <returns>
     /// The bytes received when a waiting connection (and its data, if asked for) let it complete at once, still notified
-    /// (OVL-1); WSA_IO_PENDING otherwise. Errors, which start nothing (OVL-3): WSANOTINITIALISED; WSAENOTSOCK (either
+    /// (OVL-1); WSA_IO_PENDING otherwise, also when the waiting connection turns out reset before its first data (the
+    /// AcceptEx has started, so its failure, WSAECONNRESET, is made known by its notification). Errors, which start nothing (OVL-3): WSANOTINITIALISED; WSAENOTSOCK (either
     /// socket); WSA_INVALID_PARAMETER without an overlapped object; WSAEFAULT for a negative length, an address area too
     /// small, or a buffer shorter than the three lengths; WSAEINVAL when the first socket is not listening, the accept
     /// socket is the listener, is bound, has another family or another AcceptEx, or the overlapped object is in use
@@ -110,11 +111,9 @@ public sealed partial class ProviderRuntime
             result = -1;
             if (listener.Backlog!.Count > 0)
             {
-                AttachAcceptEx_NeedsLock(listener, op, listener.Backlog.Dequeue(), atOnce: true, ref notifications);
-                if (!op.InQueue)
-                {
-                    result = op.BytesTransferred;
-                }
+                // OVL-1: completed at once, still notified. (The record itself is not read here: once its end is published
+                // another provider may already have started the object again, OVL-11.)
+                result = AttachAcceptEx_NeedsLock(listener, op, listener.Backlog.Dequeue(), atOnce: true, ref notifications);
             }
         }
 
@@ -174,7 +173,8 @@ public sealed partial class ProviderRuntime
     /// Gives a connection to the accept socket of a queued AcceptEx (EXT-1). Without a receive length the AcceptEx
     /// completes now; otherwise it completes with the first data, now if some waits, or later from the accept socket's pump.
     /// </summary>
-    private static void AttachAcceptEx_NeedsLock(ProviderSocket listener, OperationRecord op, Connection connection, bool atOnce, ref Notifications notifications)
+    /// <returns>The bytes the AcceptEx completed with now; -1 while it waits, or when a reset failed it.</returns>
+    private static int AttachAcceptEx_NeedsLock(ProviderSocket listener, OperationRecord op, Connection connection, bool atOnce, ref Notifications notifications)
     {
         var accept = op.Extras.AcceptSocket!;
         accept.LocalEndPoint = (IPEndPoint)connection.Acceptor.LocalEndPoint;
@@ -185,13 +185,23 @@ public sealed partial class ProviderRuntime
             op.SkipPort |= listener.SkipsPortOnSuccess; // EXT-4: counts only if it completes now
         }
 
+        int completedWith = -1;
         if (op.Extras.AcceptReceiveLength == 0)
         {
             op.TryClaim();
             listener.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, 0, SocketFlags.None, ref notifications);
+            completedWith = 0;
+        }
+        else
+        {
+            completedWith = accept.EndAcceptExNow_NeedsLock(ref notifications); // its first data may wait already
         }
 
-        accept.Pump_NeedsLock(ref notifications); // completes the AcceptEx if data already waits; records what waits
+        if (accept.End is not null) // a reset that failed the AcceptEx took the connection away again
+        {
+            accept.Pump_NeedsLock(ref notifications); // records what waits
+        }
+
         if (atOnce && accept.PendingAcceptEx == op) // still pending (asked of the accept socket: an ended record may be another provider's already)
         {
             op.SkipPort = op.Overlapped!.EventHandleLowBit; // pending after all: skip-on-success does not apply
@@ -201,6 +211,8 @@ public sealed partial class ProviderRuntime
         {
             listener.RecordEvent_NeedsLock(NetworkEvents.Accept, WsaError.Success, ref notifications);
         }
+
+        return completedWith;
     }
 
     /// <summary>The first AcceptEx or blocking accept of a listener still waiting for a connection (one with a connection waits for data).</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Operations;
@@ -302,7 +303,9 @@ public sealed partial class ProviderRuntime
             if (_selects.Contains(wait))
             {
                 Array.Clear(wait.Sets.Ready, 0, wait.Sets.Total);
-                wait.TimedOut = EndSelect_NeedsLock(wait, WsaError.Success, 0);
+                wait.TimedOut = true; // before the end publishes it: the select's thread may read it at once
+                bool ended = EndSelect_NeedsLock(wait, WsaError.Success, 0);
+                Debug.Assert(ended, "A listed select is still pending, and its claim is made under this lock.");
             }
         }
     }

@@ -55,13 +55,30 @@ internal sealed partial class ProviderSocket
     }
 
     /// <summary>
+    /// Ends the AcceptEx just attached to this accept socket now, when its first data (or the end of the stream, or a
+    /// reset) is already there, as the pump would.
+    /// </summary>
+    /// <param name="notifications">Receives what must be made known.</param>
+    /// <returns>The bytes it completed with; -1 while it waits, or when a reset failed it (made known by its notification).</returns>
+    public int EndAcceptExNow_NeedsLock(ref Notifications notifications)
+    {
+        AssertLock();
+        PumpAcceptEx_NeedsLock(new GatedAccess(End!), ref notifications, out int completedWith);
+        return completedWith;
+    }
+
+    /// <summary>
     /// Gives the first data of the connection an AcceptEx attached to this (its accept socket) to the AcceptEx, which then
     /// completes with it; 0 bytes at end of stream. A reset fails it (ERROR_NETNAME_DELETED on a port, OVL-8).
     /// </summary>
+    /// <param name="end">The access to the connection.</param>
+    /// <param name="notifications">Receives what must be made known.</param>
+    /// <param name="completedWith">The bytes the AcceptEx completed with; -1 while it waits, or when a reset failed it.</param>
     /// <returns>Whether the AcceptEx has ended, so the socket goes on as a connected socket.</returns>
-    private bool PumpAcceptEx_NeedsLock<TAccess>(TAccess end, ref Notifications notifications)
+    private bool PumpAcceptEx_NeedsLock<TAccess>(TAccess end, ref Notifications notifications, out int completedWith)
         where TAccess : struct, IEndAccess
     {
+        completedWith = -1;
         var op = PendingAcceptEx!;
         var listener = op.Socket!;
         int n = end.Receive(op.ReceiveBuffer.Span[..op.Extras.AcceptReceiveLength], out var after);
@@ -82,6 +99,7 @@ internal sealed partial class ProviderSocket
         }
 
         bool failed = n < 0;
+        completedWith = failed ? -1 : n; // read before the end: the record may be another provider's once it is published
         listener.Finish_NeedsLock(op, failed ? OperationStatus.Failed : OperationStatus.Completed, failed ? WsaError.ConnectionReset : WsaError.Success, Math.Max(n, 0), SocketFlags.None, ref notifications);
         return !failed || End is not null;
     }

@@ -286,6 +286,30 @@ public class ExtensionConformanceTests
 
     [Fact]
     [Trait("Rule", "EXT-1")]
+    [Trait("Rule", "OVL-3")]
+    public void EXT1_AcceptEx_TakingAWaitingConnectionThatWasReset_PendsAndFailsThroughItsNotification()
+    {
+        // It has started (the connection was taken): its failure is notified, so the call cannot also fail (OVL-3). It used
+        // to return success with 0 bytes for an operation that had failed.
+        using var h = new ProviderHarness();
+        var listener = h.ListenOnFreePort(5, out var endPoint);
+        var client = h.NewSocket();
+        Assert.True(h.Runtime.Connect(client, endPoint).IsSuccess);
+        Assert.True(h.Runtime.SetLinger(client, enabled: true, seconds: 0).IsSuccess);
+        Assert.True(h.Runtime.CloseSocket(client).IsSuccess); // reset while it waits in the backlog
+        var ev = new WsaEvent();
+        var ov = new WsaOverlapped(ev);
+
+        var result = StartAcceptEx(h, listener, h.NewSocket(), new byte[8 + (2 * AddressArea)], 8, ov);
+
+        Assert.Equal(WsaError.IOPending, result.Error);
+        Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (ov.Status, ov.Error));
+        TestThreads.AssertSet(ev);
+        Assert.Equal(1, h.NotificationsOf(ov));
+    }
+
+    [Fact]
+    [Trait("Rule", "EXT-1")]
     [Trait("Rule", "OVL-1")]
     public void EXT1_ConnectEx_OnABoundSocket_CompletesWhenConnected_AndSendsItsData()
     {

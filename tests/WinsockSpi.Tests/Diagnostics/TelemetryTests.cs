@@ -11,10 +11,12 @@ using WinsockSpi.Tests.TestKit;
 namespace WinsockSpi.Tests.Diagnostics;
 
 /// <summary>
-/// The meter and the activity source of docs/diagnostics.md. Listeners are process-wide and other tests run in parallel,
-/// so each test keeps only what its own thread measured (counters and activities are reported on the thread that made
-/// them); the observable totals are sums over every live provider, so they are checked as lower bounds.
+/// The meter and the activity source of docs/diagnostics.md. Listeners are process-wide, so these tests run alone
+/// (<see cref="MetricListeners"/>: an enabled instrument changes how every provider delivers); each still keeps
+/// only what its own thread measured (counters and activities are reported on the thread that made them), and the
+/// observable totals, sums over every live provider, are checked as lower bounds.
 /// </summary>
+[Collection(MetricListeners.Name)]
 public class TelemetryTests
 {
     [Fact]

@@ -77,6 +77,43 @@ public sealed class PublishedRecordTests
         other.Cleanup().ThrowIfFailed();
     }
 
+    [Fact]
+    [Trait("Rule", "EXT-1")]
+    [Trait("Rule", "OVL-1")]
+    public void EXT1_AcceptExCompletingAtOnce_ObjectStartedElsewhereTheMomentItIsPublished_StillReturnsItsResult()
+    {
+        // The call used to read the record after the end: queued again by the second provider, it looked pending, and the
+        // call returned WSA_IO_PENDING for an AcceptEx that had completed at once.
+        using var h = ProviderHarness.OnTheProcessTable();
+        using var other = SecondProvider(h, out var otherSocket, out var otherPeer);
+        var listener = h.ListenOnFreePort(5, out var endPoint);
+        Assert.True(h.Runtime.Connect(h.NewSocket(), endPoint).IsSuccess); // waits in the backlog
+        var acceptSocket = h.NewSocket();
+        var acceptEx = (AcceptExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_ACCEPTEX).ThrowIfFailed()!;
+        int area = AcceptExAddresses.MinimumLength(AddressFamily.InterNetwork);
+        var primer = h.Connect(out _);
+        var ov = new WsaOverlapped();
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(primer, new byte[1], ov).Error);
+        Assert.True(h.Runtime.CloseSocket(primer).IsSuccess);
+        Assert.Equal(OperationStatus.Aborted, ov.Status); // the object has a record, and a status the AcceptEx's end changes
+
+        SpiResult<int> accepted;
+        using (var hold = new PublicationHold(ov))
+        {
+            var call = Start(() => acceptEx(listener, acceptSocket, new byte[2 * area], 0, area, area, ov));
+            hold.WaitForPublication();
+            Assert.Equal(WsaError.IOPending, other.Receive(otherSocket, new byte[1], ov).Error);
+            hold.Release();
+            accepted = Join(call, "the AcceptEx call");
+        }
+
+        Assert.Equal((WsaError.Success, 0), (accepted.Error, accepted.Value));
+        Assert.Equal(1, otherPeer.Write([2]));
+        Assert.Equal((OperationStatus.Completed, 1), (ov.Status, ov.BytesTransferred));
+        Assert.True(h.Runtime.Send(acceptSocket, "x"u8.ToArray()).IsSuccess); // the accept socket is connected
+        other.Cleanup().ThrowIfFailed();
+    }
+
     /// <summary>A second provider of the harness's process, started through the process's own table, with a connected socket.</summary>
     private static ProviderRuntime SecondProvider(ProviderHarness h, out SocketHandle socket, out RemotePeer peer)
     {
@@ -109,7 +146,7 @@ public sealed class PublishedRecordTests
         }
 
         public void WaitForPublication()
-            => SpinUntil(() => _overlapped.Status != OperationStatus.Pending, "the operation to be published (its thread is then held in the wake)");
+            => SpinUntil(() => _overlapped.Status == OperationStatus.Completed, "the operation to be published (its thread is then held in the wake)");
 
         public void Release()
         {

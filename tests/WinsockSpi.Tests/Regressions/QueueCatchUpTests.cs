@@ -9,8 +9,8 @@ namespace WinsockSpi.Tests.Regressions;
 /// <summary>
 /// A send, receive or DisconnectEx posted behind queued operations while a peer's step has reached the connection but
 /// not yet the socket (its signal deferred: the step was made from user code running inside another socket's
-/// notification, on the thread that delivers it). The new operation must see the step as one posted after the signal would: the queue
-/// catches up first. Before, it was decided against the stale queue and pended; the linearizability suite found the
+/// notification, on the thread that delivers it). The new operation must see the step as one posted after the signal
+/// would: the queue catches up first. Before, it was decided against the stale queue and pended; the linearizability suite found the
 /// same window between two threads (a peer's FIN visible to the peer's own write, a receive posted after that pending).
 /// Each test drives the window deterministically: socket x's completion runs the test's code on the peer's writing
 /// thread, where the signals of y's peer are deferred until that delivery returns.

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
+using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 
@@ -50,12 +51,14 @@ internal sealed class ProviderHarness : SpiHarness
     /// <summary>
     /// Creates a harness whose provider notifies through the process's own upcall table, as ws2_32 would supply it, and
     /// has no logger: an overlapped operation whose only notification is its status is then published at once, under the
-    /// provider's lock (the harness's recording table, a logger or a trace recorder make the delivery after the lock).
+    /// provider's lock (the harness's recording table, a logger, a trace recorder or an enabled metric instrument make
+    /// the delivery after the lock; the tests that enable instruments run alone, <see cref="MetricListeners"/>).
     /// </summary>
     /// <param name="sendBufferSize">The provider's send buffer per connection.</param>
     /// <returns>The started harness.</returns>
     public static ProviderHarness OnTheProcessTable(int sendBufferSize = 64 * 1024)
     {
+        Assert.False(Telemetry.DeliveriesObserved, "A metric instrument is enabled: no operation would be published under the lock.");
         var h = new ProviderHarness(sendBufferSize: sendBufferSize, startups: 0, configure: o => o.LoggerFactory = NullLoggerFactory.Instance);
         h.Startup(h.ProcessUpcalls);
         return h;
