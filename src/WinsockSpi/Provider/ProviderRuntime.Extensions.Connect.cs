@@ -141,7 +141,8 @@ public sealed partial class ProviderRuntime
             }
 
             // The checks in the order a send makes them (CheckTransfer_NeedsLock): what does not depend on the connection,
-            // then the catch-up, then the connection's state, and the object reserved last.
+            // then the catch-up, then the connection's state, and the object reserved last. (The blocking check comes after
+            // the catch-up here: a DisconnectEx blocks only while sends are queued, which the catch-up may change.)
             bool reuse = (flags & ExtensionFunctions.TF_REUSE_SOCKET) != 0;
             if ((flags & ~ExtensionFunctions.TF_REUSE_SOCKET) != 0)
             {

@@ -73,7 +73,8 @@ public sealed partial class ProviderRuntime
     /// <returns>
     /// The bytes received when a waiting connection (and its data, if asked for) let it complete at once, still notified
     /// (OVL-1); WSA_IO_PENDING otherwise, also when the waiting connection turns out reset before its first data (the
-    /// AcceptEx has started, so its failure, WSAECONNRESET, is made known by its notification). Errors, which start nothing (OVL-3): WSANOTINITIALISED; WSAENOTSOCK (either
+    /// AcceptEx has started, so its failure, WSAECONNRESET, is made known by its notification, a port packet included
+    /// even with skip-on-success). Errors, which start nothing (OVL-3): WSANOTINITIALISED; WSAENOTSOCK (either
     /// socket); WSA_INVALID_PARAMETER without an overlapped object; WSAEFAULT for a negative length, an address area too
     /// small, or a buffer shorter than the three lengths; WSAEINVAL when the first socket is not listening, the accept
     /// socket is the listener, is bound, has another family or another AcceptEx, or the overlapped object is in use
@@ -197,9 +198,9 @@ public sealed partial class ProviderRuntime
             completedWith = accept.EndAcceptExNow_NeedsLock(ref notifications); // its first data may wait already
         }
 
-        if (accept.End is not null) // a reset that failed the AcceptEx took the connection away again
+        if (accept.PendingAcceptEx is null && accept.End is not null) // ended, and not by a reset that took the connection away
         {
-            accept.Pump_NeedsLock(ref notifications); // records what waits
+            accept.Pump_NeedsLock(ref notifications); // records what waits (still pending, it would only look for its data again)
         }
 
         if (atOnce && accept.PendingAcceptEx == op) // still pending (asked of the accept socket: an ended record may be another provider's already)

@@ -100,6 +100,11 @@ internal sealed partial class ProviderSocket
 
         bool failed = n < 0;
         completedWith = failed ? -1 : n; // read before the end: the record may be another provider's once it is published
+        if (failed)
+        {
+            op.SkipPort = op.Overlapped!.EventHandleLowBit; // EXT-4: skip-on-success does not cover a failure, even one at once
+        }
+
         listener.Finish_NeedsLock(op, failed ? OperationStatus.Failed : OperationStatus.Completed, failed ? WsaError.ConnectionReset : WsaError.Success, Math.Max(n, 0), SocketFlags.None, ref notifications);
         return !failed || End is not null;
     }

@@ -287,12 +287,17 @@ public class ExtensionConformanceTests
     [Fact]
     [Trait("Rule", "EXT-1")]
     [Trait("Rule", "OVL-3")]
+    [Trait("Rule", "EXT-4")]
     public void EXT1_AcceptEx_TakingAWaitingConnectionThatWasReset_PendsAndFailsThroughItsNotification()
     {
         // It has started (the connection was taken): its failure is notified, so the call cannot also fail (OVL-3). It used
-        // to return success with 0 bytes for an operation that had failed.
+        // to return success with 0 bytes for an operation that had failed. Skip-on-success does not cover the failure: the
+        // listener's port still gets its packet (EXT-4).
         using var h = new ProviderHarness();
         var listener = h.ListenOnFreePort(5, out var endPoint);
+        var port = new CompletionPort();
+        Assert.True(port.Associate(h.Runtime, listener, 1).IsSuccess);
+        Assert.True(h.Runtime.SetCompletionNotificationModes(listener, CompletionNotificationModes.SkipCompletionPortOnSuccess).IsSuccess);
         var client = h.NewSocket();
         Assert.True(h.Runtime.Connect(client, endPoint).IsSuccess);
         Assert.True(h.Runtime.SetLinger(client, enabled: true, seconds: 0).IsSuccess);
@@ -306,6 +311,9 @@ public class ExtensionConformanceTests
         Assert.Equal((OperationStatus.Failed, WsaError.ConnectionReset), (ov.Status, ov.Error));
         TestThreads.AssertSet(ev);
         Assert.Equal(1, h.NotificationsOf(ov));
+        Assert.True(port.TryDequeue(out var packet));
+        Assert.Equal((WsaError.NetNameDeleted, (nuint)1), (packet.Status, packet.CompletionKey));
+        Assert.False(port.TryDequeue(out _));
     }
 
     [Fact]
