@@ -61,6 +61,7 @@ internal sealed class OperationExtras
         AcceptConnected = false;
         AcceptReceiveLength = AcceptLocalLength = AcceptRemoteLength = 0;
         ReuseSocket = false;
+        TraceTo = null; // a routine queued for an earlier operation that never ran (its thread or process ended)
     }
 
     /// <summary>Lets go of the caller's buffers and addresses once the operation has ended.</summary>

@@ -258,8 +258,8 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     [Conditional("DEBUG")]
     private void AssertEnded()
     {
-        Debug.Assert(_buffer.IsEmpty && ReceiveBuffers.IsEmpty, "The last operation's buffers were cleared when it ended.");
-        Debug.Assert(_extras is null || _extras.IsEnded, "The last operation's addresses and accept socket were cleared when it ended.");
+        Debug.Assert(_buffer.IsEmpty, "The last operation's buffer was cleared when it ended.");
+        Debug.Assert(_extras is null || _extras.IsEnded, "The last operation's scatter buffers, addresses and accept socket were cleared when it ended.");
         Debug.Assert(Next is null && Prev is null && !InQueue, "The last operation left its queue.");
         Debug.Assert(NotifyNext is null && DeliveringFor is null, "The last operation was delivered.");
     }

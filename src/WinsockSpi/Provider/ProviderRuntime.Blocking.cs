@@ -101,7 +101,7 @@ public sealed partial class ProviderRuntime
         {
             AbandonBlocking(op);
             op.RemoveWaiter();
-            ForgetOwner(op, t_blocking!);
+            t_blocking!.Forget();
             throw;
         }
 
@@ -171,19 +171,8 @@ public sealed partial class ProviderRuntime
         {
             timer?.Dispose();
             op.RemoveWaiter(); // registered by BeginBlocking_NeedsLock
-            ForgetOwner(op, state);
+            state.Forget();
         }
-    }
-
-    /// <summary>
-    /// Lets the thread's blocking record forget this provider once its call has ended, so that a thread-static record
-    /// does not keep the last provider it blocked on alive. Only this thread starts the record again, so clearing its
-    /// owner here cannot erase another's (an overlapped record keeps its owner: see <see cref="Settle_NeedsLock"/>).
-    /// </summary>
-    private static void ForgetOwner(OperationRecord op, BlockingState state)
-    {
-        op.Owner = null;
-        state.Runtime = null;
     }
 
     /// <summary>Ends the thread's blocking call after an exception, waits until it is published, and forgets it.</summary>
@@ -207,6 +196,17 @@ public sealed partial class ProviderRuntime
         public ProviderRuntime? Runtime { get; set; }
 
         public bool InHook { get; set; }
+
+        /// <summary>
+        /// Forgets the provider once the thread's call has ended, so that a thread-static record does not keep the last
+        /// provider it blocked on alive. Only this thread starts the record again, so clearing its owner here cannot erase
+        /// another's (an overlapped record keeps its owner: see <see cref="Settle_NeedsLock"/>).
+        /// </summary>
+        public void Forget()
+        {
+            Operation.Owner = null;
+            Runtime = null;
+        }
 
         public void Tick()
         {

@@ -129,7 +129,7 @@ public sealed partial class ProviderRuntime
             // The last touch of the record: once published, the object is free, and another provider (with another lock)
             // may start it and write its own owner at once (OVL-11). So the owner stays as it is (clearing it now could
             // erase the next one's); a waiter that still finds this provider named registers under this lock. (A blocking
-            // record's own thread clears it once the call has ended: ForgetOwner.)
+            // record's own thread clears it once the call has ended: BlockingState.Forget.)
             op.PublishUnderOwnerLock();
         }
         else
@@ -285,14 +285,10 @@ public sealed partial class ProviderRuntime
         var (handle, kind, outcome, bytes) = (op.Handle, op.Kind, op.OutcomeError, op.BytesTransferred);
         if (recorder is not null)
         {
-            var extras = op.Extras; // made only when the routine is traced
+            var extras = op.Extras; // made only when the routine is traced (every start clears the trace: OperationExtras.Begin)
             extras.TraceTo = recorder;
             extras.TraceProcess = Process.Id;
             extras.TraceProvider = Tag;
-        }
-        else if (op.ExtrasIfAny is { } extras)
-        {
-            extras.TraceTo = null; // an earlier routine that never ran must not trace this one
         }
 
         op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)

@@ -181,31 +181,23 @@ public sealed partial class ProviderRuntime
         accept.LocalEndPoint = (IPEndPoint)connection.Acceptor.LocalEndPoint;
         accept.Attach_NeedsLock(connection.Acceptor, connection.Acceptor.RemoteEndPoint);
         op.Extras.AcceptConnected = true;
-        if (atOnce)
-        {
-            op.SkipPort |= listener.SkipsPortOnSuccess; // EXT-4: counts only if it completes now
-        }
-
-        int completedWith = -1;
+        bool skipPortOnSuccess = atOnce && listener.SkipsPortOnSuccess; // EXT-4: only a success within the AcceptEx call
+        int completedWith;
         if (op.Extras.AcceptReceiveLength == 0)
         {
             op.TryClaim();
+            op.SkipPort |= skipPortOnSuccess;
             listener.Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, 0, SocketFlags.None, ref notifications);
             completedWith = 0;
         }
         else
         {
-            completedWith = accept.EndAcceptExNow_NeedsLock(ref notifications); // its first data may wait already
+            completedWith = accept.EndAcceptExNow_NeedsLock(skipPortOnSuccess, ref notifications); // its first data may wait already
         }
 
         if (accept.PendingAcceptEx is null && accept.End is not null) // ended, and not by a reset that took the connection away
         {
             accept.Pump_NeedsLock(ref notifications); // records what waits (still pending, it would only look for its data again)
-        }
-
-        if (atOnce && accept.PendingAcceptEx == op) // still pending (asked of the accept socket: an ended record may be another provider's already)
-        {
-            op.SkipPort = op.Overlapped!.EventHandleLowBit; // pending after all: skip-on-success does not apply
         }
 
         if (listener.Backlog!.Count > 0)

@@ -58,12 +58,13 @@ internal sealed partial class ProviderSocket
     /// Ends the AcceptEx just attached to this accept socket now, when its first data (or the end of the stream, or a
     /// reset) is already there, as the pump would.
     /// </summary>
+    /// <param name="skipPortOnSuccess">No port packet if it completes (EXT-4: within the AcceptEx call, with skip-on-success).</param>
     /// <param name="notifications">Receives what must be made known.</param>
     /// <returns>The bytes it completed with; -1 while it waits, or when a reset failed it (made known by its notification).</returns>
-    public int EndAcceptExNow_NeedsLock(ref Notifications notifications)
+    public int EndAcceptExNow_NeedsLock(bool skipPortOnSuccess, ref Notifications notifications)
     {
         AssertLock();
-        PumpAcceptEx_NeedsLock(new GatedAccess(End!), ref notifications, out int completedWith);
+        PumpAcceptEx_NeedsLock(new GatedAccess(End!), skipPortOnSuccess, ref notifications, out int completedWith);
         return completedWith;
     }
 
@@ -72,10 +73,11 @@ internal sealed partial class ProviderSocket
     /// completes with it; 0 bytes at end of stream. A reset fails it (ERROR_NETNAME_DELETED on a port, OVL-8).
     /// </summary>
     /// <param name="end">The access to the connection.</param>
+    /// <param name="skipPortOnSuccess">No port packet if it completes (EXT-4; a failure always has one).</param>
     /// <param name="notifications">Receives what must be made known.</param>
     /// <param name="completedWith">The bytes the AcceptEx completed with; -1 while it waits, or when a reset failed it.</param>
     /// <returns>Whether the AcceptEx has ended, so the socket goes on as a connected socket.</returns>
-    private bool PumpAcceptEx_NeedsLock<TAccess>(TAccess end, ref Notifications notifications, out int completedWith)
+    private bool PumpAcceptEx_NeedsLock<TAccess>(TAccess end, bool skipPortOnSuccess, ref Notifications notifications, out int completedWith)
         where TAccess : struct, IEndAccess
     {
         completedWith = -1;
@@ -100,10 +102,7 @@ internal sealed partial class ProviderSocket
 
         bool failed = n < 0;
         completedWith = failed ? -1 : n; // read before the end: the record may be another provider's once it is published
-        if (failed)
-        {
-            op.SkipPort = op.Overlapped!.EventHandleLowBit; // EXT-4: skip-on-success does not cover a failure, even one at once
-        }
+        op.SkipPort |= skipPortOnSuccess && !failed;
 
         listener.Finish_NeedsLock(op, failed ? OperationStatus.Failed : OperationStatus.Completed, failed ? WsaError.ConnectionReset : WsaError.Success, Math.Max(n, 0), SocketFlags.None, ref notifications);
         return !failed || End is not null;

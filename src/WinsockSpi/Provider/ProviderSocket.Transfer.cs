@@ -107,7 +107,7 @@ internal sealed partial class ProviderSocket
         where TAccess : struct, IEndAccess
     {
         AssertLock();
-        if (PendingAcceptEx is { ExtrasIfAny.AcceptConnected: true } && !PumpAcceptEx_NeedsLock(end, ref notifications, out _))
+        if (PendingAcceptEx is { ExtrasIfAny.AcceptConnected: true } && !PumpAcceptEx_NeedsLock(end, skipPortOnSuccess: false, ref notifications, out _))
         {
             return; // EXT-1: the accept socket is not usable before its AcceptEx has its first data
         }

@@ -114,7 +114,7 @@ public class ExtensionConformanceTests
         var buffer = new byte[2 * AddressArea];
         var busy = new WsaOverlapped();
         Assert.Equal(WsaError.IOPending, StartAcceptEx(h, listener, h.NewSocket(), buffer, 0, busy).Error);
-        var fn = Function<AcceptExFunction>(h, listener, ExtensionFunctions.WSAID_ACCEPTEX);
+        var fn = h.ExtensionFunction<AcceptExFunction>(listener, ExtensionFunctions.WSAID_ACCEPTEX);
 
         Assert.Equal(WsaError.InvalidArgument, fn(notListening, h.NewSocket(), buffer, 0, AddressArea, AddressArea, new WsaOverlapped()).Error);
         Assert.Equal(WsaError.InvalidArgument, fn(listener, bound, buffer, 0, AddressArea, AddressArea, new WsaOverlapped()).Error);
@@ -324,7 +324,7 @@ public class ExtensionConformanceTests
         using var h = new ProviderHarness();
         var socket = h.NewSocket();
         Assert.True(h.Runtime.Bind(socket, new IPEndPoint(IPAddress.Loopback, 0)).IsSuccess);
-        var connectEx = Function<ConnectExFunction>(h, socket, ExtensionFunctions.WSAID_CONNECTEX);
+        var connectEx = h.ExtensionFunction<ConnectExFunction>(socket, ExtensionFunctions.WSAID_CONNECTEX);
         var ev = new WsaEvent();
         var ov = new WsaOverlapped(ev);
 
@@ -344,7 +344,7 @@ public class ExtensionConformanceTests
     {
         using var h = new ProviderHarness();
         var unbound = h.NewSocket();
-        var connectEx = Function<ConnectExFunction>(h, unbound, ExtensionFunctions.WSAID_CONNECTEX);
+        var connectEx = h.ExtensionFunction<ConnectExFunction>(unbound, ExtensionFunctions.WSAID_CONNECTEX);
         Assert.Equal(WsaError.InvalidArgument, connectEx(unbound, h.Listener.EndPoint, default, new WsaOverlapped()).Error);
         Assert.Equal(0, h.NotificationCount);
 
@@ -369,7 +369,7 @@ public class ExtensionConformanceTests
         var data = TestData.Pattern(20);
         var ov = new WsaOverlapped(new WsaEvent());
 
-        Assert.Equal(WsaError.IOPending, Function<ConnectExFunction>(h, socket, ExtensionFunctions.WSAID_CONNECTEX)(socket, h.Listener.EndPoint, data, ov).Error);
+        Assert.Equal(WsaError.IOPending, h.ExtensionFunction<ConnectExFunction>(socket, ExtensionFunctions.WSAID_CONNECTEX)(socket, h.Listener.EndPoint, data, ov).Error);
         Assert.True(ov.IsPending);
         Assert.Equal(data, TestData.ReadExactly(h.Listener.Accept(), 20));
 
@@ -383,7 +383,7 @@ public class ExtensionConformanceTests
     {
         using var h = new ProviderHarness();
         var s = h.Connect(out var peer);
-        var disconnectEx = Function<DisconnectExFunction>(h, s, ExtensionFunctions.WSAID_DISCONNECTEX);
+        var disconnectEx = h.ExtensionFunction<DisconnectExFunction>(s, ExtensionFunctions.WSAID_DISCONNECTEX);
         var ev = new WsaEvent();
 
         var result = disconnectEx(s, new WsaOverlapped(ev), ExtensionFunctions.TF_REUSE_SOCKET);
@@ -410,7 +410,7 @@ public class ExtensionConformanceTests
         var send = h.PendSend(s, data);
         var ov = new WsaOverlapped(new WsaEvent());
 
-        Assert.Equal(WsaError.IOPending, Function<DisconnectExFunction>(h, s, ExtensionFunctions.WSAID_DISCONNECTEX)(s, ov, 0).Error);
+        Assert.Equal(WsaError.IOPending, h.ExtensionFunction<DisconnectExFunction>(s, ExtensionFunctions.WSAID_DISCONNECTEX)(s, ov, 0).Error);
         Assert.Equal(WsaError.Shutdown, h.Runtime.Send(s, "x"u8.ToArray()).Error);
         Assert.Equal(data, TestData.ReadExactly(peer, 20));
 
@@ -420,8 +420,5 @@ public class ExtensionConformanceTests
     }
 
     private static SpiResult<int> StartAcceptEx(ProviderHarness h, SocketHandle listener, SocketHandle accept, byte[] buffer, int receive, WsaOverlapped ov)
-        => Function<AcceptExFunction>(h, listener, ExtensionFunctions.WSAID_ACCEPTEX)(listener, accept, buffer, receive, AddressArea, AddressArea, ov);
-
-    private static T Function<T>(ProviderHarness h, SocketHandle s, Guid id)
-        => (T)h.Runtime.Ioctl(s, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, id).ThrowIfFailed()!;
+        => h.ExtensionFunction<AcceptExFunction>(listener, ExtensionFunctions.WSAID_ACCEPTEX)(listener, accept, buffer, receive, AddressArea, AddressArea, ov);
 }

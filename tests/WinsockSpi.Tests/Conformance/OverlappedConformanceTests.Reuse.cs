@@ -137,7 +137,7 @@ public sealed partial class OverlappedConformanceTests
         // An AcceptEx, pending until a connection arrives.
         var listener = h.ListenOnFreePort(5, out var endPoint);
         var accept = h.NewSocket();
-        var acceptEx = (AcceptExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_ACCEPTEX).ThrowIfFailed()!;
+        var acceptEx = h.ExtensionFunction<AcceptExFunction>(listener, ExtensionFunctions.WSAID_ACCEPTEX);
         Assert.Equal(WsaError.IOPending, acceptEx(listener, accept, new byte[64], 0, 32, 32, ov).Error);
         var client = h.NewSocket();
         Assert.True(h.Runtime.Connect(client, endPoint).IsSuccess);

@@ -10,8 +10,9 @@ namespace WinsockSpi.Tests.Regressions;
 /// A send, receive or DisconnectEx posted behind queued operations while a peer's step has reached the connection but
 /// not yet the socket (its signal deferred: the step was made from user code running inside another socket's
 /// notification, on the thread that delivers it). The new operation must see the step as one posted after the signal
-/// would: the queue catches up first. Before, it was decided against the stale queue and pended; the linearizability suite found the
-/// same window between two threads (a peer's FIN visible to the peer's own write, a receive posted after that pending).
+/// would: the queue catches up first. Before, it was decided against the stale queue and pended; the linearizability
+/// suite found the same window between two threads (a peer's FIN visible to the peer's own write, a receive posted
+/// after that pending).
 /// Each test drives the window deterministically: socket x's completion runs the test's code on the peer's writing
 /// thread, where the signals of y's peer are deferred until that delivery returns.
 /// </summary>
@@ -193,7 +194,7 @@ public sealed class QueueCatchUpTests
         // completed by the signal a moment later, where one posted after that signal completes at once.
         using var h = new ProviderHarness(sendBufferSize: 4);
         var (y, peerY) = h.Connect();
-        var disconnectEx = (DisconnectExFunction)h.Runtime.Ioctl(y, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_DISCONNECTEX).ThrowIfFailed()!;
+        var disconnectEx = h.ExtensionFunction<DisconnectExFunction>(y, ExtensionFunctions.WSAID_DISCONNECTEX);
         Assert.Equal(4, h.Runtime.Send(y, "abcd"u8.ToArray()).Value); // the buffer is full: the next send queues (OVL-9)
         SpiResult<int> inside = default;
         bool deferred = false;
@@ -226,7 +227,7 @@ public sealed class QueueCatchUpTests
         // window it used to shut a reset connection and queue behind the send the reset was about to fail.
         using var h = new ProviderHarness(sendBufferSize: 4);
         var (y, peerY) = h.Connect();
-        var disconnectEx = (DisconnectExFunction)h.Runtime.Ioctl(y, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_DISCONNECTEX).ThrowIfFailed()!;
+        var disconnectEx = h.ExtensionFunction<DisconnectExFunction>(y, ExtensionFunctions.WSAID_DISCONNECTEX);
         SpiResult<int> inside = default;
         bool deferred = false;
         var window = new Window(h, w =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using WinsockSpi.Diagnostics;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Provider;
 
 namespace WinsockSpi.Tests.TestKit;
 
@@ -63,6 +64,15 @@ internal sealed class ProviderHarness : SpiHarness
         h.Startup(h.ProcessUpcalls);
         return h;
     }
+
+    /// <summary>Gets an extension function of the provider (SIO_GET_EXTENSION_FUNCTION_POINTER), as <c>WSAIoctl</c> would.</summary>
+    /// <typeparam name="T">The function's delegate type (<see cref="AcceptExFunction"/>, ...).</typeparam>
+    /// <param name="s">Any socket of the provider.</param>
+    /// <param name="id">The function's GUID (<see cref="ExtensionFunctions.WSAID_ACCEPTEX"/>, ...).</param>
+    /// <returns>The function.</returns>
+    public T ExtensionFunction<T>(SocketHandle s, Guid id)
+        where T : Delegate
+        => (T)Runtime.Ioctl(s, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, id).ThrowIfFailed()!;
 
     /// <summary>Gets how many completion routines were queued through the upcall table (WPUQueueApc).</summary>
     public int ApcCount => Upcalls.ApcCount;
