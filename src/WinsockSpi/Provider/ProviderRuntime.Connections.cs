@@ -436,7 +436,7 @@ public sealed partial class ProviderRuntime
     /// <summary>Whether a listening socket (possibly on the wildcard address) is the one an arriving connection targets.</summary>
     private static bool ListensAt(IPEndPoint listening, IPEndPoint target)
         => listening.Port == target.Port
-            && (listening.Address.Equals(target.Address) || listening.Address.Equals(IPAddress.Any) || listening.Address.Equals(IPAddress.IPv6Any));
+            && (listening.Address.Equals(target.Address) || SimulatedNetwork.IsWildcard(listening.Address));
 
     private SpiResult<SocketHandle> AcceptFromBacklog_NeedsLock(ProviderSocket listener, Connection connection, ref Notifications notifications)
     {

@@ -90,9 +90,9 @@ public sealed class ObservedCallTests
         var recorder = h.Runtime.Recorder = new TraceRecorder();
         var listener = h.ListenOnFreePort(5, out var endPoint);
         var accept = h.NewSocket();
-        var acceptEx = (AcceptExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_ACCEPTEX).Value!;
-        var connectEx = (ConnectExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_CONNECTEX).Value!;
-        var disconnectEx = (DisconnectExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_DISCONNECTEX).Value!;
+        var acceptEx = h.ExtensionFunction<AcceptExFunction>(listener, ExtensionFunctions.WSAID_ACCEPTEX);
+        var connectEx = h.ExtensionFunction<ConnectExFunction>(listener, ExtensionFunctions.WSAID_CONNECTEX);
+        var disconnectEx = h.ExtensionFunction<DisconnectExFunction>(listener, ExtensionFunctions.WSAID_DISCONNECTEX);
         Assert.Equal(WsaError.InvalidArgument, h.Runtime.Ioctl(listener, 0x12345678, null).Error);
 
         Assert.Equal(WsaError.IOPending, acceptEx(listener, accept, new byte[2 * AddressArea], 0, AddressArea, AddressArea, new WsaOverlapped()).Error);
@@ -198,7 +198,7 @@ public sealed class ObservedCallTests
         var fault = (h.Runtime.Faults = new FaultPlan()).FailCall(SpiCall.AcceptEx, 1, WsaError.NoBufferSpaceAvailable);
         var listener = h.ListenOnFreePort(5, out _);
         var accept = h.NewSocket();
-        var acceptEx = (AcceptExFunction)h.Runtime.Ioctl(listener, ExtensionFunctions.SIO_GET_EXTENSION_FUNCTION_POINTER, ExtensionFunctions.WSAID_ACCEPTEX).Value!;
+        var acceptEx = h.ExtensionFunction<AcceptExFunction>(listener, ExtensionFunctions.WSAID_ACCEPTEX);
         var ov = new WsaOverlapped();
 
         Assert.Equal(WsaError.NoBufferSpaceAvailable, acceptEx(listener, accept, new byte[2 * AddressArea], 0, AddressArea, AddressArea, ov).Error);
