@@ -42,8 +42,14 @@ internal sealed class Connection
     /// <summary>Gets the accepting end.</summary>
     public ConnectionEnd Acceptor { get; }
 
-    /// <summary>Gets whether the connection was reset.</summary>
-    public bool IsReset { get; private set; }
+    private volatile bool _isReset;
+
+    /// <summary>Gets whether the connection was reset (set under the gate; read without it by an end's reader).</summary>
+    public bool IsReset
+    {
+        get => _isReset;
+        private set => _isReset = value;
+    }
 
     /// <summary>Gets whether nothing can move on the connection any more: reset, or both FINs sent and every byte read.</summary>
     internal bool IsFinished_NeedsGate => IsReset || (Initiator.Inbound.IsEndOfStream && Acceptor.Inbound.IsEndOfStream);

@@ -7,8 +7,9 @@ namespace WinsockSpi.Network;
 
 /// <summary>
 /// One end of a <see cref="Connection"/>: what it reads, what it writes, and who to tell when either changes. Every
-/// operation on the pipes takes the connection's gate exactly once and returns what the caller needs, so no code
-/// outside this module ever holds a connection lock.
+/// operation on the pipes takes the connection's gate at most once and returns what the caller needs, so no code
+/// outside this module ever holds a connection lock. The owner's receive usually takes it not at all: the inbound
+/// pipe has one reader (<see cref="Receive"/>).
 /// </summary>
 internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe outbound, EndPoint local, EndPoint remote)
 {
@@ -111,27 +112,64 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     }
 
     /// <summary>
-    /// Receives into <paramref name="buffer"/> if a receive can complete now, and reports the end's state afterwards, in one
-    /// pass under the gate. A receive completes when data waits (a zero-byte buffer then completes without taking any) or
-    /// at end of stream (0 bytes); it cannot while nothing waits, nor after a reset.
+    /// Receives into <paramref name="buffer"/> if a receive can complete now, and reports the end's state afterwards. A
+    /// receive completes when data waits (a zero-byte buffer then completes without taking any) or at end of stream (0
+    /// bytes); it cannot while nothing waits, nor after a reset. Only the socket that owns this end calls it, under its
+    /// provider's lock: it is the inbound pipe's one reader.
     /// </summary>
+    /// <remarks>
+    /// While the connection is neither reset nor past a FIN, the receive reads the pipe without the gate (the pipe has
+    /// one reader, <see cref="Pipe"/>) and the state after it is read the same way (<see cref="StateAfterOwnRead"/>).
+    /// Otherwise, and for a zero-byte buffer while data waits, it takes the gate once. A write, FIN or reset the read does
+    /// not see is signalled to this end afterwards, so nothing is missed.
+    /// </remarks>
     /// <param name="buffer">Where the bytes go.</param>
     /// <param name="after">The end's state after the receive.</param>
     /// <returns>The bytes received (0 at end of stream), or -1 when the receive cannot complete now.</returns>
     public int Receive(Span<byte> buffer, out EndState after)
     {
-        // Nothing waiting and no FIN (read without the gate): the receive must pend, and no state is needed. Data, a FIN
-        // or a reset that arrives meanwhile is signalled to this end afterwards, so nothing is missed.
-        if (Volatile.Read(ref Inbound.CountField) == 0 && !Inbound.Fin && !Connection.IsReset)
+        var inbound = Inbound;
+        if (!Connection.IsReset && !inbound.Fin)
         {
-            after = default;
-            return -1;
+            int n = buffer.IsEmpty ? 0 : inbound.Read(buffer);
+            if (n > 0)
+            {
+                after = StateAfterOwnRead();
+                return n;
+            }
+
+            if (inbound.Count == 0)
+            {
+                after = default; // nothing waiting: the receive pends, and no state is needed
+                return -1;
+            }
         }
 
         using (Connection.Gate.Enter())
         {
             return Receive_NeedsGate(buffer, out after);
         }
+    }
+
+    /// <summary>
+    /// The end's state after the owner's read without the gate: each part read once, in an order that gives a state the
+    /// gate could also have given. The FIN is read before the bytes waiting, so end of stream is never reported while a
+    /// byte waits; room and unsent bytes come from this end's own written total and the other end's published read
+    /// total. A reset seen here takes the gate, so its two flags are read together.
+    /// </summary>
+    private EndState StateAfterOwnRead()
+    {
+        var inbound = Inbound;
+        var outbound = Outbound;
+        bool fin = inbound.Fin;
+        int available = inbound.Count;
+        var state = new EndState(false, false, available, fin && available == 0, outbound.Room, outbound.Count, outbound.Fin, Known: true);
+        if (Connection.IsReset)
+        {
+            return Snapshot();
+        }
+
+        return state;
     }
 
     /// <summary>

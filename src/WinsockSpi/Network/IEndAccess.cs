@@ -2,7 +2,7 @@ namespace WinsockSpi.Network;
 
 /// <summary>
 /// The moves a socket makes on its end of a connection. <see cref="GatedAccess"/> takes the connection's gate for each
-/// move; <see cref="HeldAccess"/> is handed out by <see cref="ConnectionEnd.ResetAfter{TState}"/> while it holds the gate,
+/// move that needs it (a receive usually does not: <see cref="ConnectionEnd.Receive"/>); <see cref="HeldAccess"/> is handed out by <see cref="ConnectionEnd.ResetAfter{TState}"/> while it holds the gate,
 /// so a socket can catch up and be reset in one step. Either way the gate stays inside this module.
 /// </summary>
 internal interface IEndAccess

@@ -1,55 +1,74 @@
-using System.Runtime.CompilerServices;
+using System.Numerics;
 
 namespace WinsockSpi.Network;
 
 /// <summary>
-/// One direction of a connection: the bytes one end has sent and the other has not read yet, then an
-/// optional FIN. Guarded by the owning <see cref="Connection.Gate"/>.
+/// One direction of a connection: the bytes one end has sent and the other has not read yet, then an optional FIN.
+/// Written under the owning <see cref="Connection.Gate"/>; read by one reader at a time, which may do so without the
+/// gate (<see cref="Read"/>).
 /// </summary>
+/// <remarks>
+/// <para>
+/// The pipe keeps totals instead of a count that both sides change: the writer advances the bytes written and the
+/// reader the bytes read, each publishing its own total with a release store after its copy, and each reading the
+/// other's with an acquire load before its own. A byte lives at its position in the stream modulo the buffer's length,
+/// a power of two; the writer only fills positions the reader has published as read, and a growth (by the writer)
+/// copies the unread bytes to the same positions of the new buffer before publishing it. So a reader copying without
+/// the gate always copies the bytes it looked at, from either buffer, while the writer appends.
+/// </para>
+/// <para>
+/// A reset (<see cref="Reset"/>, then <see cref="Discard"/>) does not touch the reader's total: it marks the written
+/// total as dropped, and <see cref="Count"/> reads 0 from then on. A reader that looked before the reset copies what it
+/// looked at, which is a read made before the reset.
+/// </para>
+/// </remarks>
 internal sealed class Pipe(int capacity)
 {
     private byte[] _buffer = [];
-    private int _head;
+    private long _written; // the writer's total: written under the gate, published with a release store
+    private long _read; // the reader's position: written by the one reader, published with a release store
+    private long _dropped; // the written total when the data was last discarded (a reset): written under the gate
+    private long _totalRead; // the bytes the reader copied out (a discard's bytes are not read)
+    private volatile bool _fin;
+    private volatile bool _reset;
 
     /// <summary>Gets the most bytes the pipe holds (the sender's buffer size: flow control, OVL-9).</summary>
     public int Capacity { get; } = capacity;
 
-    /// <summary>The bytes written and not read yet (a field, so that a lock-free look can read it volatile).</summary>
-    internal int CountField;
-
-    /// <summary>Gets the bytes written and not read yet.</summary>
-    public int Count
-    {
-        get => CountField;
-        private set => CountField = value;
-    }
+    /// <summary>Gets the bytes written and not read yet (0 after a reset).</summary>
+    public int Count => _reset ? 0 : Unread;
 
     /// <summary>Gets or sets whether the writer closed gracefully: the reader gets end-of-stream after the data.</summary>
-    public bool Fin { get; set; }
+    public bool Fin
+    {
+        get => _fin;
+        set => _fin = value;
+    }
 
     /// <summary>Gets or sets whether the connection was reset: the data is gone, the reader gets WSAECONNRESET.</summary>
-    public bool Reset { get; set; }
+    public bool Reset
+    {
+        get => _reset;
+        set => _reset = value;
+    }
 
     /// <summary>Gets the bytes ever written.</summary>
-    public long TotalWritten { get; private set; }
+    public long TotalWritten => Volatile.Read(ref _written);
 
     /// <summary>Gets the bytes ever read.</summary>
-    public long TotalRead { get; private set; }
+    public long TotalRead => Volatile.Read(ref _totalRead);
 
     /// <summary>Gets the bytes the writer may still add.</summary>
-    public int Room
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Reset || Fin ? 0 : Capacity - Count;
-    }
+    public int Room => _reset || _fin ? 0 : Capacity - Unread;
 
     /// <summary>Gets whether the reader has reached end-of-stream.</summary>
-    public bool IsEndOfStream
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Fin && Count == 0 && !Reset;
-    }
+    public bool IsEndOfStream => _fin && !_reset && Unread == 0;
 
+    /// <summary>Gets the bytes between the reader's position (or the last discard) and the written total.</summary>
+    private int Unread => (int)(Volatile.Read(ref _written) - Math.Max(Volatile.Read(ref _read), Volatile.Read(ref _dropped)));
+
+    /// <summary>Appends as much of <paramref name="data"/> as there is room for. The writer holds the gate.</summary>
+    /// <returns>The bytes written.</returns>
     public int Write(ReadOnlySpan<byte> data)
     {
         int n = Math.Min(data.Length, Room);
@@ -58,111 +77,122 @@ internal sealed class Pipe(int capacity)
             return 0;
         }
 
-        if (Count + n > _buffer.Length)
+        long from = Math.Max(Volatile.Read(ref _read), _dropped);
+        long written = _written;
+        var buffer = _buffer;
+        if (written + n - from > buffer.Length)
         {
-            Grow(Count + n);
+            buffer = Grow(from, written, (int)(written + n - from));
         }
 
-        // _head and Count are each below the length, so one subtraction wraps (no division on the data path).
-        int tail = _head + Count;
-        if (tail >= _buffer.Length)
-        {
-            tail -= _buffer.Length;
-        }
-
-        int first = Math.Min(n, _buffer.Length - tail);
-        data[..first].CopyTo(_buffer.AsSpan(tail));
+        int mask = buffer.Length - 1;
+        int tail = (int)(written & mask);
+        int first = Math.Min(n, buffer.Length - tail);
+        data[..first].CopyTo(buffer.AsSpan(tail));
         if (first < n)
         {
-            data[first..n].CopyTo(_buffer);
+            data[first..n].CopyTo(buffer);
         }
 
-        Count += n;
-        TotalWritten += n;
+        Volatile.Write(ref _written, written + n); // publishes the bytes (and a grown buffer) to the reader
         return n;
     }
 
-    public int Read(Span<byte> destination)
+    /// <summary>
+    /// Moves unread bytes into <paramref name="destination"/>. The one reader calls it, with or without the gate: it
+    /// looks (<see cref="Look"/>), copies and publishes its new position (<see cref="Take"/>).
+    /// </summary>
+    /// <returns>The bytes read (0 when none wait or the destination is empty).</returns>
+    public int Read(Span<byte> destination) => Take(Look(), destination);
+
+    /// <summary>The reader's first step: what it may read, and from which buffer.</summary>
+    internal ReadLook Look()
     {
-        int n = Math.Min(destination.Length, Count);
-        if (n == 0)
+        long from = Math.Max(_read, Volatile.Read(ref _dropped));
+        long written = Volatile.Read(ref _written); // acquire: the bytes before it, and the buffer holding them
+        return new ReadLook(from, (int)(written - from), Volatile.Read(ref _buffer));
+    }
+
+    /// <summary>The reader's second step: copies what it looked at, then publishes its position.</summary>
+    internal int Take(ReadLook look, Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, look.Available);
+        if (n <= 0)
         {
             return 0;
         }
 
-        int first = Math.Min(n, _buffer.Length - _head);
-        _buffer.AsSpan(_head, first).CopyTo(destination);
-        if (first < n)
-        {
-            _buffer.AsSpan(0, n - first).CopyTo(destination[first..]);
-        }
-
-        Count -= n;
-        TotalRead += n;
-        _head += n;
-        if (Count == 0)
-        {
-            _head = 0;
-        }
-        else if (_head >= _buffer.Length)
-        {
-            _head -= _buffer.Length;
-        }
-
+        CopyOut(look.Buffer, look.From, destination[..n]);
+        _totalRead += n;
+        Volatile.Write(ref _read, look.From + n); // release: the writer may reuse these positions only after the copy
         return n;
     }
 
     /// <summary>Copies unread bytes from <paramref name="skip"/> on into <paramref name="destination"/> without consuming them (MSG_PEEK).</summary>
     public int Peek(Span<byte> destination, int skip)
     {
-        int n = Math.Min(destination.Length, Count - skip);
+        var look = Look();
+        int n = Math.Min(destination.Length, look.Available - skip);
         if (n <= 0)
         {
             return 0;
         }
 
-        int start = _head + skip;
-        if (start >= _buffer.Length)
-        {
-            start -= _buffer.Length;
-        }
-
-        int first = Math.Min(n, _buffer.Length - start);
-        _buffer.AsSpan(start, first).CopyTo(destination);
-        if (first < n)
-        {
-            _buffer.AsSpan(0, n - first).CopyTo(destination[first..]);
-        }
-
+        CopyOut(look.Buffer, look.From + skip, destination[..n]);
         return n;
     }
 
-    /// <summary>Drops the unread data (a reset) and returns how many bytes were lost.</summary>
+    /// <summary>Drops the unread data (a reset, with the gate held) and returns how many bytes were lost.</summary>
+    /// <remarks>
+    /// The reader's position stays the reader's: the written total becomes the point it reads from. A reset makes no
+    /// room (<see cref="Reset"/> is set first), so no write reuses the positions of bytes a reader is still copying.
+    /// </remarks>
     public int Discard()
     {
-        int lost = Count;
-        Count = 0;
-        _head = 0;
+        int lost = Unread;
+        Volatile.Write(ref _dropped, _written);
         return lost;
     }
 
-    private void Grow(int needed)
+    private static void CopyOut(byte[] buffer, long position, Span<byte> destination)
     {
-        int size = Math.Max(Math.Min(Capacity, 256), _buffer.Length);
+        int mask = buffer.Length - 1;
+        int start = (int)(position & mask);
+        int first = Math.Min(destination.Length, buffer.Length - start);
+        buffer.AsSpan(start, first).CopyTo(destination);
+        if (first < destination.Length)
+        {
+            buffer.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+        }
+    }
+
+    /// <summary>
+    /// Replaces the buffer by one of at least <paramref name="needed"/> bytes (a power of two), with the unread bytes at
+    /// the same positions, and publishes it before any byte written into it.
+    /// </summary>
+    private byte[] Grow(long from, long written, int needed)
+    {
+        var old = _buffer;
+        int size = old.Length > 0 ? old.Length : (int)BitOperations.RoundUpToPowerOf2((uint)Math.Clamp(Capacity, 1, 256));
         while (size < needed)
         {
-            size = (int)Math.Min((long)size * 2, Capacity);
+            size *= 2;
         }
 
         var grown = new byte[size];
-        if (Count > 0)
+        for (long p = from; p < written;)
         {
-            int first = Math.Min(Count, _buffer.Length - _head);
-            _buffer.AsSpan(_head, first).CopyTo(grown);
-            _buffer.AsSpan(0, Count - first).CopyTo(grown.AsSpan(first));
+            int at = (int)(p & (old.Length - 1));
+            int to = (int)(p & (size - 1));
+            int chunk = (int)Math.Min(written - p, Math.Min(old.Length - at, size - to));
+            old.AsSpan(at, chunk).CopyTo(grown.AsSpan(to));
+            p += chunk;
         }
 
-        _buffer = grown;
-        _head = 0;
+        Volatile.Write(ref _buffer, grown);
+        return grown;
     }
 }
+
+/// <summary>What the reader of a <see cref="Pipe"/> looked at: its position, the bytes after it, the buffer holding them.</summary>
+internal readonly record struct ReadLook(long From, int Available, byte[] Buffer);

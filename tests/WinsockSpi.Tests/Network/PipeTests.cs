@@ -193,4 +193,151 @@ public sealed class PipeTests
 
         Assert.Equal(Sequence(10, 5), got);
     }
+
+    // The reader without the gate: the pipe's reader looks (Look), then copies and publishes (Take). These tests put the
+    // writer's moves between the two steps, where a reader on another thread may be while the writer holds the gate.
+
+    [Fact]
+    public void ReaderWithoutTheGate_LookedBeforeAGrowth_CopiesWhatItLookedAt_AndTheRestFollowsInOrder()
+    {
+        var pipe = new Pipe(1000);
+        Assert.Equal(200, pipe.Write(Sequence(0, 200)));
+        Assert.Equal(150, pipe.Read(new byte[150]));
+        Assert.Equal(100, pipe.Write(Sequence(200, 100))); // 150 wait, wrapped around the first buffer
+
+        var look = pipe.Look();
+        Assert.Equal(600, pipe.Write(Sequence(300, 600))); // grows the buffer while the reader holds its look
+        var got = new byte[1000];
+        int n = pipe.Take(look, got);
+
+        Assert.Equal(150, n);
+        Assert.Equal(Sequence(150, 150), got[..n]);
+        Assert.Equal(600, pipe.Count);
+        var rest = new byte[600];
+        Assert.Equal(600, pipe.Read(rest));
+        Assert.Equal(Sequence(300, 600), rest);
+        Assert.Equal(900, pipe.TotalRead);
+    }
+
+    [Fact]
+    public void ReaderWithoutTheGate_TheWriterReusesOnlyPositionsTheReaderHasPublished()
+    {
+        var pipe = new Pipe(16);
+        Assert.Equal(16, pipe.Write(Sequence(0, 16)));
+        Assert.Equal(8, pipe.Read(new byte[8]));
+
+        var look = pipe.Look(); // bytes 8 to 15, not taken yet
+        Assert.Equal(8, pipe.Room);
+        Assert.Equal(8, pipe.Write(Sequence(16, 12))); // fills the positions of bytes 0 to 7 only
+        Assert.Equal(0, pipe.Room);
+        var got = new byte[16];
+        Assert.Equal(8, pipe.Take(look, got));
+        Assert.Equal(Sequence(8, 8), got[..8]);
+
+        Assert.Equal(8, pipe.Room);
+        Assert.Equal(8, pipe.Read(got));
+        Assert.Equal(Sequence(16, 8), got[..8]);
+    }
+
+    [Fact]
+    public void ReaderWithoutTheGate_LookedBeforeAReset_CopiesItsBytes_AndNothingIsLeftAfterIt()
+    {
+        var pipe = new Pipe(64);
+        Assert.Equal(10, pipe.Write(Sequence(0, 10)));
+
+        var look = pipe.Look();
+        pipe.Reset = true;
+        Assert.Equal(10, pipe.Discard());
+        var got = new byte[16];
+        int n = pipe.Take(look, got);
+
+        Assert.Equal(10, n); // a read made before the reset
+        Assert.Equal(Sequence(0, 10), got[..n]);
+        Assert.Equal(0, pipe.Count);
+        Assert.Equal(0, pipe.Room);
+        Assert.Equal(0, pipe.Read(got));
+        Assert.False(pipe.IsEndOfStream);
+    }
+
+    [Fact]
+    public void ReaderWithoutTheGate_LookedBeforeAFin_IsNotAtEndOfStreamUntilItTakesTheBytes()
+    {
+        var pipe = new Pipe(64);
+        Assert.Equal(5, pipe.Write(Sequence(0, 5)));
+
+        var look = pipe.Look();
+        pipe.Fin = true;
+        Assert.False(pipe.IsEndOfStream);
+        Assert.Equal(5, pipe.Take(look, new byte[8]));
+
+        Assert.True(pipe.IsEndOfStream);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task ReaderWithoutTheGate_OnAnotherThread_GetsEveryByteInOrder_WhileTheWriterGrowsAndWraps()
+    {
+        // Bounded: 4 MB through a pipe of 1,000 bytes, the writer under a lock (the gate), the reader without one.
+        const int Total = 4 << 20;
+        var pipe = new Pipe(1000);
+        var gate = new object();
+        var cancel = TestContext.Current.CancellationToken;
+
+        var writer = Task.Run(() =>
+        {
+            var chunk = new byte[700];
+            int sent = 0;
+            while (sent < Total)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int size = Math.Min(1 + (sent % chunk.Length), Total - sent);
+                for (int i = 0; i < size; i++)
+                {
+                    chunk[i] = (byte)((sent + i) * 31);
+                }
+
+                int n;
+                lock (gate)
+                {
+                    n = pipe.Write(chunk.AsSpan(0, size));
+                }
+
+                sent += n;
+                if (n == 0)
+                {
+                    Thread.Yield();
+                }
+            }
+        }, cancel);
+
+        var reader = Task.Run(() =>
+        {
+            var buffer = new byte[333];
+            int received = 0;
+            while (received < Total)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int n = pipe.Read(buffer);
+                for (int i = 0; i < n; i++)
+                {
+                    if (buffer[i] != (byte)((received + i) * 31))
+                    {
+                        return $"byte {received + i} is {buffer[i]}, not {(byte)((received + i) * 31)}";
+                    }
+                }
+
+                received += n;
+                if (n == 0)
+                {
+                    Thread.Yield();
+                }
+            }
+
+            return null;
+        }, cancel);
+
+        await writer;
+        Assert.Null(await reader);
+        Assert.Equal(Total, pipe.TotalRead);
+        Assert.Equal(0, pipe.Count);
+    }
 }
