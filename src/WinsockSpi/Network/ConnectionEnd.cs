@@ -57,7 +57,10 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// <summary>Gets or sets whether the other end reset the connection (this end sees WSAECONNRESET). Guarded by the gate.</summary>
     internal bool ResetByOther { get; set; }
 
-    /// <summary>Gets the pipe this end reads. Guarded by the gate: only code of this module touches it.</summary>
+    /// <summary>
+    /// Gets the pipe this end reads. Only code of this module touches it: written under the gate, read by this end's one
+    /// reader (its socket, which may read without the gate: <see cref="Receive"/>) or under the gate.
+    /// </summary>
     internal Pipe Inbound { get; } = inbound;
 
     /// <summary>Gets the pipe this end writes. Guarded by the gate: only code of this module touches it.</summary>
@@ -152,10 +155,11 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     }
 
     /// <summary>
-    /// The end's state after the owner's read without the gate: each part read once, in an order that gives a state the
-    /// gate could also have given. The FIN is read before the bytes waiting, so end of stream is never reported while a
-    /// byte waits; room and unsent bytes come from this end's own written total and the other end's published read
-    /// total. A reset seen here takes the gate, so its two flags are read together.
+    /// The end's state after the owner's read without the gate: each part is a value it had during the read, and each
+    /// moves one way between the owner's own moves (bytes arrive, room opens, a FIN or a reset comes), every later change
+    /// being signalled. The FIN is read before the bytes waiting, so end of stream is never reported while a byte waits;
+    /// room and unsent bytes come from this end's own written total and the other end's published read total. A reset seen
+    /// here takes the gate, so that its two flags are read together and nothing is decided on the state read before it.
     /// </summary>
     private EndState StateAfterOwnRead()
     {
@@ -322,7 +326,11 @@ internal sealed class SignalTrampoline
 /// <param name="access">Moves on the end, without taking the gate again.</param>
 internal delegate void CatchUp<TState>(TState state, HeldAccess access);
 
-/// <summary>What one end of a connection looks like at one moment (read under the connection's gate).</summary>
+/// <summary>
+/// What one end of a connection looks like: at one moment when read under the connection's gate; after the owner's own
+/// read without it (<see cref="ConnectionEnd.Receive"/>), each part a value it had during that read, with every later
+/// change signalled to the end.
+/// </summary>
 /// <param name="IsReset">The connection was reset.</param>
 /// <param name="ResetByOther">The other end reset it: this end sees WSAECONNRESET.</param>
 /// <param name="Available">Bytes waiting to be read.</param>
@@ -330,5 +338,5 @@ internal delegate void CatchUp<TState>(TState state, HeldAccess access);
 /// <param name="Room">Bytes this end may still write.</param>
 /// <param name="Unsent">Bytes this end wrote that the other end has not read (0 after a reset).</param>
 /// <param name="FinSent">This end has queued its FIN.</param>
-/// <param name="Known">The state was read under the gate (false for <c>default</c>: a receive that pended without it).</param>
+/// <param name="Known">The state was read (false for <c>default</c>: a receive that pended without reading it).</param>
 internal readonly record struct EndState(bool IsReset, bool ResetByOther, int Available, bool EndOfStream, int Room, int Unsent, bool FinSent, bool Known);

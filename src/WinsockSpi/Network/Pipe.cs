@@ -24,6 +24,9 @@ namespace WinsockSpi.Network;
 /// </remarks>
 internal sealed class Pipe(int capacity)
 {
+    /// <summary>The most bytes a pipe holds, whatever the sender's buffer size: the largest power-of-two byte array.</summary>
+    internal const int MaxCapacity = 1 << 30;
+
     private byte[] _buffer = [];
     private long _written; // the writer's total: written under the gate, published with a release store
     private long _read; // the reader's position: written by the one reader, published with a release store
@@ -32,8 +35,8 @@ internal sealed class Pipe(int capacity)
     private volatile bool _fin;
     private volatile bool _reset;
 
-    /// <summary>Gets the most bytes the pipe holds (the sender's buffer size: flow control, OVL-9).</summary>
-    public int Capacity { get; } = capacity;
+    /// <summary>Gets the most bytes the pipe holds (the sender's buffer size, at most <see cref="MaxCapacity"/>: flow control, OVL-9).</summary>
+    public int Capacity { get; } = Math.Min(capacity, MaxCapacity);
 
     /// <summary>Gets the bytes written and not read yet (0 after a reset).</summary>
     public int Count => _reset ? 0 : Unread;
@@ -65,7 +68,15 @@ internal sealed class Pipe(int capacity)
     public bool IsEndOfStream => _fin && !_reset && Unread == 0;
 
     /// <summary>Gets the bytes between the reader's position (or the last discard) and the written total.</summary>
-    private int Unread => (int)(Volatile.Read(ref _written) - Math.Max(Volatile.Read(ref _read), Volatile.Read(ref _dropped)));
+    /// <remarks>The positions are read before the total, which never falls behind them, so it is never negative.</remarks>
+    private int Unread
+    {
+        get
+        {
+            long from = Math.Max(Volatile.Read(ref _read), Volatile.Read(ref _dropped));
+            return (int)(Volatile.Read(ref _written) - from);
+        }
+    }
 
     /// <summary>Appends as much of <paramref name="data"/> as there is room for. The writer holds the gate.</summary>
     /// <returns>The bytes written.</returns>
@@ -123,7 +134,7 @@ internal sealed class Pipe(int capacity)
         }
 
         CopyOut(look.Buffer, look.From, destination[..n]);
-        _totalRead += n;
+        Volatile.Write(ref _totalRead, _totalRead + n);
         Volatile.Write(ref _read, look.From + n); // release: the writer may reuse these positions only after the copy
         return n;
     }
@@ -145,7 +156,9 @@ internal sealed class Pipe(int capacity)
     /// <summary>Drops the unread data (a reset, with the gate held) and returns how many bytes were lost.</summary>
     /// <remarks>
     /// The reader's position stays the reader's: the written total becomes the point it reads from. A reset makes no
-    /// room (<see cref="Reset"/> is set first), so no write reuses the positions of bytes a reader is still copying.
+    /// room (<see cref="Reset"/> is set first), so no write reuses the positions of bytes a reader is still copying. The
+    /// count includes bytes a reader that looked before the reset may still copy and deliver: that read comes before the
+    /// reset.
     /// </remarks>
     public int Discard()
     {

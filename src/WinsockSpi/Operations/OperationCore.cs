@@ -10,10 +10,12 @@ namespace WinsockSpi.Operations;
 /// a derived record; the <see cref="WsaOverlapped"/> a caller holds reads the published outcome from here.
 /// </summary>
 /// <remarks>
-/// The status moves Idle or a terminal value → Pending (<see cref="TryReserve"/>, by the one provider that starts the
-/// operation) → Finishing (<see cref="TryClaim"/>, by the one party that ends it) → Completed | Failed | Aborted
-/// (<see cref="Publish"/>). The reservation is one compare-exchange (providers with different locks may race for one
-/// object), the claim is decided under the lock of the provider holding the object, and the publication is one
+/// The status moves Idle or a terminal value → Pending (<see cref="TryReserveBound"/> or <see cref="TryReserve"/>, by the
+/// one provider that starts the operation) → Finishing (<see cref="TryClaim"/>, by the one party that ends it) → Completed
+/// | Failed | Aborted (<see cref="Publish"/>). The reservation of an overlapped object is a plain store under the lock of
+/// the provider its record is bound to, which every other reservation of it needs too (the provider binds it, and takes
+/// it over from another, as <c>ProviderRuntime.Binding</c> says); a blocking call's record, its thread's own, takes one
+/// compare-exchange. The claim is decided under the lock of the provider holding the object, and the publication is one
 /// exchange, so an object is held by one operation of one provider at a time (OVL-7, OVL-11) and every operation ends
 /// exactly once (OVL-5). Readers see Finishing as still pending.
 /// </remarks>
@@ -81,6 +83,30 @@ internal abstract class OperationCore
             return false;
         }
 
+        Prepare();
+        return true;
+    }
+
+    /// <summary>
+    /// Takes the object for a new operation as <see cref="TryReserve"/> does, with a plain store: for a caller that holds
+    /// the one lock every other reservation of this object needs (the lock of the provider the record is bound to).
+    /// </summary>
+    /// <returns>Whether this caller now holds the object (false while it is busy).</returns>
+    public bool TryReserveBound()
+    {
+        if (IsBusy)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _status, (int)OperationStatus.Pending);
+        Prepare();
+        return true;
+    }
+
+    /// <summary>Clears the last outcome for the operation just reserved.</summary>
+    private void Prepare()
+    {
         _error = WsaError.IOPending;
         _flags = SocketFlags.None;
         _apcInFlight = 0;
@@ -89,7 +115,6 @@ internal abstract class OperationCore
             apc.Thread = null;
             apc.Process = null;
         }
-        return true;
     }
 
     /// <summary>

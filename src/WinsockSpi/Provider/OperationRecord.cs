@@ -26,11 +26,12 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     public WsaOverlapped? Overlapped { get; } = overlapped;
 
     /// <summary>
-    /// The provider running the operation, from its start (read by waiters to register under its lock). An operation that
-    /// is published under that lock leaves it set, since the next provider may already have written its own: the
-    /// caller's overlapped object then keeps that provider reachable until its next operation (or until the object is
-    /// dropped). One published after the lock clears it before (<see cref="ProviderRuntime.Settle_NeedsLock"/>); a
-    /// blocking call's thread clears it once its call has ended.
+    /// The provider the record is bound to: the one that runs its operation, from its start, and the only one that may
+    /// reserve it (read by waiters to register under its lock). It changes only under that provider's lock, or from none
+    /// by one compare-exchange (<c>ProviderRuntime.Binding.cs</c>). An operation published under that lock leaves it
+    /// bound, so the caller's overlapped object keeps that provider reachable until another provider takes it over (or
+    /// until the object is dropped). One published after the lock unbinds it before (<see cref="ProviderRuntime.Settle_NeedsLock"/>);
+    /// a blocking call's record is its thread's own, and its thread clears it once its call has ended.
     /// </summary>
     public ProviderRuntime? Owner;
 

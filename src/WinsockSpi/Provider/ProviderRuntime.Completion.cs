@@ -72,10 +72,12 @@ public sealed partial class ProviderRuntime
     /// takes a lock it does not need, and finds the terminal status.
     /// </summary>
     /// <remarks>
-    /// A caller that waits on an object while another thread starts it again on another provider can find the old owner
-    /// after the new provider's reservation and before its start, and register under the wrong lock; that provider's
-    /// publication under its own lock may then miss the waiter. Waiting on an object one is also reusing elsewhere is a
-    /// misuse of the SPI (the wait is for the operation the caller started on this provider), and is left so.
+    /// The owner changes only under its own lock (<c>ProviderRuntime.Binding.cs</c>), so a waiter that finds it named
+    /// there registers with the provider that runs the object. A caller that waits on an object while another thread
+    /// starts it again on another provider can still find no owner (its last operation was published after the lock) just
+    /// before the new provider binds and starts it, and register without that provider's lock, whose publication under it
+    /// may then miss the waiter. Waiting on an object one is also reusing elsewhere is a misuse of the SPI (the wait is for
+    /// the operation the caller started on this provider), and is left so.
     /// </remarks>
     private static void RegisterWaiter(OperationRecord op)
     {
@@ -126,10 +128,10 @@ public sealed partial class ProviderRuntime
         op.Socket = null;
         if (op.IsBlocking || op.Silent || IsStatusOnly_NeedsLock(s, op, notifications))
         {
-            // The last touch of the record: once published, the object is free, and another provider (with another lock)
-            // may start it and write its own owner at once (OVL-11). So the owner stays as it is (clearing it now could
-            // erase the next one's); a waiter that still finds this provider named registers under this lock. (A blocking
-            // record's own thread clears it once the call has ended: BlockingState.Forget.)
+            // The last touch of the record: once published, the object is free. It stays bound to this provider, so another
+            // provider takes it over under this lock, after this call leaves it (OVL-11, ProviderRuntime.Binding.cs), and
+            // this provider reserves it again with a plain store. (A blocking record's own thread clears its owner once
+            // the call has ended: BlockingState.Forget.)
             op.PublishUnderOwnerLock();
         }
         else
@@ -137,7 +139,8 @@ public sealed partial class ProviderRuntime
             // EXT-3: the port the socket has now, not when the operation started; EXT-4: none when skipped.
             op.SetPort(op.SkipPort ? null : s.Port, s.CompletionKey);
 
-            // Published later by Dispatch, with a fence: a waiter that reads no owner registers with a fence too.
+            // Published later by Dispatch, with a fence: unbound now (under this lock), so a waiter that reads no owner
+            // registers with a fence too, and the next start binds it with a compare-exchange.
             Volatile.Write(ref op.Owner, null);
             notifications.Add(op, s);
         }

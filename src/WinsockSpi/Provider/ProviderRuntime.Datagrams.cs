@@ -41,6 +41,7 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private SpiResult<int> SendToAnyCore(SocketHandle socket, ReadOnlyMemory<byte> data, ReadOnlyMemory<WsaBuf> buffers, EndPoint? destination, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
+        ReleaseFromOtherProvider(overlapped);
         var notifications = default(Notifications);
         DatagramEndpoint? receiver = null;
         EndPoint? implicitBind = null;
@@ -85,7 +86,7 @@ public sealed partial class ProviderRuntime
                     return error;
                 }
 
-                if (record is not null && !record.TryReserve())
+                if (record is not null && !TryReserve_NeedsLock(record))
                 {
                     return WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile.
                 }
@@ -179,6 +180,7 @@ public sealed partial class ProviderRuntime
     /// </summary>
     private SpiResult<int> ReceiveFromAnyCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, SourceAddress? from, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
+        ReleaseFromOtherProvider(overlapped);
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result = -1;
@@ -207,7 +209,7 @@ public sealed partial class ProviderRuntime
                     return error;
                 }
 
-                if (op is not null && !op.TryReserve())
+                if (op is not null && !TryReserve_NeedsLock(op))
                 {
                     return WsaError.InvalidArgument; // OVL-11
                 }

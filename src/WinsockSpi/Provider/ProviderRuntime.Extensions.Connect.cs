@@ -34,6 +34,7 @@ public sealed partial class ProviderRuntime
     private SpiResult<int> ConnectExCore(SocketHandle socket, EndPoint remoteEndPoint, ReadOnlyMemory<byte> sendBuffer, WsaOverlapped? overlapped)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        ReleaseFromOtherProvider(overlapped);
         ProviderSocket s;
         OperationRecord op;
         Connection? connection = null;
@@ -127,6 +128,7 @@ public sealed partial class ProviderRuntime
     [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
     private SpiResult<int> DisconnectExCore(SocketHandle socket, WsaOverlapped? overlapped, int flags)
     {
+        ReleaseFromOtherProvider(overlapped);
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result = 0;
@@ -176,7 +178,7 @@ public sealed partial class ProviderRuntime
                 goto Refused;
             }
 
-            if (op is not null && !op.TryReserve())
+            if (op is not null && !TryReserve_NeedsLock(op))
             {
                 refused = WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile
                 goto Refused;
@@ -251,7 +253,7 @@ public sealed partial class ProviderRuntime
         }
 
         var record = overlapped!.GetOrCreateCore(OperationRecord.Create);
-        if (record.IsBusy || !record.TryReserve())
+        if (record.IsBusy || !TryReserve_NeedsLock(record))
         {
             return WsaError.InvalidArgument; // OVL-7, OVL-11
         }

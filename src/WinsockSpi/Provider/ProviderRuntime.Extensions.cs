@@ -89,6 +89,7 @@ public sealed partial class ProviderRuntime
     [SuppressMessage("Naming", "CA1711", Justification = "The name of the Winsock extension function.")]
     private SpiResult<int> AcceptExCore(SocketHandle listenSocket, SocketHandle acceptSocket, Memory<byte> outputBuffer, int receiveDataLength, int localAddressLength, int remoteAddressLength, WsaOverlapped? overlapped)
     {
+        ReleaseFromOtherProvider(overlapped);
         var notifications = default(Notifications);
         int result;
         using (_lock.Enter())
@@ -161,7 +162,7 @@ public sealed partial class ProviderRuntime
         }
 
         var record = overlapped.GetOrCreateCore(OperationRecord.Create);
-        if (record.IsBusy || !record.TryReserve())
+        if (record.IsBusy || !TryReserve_NeedsLock(record))
         {
             return WsaError.InvalidArgument; // OVL-7, OVL-11
         }

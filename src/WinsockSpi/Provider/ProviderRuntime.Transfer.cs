@@ -25,6 +25,7 @@ public sealed partial class ProviderRuntime
     /// </returns>
     private SpiResult<int> SendCore(SocketHandle socket, ReadOnlyMemory<byte> data, WsaOverlapped? overlapped = null, CompletionRoutine? routine = null)
     {
+        ReleaseFromOtherProvider(overlapped);
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result;
@@ -125,6 +126,7 @@ public sealed partial class ProviderRuntime
     /// <summary>The receive of <see cref="Receive"/> and <see cref="ReceiveBuffers"/>: into one buffer, or scattered over several (EXT-5).</summary>
     private SpiResult<int> ReceiveAnyCore(SocketHandle socket, Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, WsaOverlapped? overlapped, CompletionRoutine? routine)
     {
+        ReleaseFromOtherProvider(overlapped);
         var notifications = default(Notifications);
         OperationRecord? blockingOp = null;
         int result;
@@ -236,7 +238,7 @@ public sealed partial class ProviderRuntime
             return error;
         }
 
-        if (record is not null && !record.TryReserve())
+        if (record is not null && !TryReserve_NeedsLock(record))
         {
             return WsaError.InvalidArgument; // OVL-11: another provider or thread took the object meanwhile.
         }

@@ -35,7 +35,8 @@ internal sealed partial class ProviderSocket
 
     /// <summary>
     /// Receives now when no receive is queued ahead (OVL-5 order) and a receive can complete: the bytes (0 at end of
-    /// stream, or for a zero-byte receive with data waiting), or -1 when it must pend. Takes the connection's gate once.
+    /// stream, or for a zero-byte receive with data waiting), or -1 when it must pend. Takes the connection's gate at most
+    /// once (usually not: <see cref="ConnectionEnd.Receive"/>).
     /// </summary>
     public int ReceiveNow_NeedsLock(Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, ref Notifications notifications)
     {
@@ -114,7 +115,7 @@ internal sealed partial class ProviderSocket
 
         var other = End!.Other;
         bool moved = false;
-        var state = default(EndState); // the state after the last gated move, reused below when nothing moved since
+        var state = default(EndState); // the state after the last move on the end, reused below when nothing moved since
         for (var op = Receives.Head; op is not null; op = Receives.Head)
         {
             int n = ReceiveInto(end, op.ReceiveBuffer, op.ReceiveBuffers, op.Peek, out state);

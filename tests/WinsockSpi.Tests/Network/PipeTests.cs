@@ -194,6 +194,17 @@ public sealed class PipeTests
         Assert.Equal(Sequence(10, 5), got);
     }
 
+    [Fact]
+    public void Capacity_AboveTheLargestPowerOfTwoBuffer_IsCappedThere()
+    {
+        var pipe = new Pipe(int.MaxValue);
+
+        Assert.Equal(Pipe.MaxCapacity, pipe.Capacity);
+        Assert.Equal(1 << 30, pipe.Room);
+        Assert.Equal(3, pipe.Write(Sequence(0, 3)));
+        Assert.Equal((1 << 30) - 3, pipe.Room);
+    }
+
     // The reader without the gate: the pipe's reader looks (Look), then copies and publishes (Take). These tests put the
     // writer's moves between the two steps, where a reader on another thread may be while the writer holds the gate.
 

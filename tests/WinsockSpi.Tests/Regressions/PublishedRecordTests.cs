@@ -8,11 +8,13 @@ using static WinsockSpi.Tests.TestKit.TestThreads;
 namespace WinsockSpi.Tests.Regressions;
 
 /// <summary>
-/// Once an operation is published, its overlapped object is free: another provider of the process, which has a lock of
-/// its own, may start it at once (OVL-11). A provider that publishes an operation under its lock (its only notification
-/// is its status) must therefore not touch the record afterwards. Each test holds the publishing thread right after the
-/// publication, still inside its provider's lock, starts the object on a second provider, then lets the first go on
-/// (<see cref="SecondProvider.StartsTheObjectAsItIsPublished"/>).
+/// Once an operation is published, its overlapped object is free, and another provider of the process, which has a lock
+/// of its own, may start it (OVL-11). The record stays bound to the provider that published it until that provider's
+/// lock lets it go, so the second provider's start waits for the first to leave its lock, and the first's last reads of
+/// the record come before it. Each test holds the publishing thread right after the publication, still inside its
+/// provider's lock, starts the object on a second provider meanwhile, then lets the first go on
+/// (<see cref="SecondProvider.StartsTheObjectAsItIsPublished"/>). Before the binding, the second start ran inside that
+/// moment, and each test caught a read the first provider made after its publication.
 /// </summary>
 public sealed class PublishedRecordTests
 {
@@ -91,57 +93,5 @@ public sealed class PublishedRecordTests
         Assert.Equal((OperationStatus.Completed, 1), (ov.Status, ov.BytesTransferred));
         Assert.True(h.Runtime.Send(acceptSocket, "x"u8.ToArray()).IsSuccess); // the accept socket is connected
         other.Runtime.Cleanup().ThrowIfFailed();
-    }
-
-    /// <summary>
-    /// A second provider of the harness's process, started through the process's own table, with a connected socket.
-    /// </summary>
-    private sealed class SecondProvider : IDisposable
-    {
-        public SecondProvider(ProviderHarness h)
-        {
-            Runtime = new ProviderRuntime(new ProviderOptions { Process = h.Process, TimeProvider = h.Time, ProviderId = Guid.NewGuid() });
-            Assert.Equal(WsaError.Success, Runtime.Startup(WinsockVersion.V2_2, out _, new ProcessUpcalls(h.Process)));
-            Socket = Runtime.Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp).ThrowIfFailed();
-            Runtime.Connect(Socket, h.Listener.EndPoint).ThrowIfFailed();
-            Peer = h.Listener.Accept();
-        }
-
-        public ProviderRuntime Runtime { get; }
-
-        public SocketHandle Socket { get; }
-
-        public RemotePeer Peer { get; }
-
-        /// <summary>
-        /// Runs <paramref name="call"/> on a thread of its own, which publishes the object's operation, and holds that thread
-        /// right after the publication, inside its provider's lock: a waiter is registered on the record (as a waiting
-        /// WSPGetOverlappedResult registers), so the publication wakes waiters, which takes the record's monitor, held here.
-        /// In that moment this provider starts a receive on the object; then the thread goes on.
-        /// </summary>
-        /// <returns>What <paramref name="call"/> returned.</returns>
-        public T StartsTheObjectAsItIsPublished<T>(WsaOverlapped overlapped, Func<T> call)
-        {
-            var core = overlapped.Core!;
-            core.AddWaiter();
-            try
-            {
-                Task<T> running;
-                lock (core)
-                {
-                    running = Start(call);
-                    SpinUntil(() => overlapped.Status == OperationStatus.Completed, "the operation to be published (its thread is then held in the wake)");
-                    Assert.Equal(WsaError.IOPending, Runtime.Receive(Socket, new byte[1], overlapped).Error);
-                }
-
-                return Join(running, "the call held after its publication");
-            }
-            finally
-            {
-                core.RemoveWaiter();
-            }
-        }
-
-        public void Dispose() => Runtime.Dispose();
     }
 }
