@@ -13,7 +13,7 @@ namespace WinsockSpi.Provider;
 /// </summary>
 /// <remarks>
 /// Fields other than the core's (and those of its side objects) are written by the provider that reserved the record
-/// (<see cref="OperationCore.TryReserve"/>), under its lock, and then by the thread that claimed its end and delivers it
+/// (<see cref="OperationCore.TryReserveBound"/>; a blocking call's record <see cref="OperationCore.TryReserve"/>), under its lock, and then by the thread that claimed its end and delivers it
 /// (a queued routine's trace), until the operation is published; the notification reads only what it captured before
 /// publishing.
 /// </remarks>

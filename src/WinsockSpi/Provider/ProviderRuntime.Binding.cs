@@ -18,10 +18,11 @@ namespace WinsockSpi.Provider;
 /// </para>
 /// <para>
 /// An object bound to another provider is released first, under that provider's lock, with no lock of this provider held
-/// (one provider lock at a time, so two providers passing objects to each other never deadlock). A start therefore waits
-/// for the provider that last ran the object to leave its lock, which also keeps that provider's last reads of a record it
-/// has just published ahead of the next start. Two providers starting one object at once: one binds it, the other gets
-/// WSAEINVAL, as for an object in use.
+/// (one provider lock at a time, so two providers passing objects to each other never deadlock). A start of an object
+/// still bound elsewhere (its last operation was published under that provider's lock) therefore waits for that provider
+/// to leave its lock, which also keeps that provider's last reads of a record it has just published ahead of the next
+/// start; an operation published after the lock unbinds its record first. Two providers starting one object at once: one
+/// binds it, the other gets WSAEINVAL, as for an object in use.
 /// </para>
 /// </remarks>
 public sealed partial class ProviderRuntime
@@ -42,6 +43,12 @@ public sealed partial class ProviderRuntime
 
     /// <summary>A seam for tests: run when another provider is about to take this provider's lock to take an object over. <see langword="null"/> outside tests.</summary>
     internal Action? UnbindSeam;
+
+    /// <summary>Gets the threads parked waiting for this provider's lock now (for tests).</summary>
+    internal int LockWaiters => _lock.Parked;
+
+    /// <summary>Gets whether the calling thread holds this provider's lock (for tests; a Release build on .NET 9 or later answers whether any thread does).</summary>
+    internal bool LockHeld => _lock.IsHeldByCurrentThread;
 
     /// <summary>Unbinds <paramref name="record"/> from this provider unless an operation still holds it (OVL-7).</summary>
     private void Unbind(OperationRecord record)
@@ -66,11 +73,24 @@ public sealed partial class ProviderRuntime
     {
         AssertLockHeld();
         var owner = Volatile.Read(ref record.Owner);
-        if (owner != this && (owner is not null || Interlocked.CompareExchange(ref record.Owner, this, null) is not null))
+        if (owner == this)
+        {
+            return record.TryReserveBound();
+        }
+
+        if (owner is not null || Interlocked.CompareExchange(ref record.Owner, this, null) is not null)
         {
             return false; // started by another provider meanwhile
         }
 
-        return record.TryReserveBound();
+        if (!record.TryReserveBound())
+        {
+            // Still busy (its last operation, published after another provider's lock, is being delivered): not ours to
+            // keep, so the binding this call made goes again (under this lock, the binding names this provider).
+            Volatile.Write(ref record.Owner, null);
+            return false;
+        }
+
+        return true;
     }
 }

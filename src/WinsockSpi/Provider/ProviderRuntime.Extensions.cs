@@ -114,7 +114,7 @@ public sealed partial class ProviderRuntime
             if (listener.Backlog!.Count > 0)
             {
                 // OVL-1: completed at once, still notified. (The record itself is not read here: once its end is published
-                // another provider may already have started the object again, OVL-11.)
+                // it belongs to the object's next start, OVL-11.)
                 result = AttachAcceptEx_NeedsLock(listener, op, listener.Backlog.Dequeue(), atOnce: true, ref notifications);
             }
         }

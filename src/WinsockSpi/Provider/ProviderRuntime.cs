@@ -371,6 +371,11 @@ public sealed partial class ProviderRuntime : IWspProvider, IProcessMember, IDis
                         throw new InvalidOperationException($"A queued operation is {op.Status}.");
                     }
 
+                    if (op.Owner != this)
+                    {
+                        throw new InvalidOperationException("A queued operation's record is not bound to its provider."); // ProviderRuntime.Binding.cs
+                    }
+
                     if (op.IsBlocking)
                     {
                         blocked++;

@@ -101,7 +101,7 @@ internal sealed partial class ProviderSocket
         }
 
         bool failed = n < 0;
-        completedWith = failed ? -1 : n; // read before the end: the record may be another provider's once it is published
+        completedWith = failed ? -1 : n; // read before the end: once published, the record belongs to the object's next start
         op.SkipPort |= skipPortOnSuccess && !failed;
 
         listener.Finish_NeedsLock(op, failed ? OperationStatus.Failed : OperationStatus.Completed, failed ? WsaError.ConnectionReset : WsaError.Success, Math.Max(n, 0), SocketFlags.None, ref notifications);
@@ -121,8 +121,9 @@ internal sealed partial class ProviderSocket
             return;
         }
 
-        // Read before the end: an operation may be published as it ends, and the object started by another provider at
-        // once (OVL-11), whose start clears the flag.
+        // Read before the end: an operation may be published as it ends, and the record then belongs to the object's next
+        // start, which clears the flag (another provider's start waits for this lock, ProviderRuntime.Binding.cs, but
+        // nothing here relies on it).
         bool reuse = op.ExtrasIfAny is { ReuseSocket: true };
         Finish_NeedsLock(op, OperationStatus.Completed, WsaError.Success, 0, SocketFlags.None, ref notifications);
         if (reuse)

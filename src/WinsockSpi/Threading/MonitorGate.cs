@@ -9,8 +9,13 @@ namespace WinsockSpi.Threading;
 /// </summary>
 internal sealed class MonitorGate
 {
+    private int _waiting;
+
     /// <summary>Gets whether the calling thread holds the lock.</summary>
     public bool IsHeldByCurrentThread => Monitor.IsEntered(this);
+
+    /// <summary>Gets the threads waiting for the lock now (for tests, as <see cref="SpinGate"/>'s parked waiters).</summary>
+    internal int Parked => Volatile.Read(ref _waiting);
 
     /// <summary>Takes the lock; dispose the scope to release it.</summary>
     /// <returns>The scope that releases it.</returns>
@@ -18,7 +23,13 @@ internal sealed class MonitorGate
     {
         // A monitor would let the thread in again; the SpinGate of the other builds would wait for itself.
         System.Diagnostics.Debug.Assert(!Monitor.IsEntered(this), "The provider's lock is not reentrant.");
-        Monitor.Enter(this);
+        if (!Monitor.TryEnter(this))
+        {
+            Interlocked.Increment(ref _waiting);
+            Monitor.Enter(this);
+            Interlocked.Decrement(ref _waiting);
+        }
+
         return new Scope(this);
     }
 

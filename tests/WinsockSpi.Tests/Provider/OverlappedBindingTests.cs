@@ -69,7 +69,7 @@ public sealed class OverlappedBindingTests
         // Object 1 is bound to the first provider, object 2 to the second. A thread starts object 1 on the second provider
         // and is held just before it takes the first provider's lock; meanwhile object 2 is started on the first provider,
         // which takes the second provider's lock. Were the take-over made under the taker's own lock, each would wait for
-        // the other's lock.
+        // the other's lock: the seam checks that the taker holds none before the second start could wait for it.
         using var h = ProviderHarness.OnTheProcessTable();
         var s = h.Connect(out var peer);
         using var other = new SecondProvider(h);
@@ -84,8 +84,10 @@ public sealed class OverlappedBindingTests
 
         using var reached = new ManualResetEventSlim();
         using var proceed = new ManualResetEventSlim();
+        bool holdsItsOwnLock = true;
         h.Runtime.UnbindSeam = () =>
         {
+            holdsItsOwnLock = other.Runtime.LockHeld;
             reached.Set();
             Assert.True(proceed.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the test to let the take-over go on");
         };
@@ -93,6 +95,7 @@ public sealed class OverlappedBindingTests
         {
             var takeOne = Start(() => other.Runtime.Receive(other.Socket, new byte[1], one));
             Assert.True(reached.Wait(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken), "the start of object 1 to reach the first provider's lock");
+            Assert.False(holdsItsOwnLock, "the take-over holds the taker's own lock"); // checked before anything could wait for it
 
             var takeTwo = RunBounded(() => h.Runtime.Receive(s, new byte[1], two), "the start of object 2 on the first provider");
 

@@ -34,8 +34,9 @@ internal sealed class SecondProvider : IDisposable
     /// right after the publication, inside its provider's lock: a waiter is registered on the record (as a waiting
     /// WSPGetOverlappedResult registers), so the publication wakes waiters, which takes the record's monitor, held here.
     /// In that moment this provider starts a receive on the object, on a third thread, which reaches the first
-    /// provider's lock to take the object over (<see cref="ProviderRuntime.UnbindSeam"/>) and cannot end while the first
-    /// holds it. Then the first thread goes on, and the start ends after it.
+    /// provider's lock to take the object over (<see cref="ProviderRuntime.UnbindSeam"/>) and waits there (parked, as
+    /// <see cref="ProviderRuntime.LockWaiters"/> shows) while the first holds it. Then the first thread goes on, and the
+    /// start ends after it.
     /// </summary>
     /// <returns>What <paramref name="call"/> returned.</returns>
     public T StartsTheObjectAsItIsPublished<T>(WsaOverlapped overlapped, Func<T> call)
@@ -53,7 +54,7 @@ internal sealed class SecondProvider : IDisposable
                 running = Start(call);
                 SpinUntil(() => overlapped.Status == OperationStatus.Completed, "the operation to be published (its thread is then held in the wake)");
                 start = Start(() => Runtime.Receive(Socket, new byte[1], overlapped));
-                SpinUntil(() => Volatile.Read(ref reached) || start.IsCompleted, "the second start to reach the first provider's lock");
+                SpinUntil(() => (Volatile.Read(ref reached) && _first.LockWaiters > 0) || start.IsCompleted, "the second start to wait at the first provider's lock");
                 Assert.False(start.IsCompleted, "the second provider started the object while the first held its lock");
                 Assert.Equal(OperationStatus.Completed, overlapped.Status);
             }
