@@ -63,7 +63,10 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// </summary>
     internal Pipe Inbound { get; } = inbound;
 
-    /// <summary>Gets the pipe this end writes. Guarded by the gate: only code of this module touches it.</summary>
+    /// <summary>
+    /// Gets the pipe this end writes. Only code of this module touches it: written under the gate, its room and unsent
+    /// bytes read by this end's socket without it after its own read (<see cref="Receive"/>).
+    /// </summary>
     internal Pipe Outbound { get; } = outbound;
 
     /// <summary>Writes as much of <paramref name="data"/> as the outbound pipe has room for (none after a reset or FIN).</summary>
@@ -163,17 +166,8 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// </summary>
     private EndState StateAfterOwnRead()
     {
-        var inbound = Inbound;
-        var outbound = Outbound;
-        bool fin = inbound.Fin;
-        int available = inbound.Count;
-        var state = new EndState(false, false, available, fin && available == 0, outbound.Room, outbound.Count, outbound.Fin, Known: true);
-        if (Connection.IsReset)
-        {
-            return Snapshot();
-        }
-
-        return state;
+        var state = ReadState(reset: false);
+        return Connection.IsReset ? Snapshot() : state;
     }
 
     /// <summary>
@@ -301,12 +295,20 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         failure?.Throw();
     }
 
-    internal EndState Snapshot_NeedsGate()
+    internal EndState Snapshot_NeedsGate() => ReadState(Connection.IsReset);
+
+    /// <summary>
+    /// Reads the end's state part by part: the FIN before the bytes waiting, so end of stream is never reported while a
+    /// byte waits (which matters without the gate, <see cref="StateAfterOwnRead"/>). A pipe reads no bytes and no room
+    /// after a reset.
+    /// </summary>
+    private EndState ReadState(bool reset)
     {
-        bool reset = Connection.IsReset;
         var inbound = Inbound;
         var outbound = Outbound;
-        return new(reset, ResetByOther, inbound.Count, inbound.IsEndOfStream, outbound.Room, reset ? 0 : outbound.Count, outbound.Fin, Known: true);
+        bool fin = inbound.Fin;
+        int available = inbound.Count;
+        return new(reset, ResetByOther, available, fin && available == 0 && !reset, outbound.Room, outbound.Count, outbound.Fin, Known: true);
     }
 }
 

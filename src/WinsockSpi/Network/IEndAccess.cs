@@ -23,7 +23,7 @@ internal interface IEndAccess
     bool Fin();
 }
 
-/// <summary>Moves on an end that take its connection's gate each time.</summary>
+/// <summary>Moves on an end that take its connection's gate when they need it (a receive usually does not).</summary>
 internal readonly struct GatedAccess(ConnectionEnd end) : IEndAccess
 {
     public int Receive(Span<byte> buffer, out EndState after) => end.Receive(buffer, out after);

@@ -21,7 +21,7 @@ public sealed class PublishedRecordTests
     [Fact]
     [Trait("Rule", "EXT-1")]
     [Trait("Rule", "OVL-11")]
-    public void EXT1_DisconnectExWithReuse_ObjectStartedElsewhereTheMomentItIsPublished_SocketIsStillFreedForReuse()
+    public void EXT1_DisconnectExWithReuse_ObjectStartedElsewhereAsItIsPublished_WaitsForTheFirstProvidersLock_SocketIsStillFreedForReuse()
     {
         // The DisconnectEx used to read its TF_REUSE_SOCKET flag after its publication, when the second provider's start
         // had already cleared it: the socket stayed connected (a connect gave WSAEISCONN).
@@ -46,7 +46,7 @@ public sealed class PublishedRecordTests
     [Fact]
     [Trait("Rule", "OVL-11")]
     [Trait("Rule", "OVL-6")]
-    public void OVL11_ReceiveObjectStartedElsewhereTheMomentItIsPublished_NamesTheNewProviderForItsWaiters()
+    public void OVL11_ReceiveObjectStartedElsewhereAsItIsPublished_WaitsForTheFirstProvidersLock_NamesTheNewProviderForItsWaiters()
     {
         // The publishing provider used to clear the record's owner after the publication, erasing the second provider's:
         // a waiter of the new operation then registered without that provider's lock, and could miss its wake.
@@ -69,7 +69,7 @@ public sealed class PublishedRecordTests
     [Fact]
     [Trait("Rule", "EXT-1")]
     [Trait("Rule", "OVL-1")]
-    public void EXT1_AcceptExCompletingAtOnce_ObjectStartedElsewhereTheMomentItIsPublished_StillReturnsItsResult()
+    public void EXT1_AcceptExCompletingAtOnce_ObjectStartedElsewhereAsItIsPublished_WaitsForTheFirstProvidersLock_StillReturnsItsResult()
     {
         // The call used to read the record after the end: queued again by the second provider, it looked pending, and the
         // call returned WSA_IO_PENDING for an AcceptEx that had completed at once.
