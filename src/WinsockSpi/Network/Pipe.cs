@@ -82,18 +82,25 @@ internal sealed class Pipe(int capacity)
     /// <returns>The bytes written.</returns>
     public int Write(ReadOnlySpan<byte> data)
     {
-        int n = Math.Min(data.Length, Room);
-        if (n == 0)
+        if (_reset || _fin)
+        {
+            return 0; // no room (Room)
+        }
+
+        // The reader's position is read once: the room and the positions this write may fill both follow from it.
+        long from = Math.Max(Volatile.Read(ref _read), _dropped);
+        long written = _written;
+        int n = Math.Min(data.Length, Capacity - (int)(written - from));
+        if (n <= 0)
         {
             return 0;
         }
 
-        long from = Math.Max(Volatile.Read(ref _read), _dropped);
-        long written = _written;
+        int needed = (int)(written + n - from);
         var buffer = _buffer;
-        if (written + n - from > buffer.Length)
+        if (needed > buffer.Length)
         {
-            buffer = Grow(from, written, (int)(written + n - from));
+            buffer = Grow(from, written, needed);
         }
 
         int mask = buffer.Length - 1;
