@@ -28,7 +28,8 @@ internal abstract class OperationCore
     private int _bytes;
     private SocketFlags _flags;
     private int _waiters;
-    private int _apcInFlight;
+    private int _apcInFlight; // the ticket of the routine queued and not run yet; 0 for none
+    private int _apcTickets; // the last ticket handed out (successive routines of one object are ordered by its status)
     private ApcTarget? _apc; // made at the first completion routine queued for this record, and kept
 
     /// <summary>Gets the operation's life stage (Finishing reads as Pending).</summary>
@@ -154,16 +155,37 @@ internal abstract class OperationCore
     /// Marks the completion routine as queued to <paramref name="thread"/> of <paramref name="process"/>, before
     /// <see cref="Publish"/>: the object stays busy until the routine runs, or can no longer run (OVL-7, OVL-10).
     /// </summary>
-    public void MarkApcQueued(WsaThreadId thread, SimulatedProcess process)
+    /// <returns>The routine's ticket, for <see cref="ClearApc(int)"/> if it cannot be queued.</returns>
+    /// <remarks>
+    /// Each routine gets a new ticket. Two routines of one object are ordered by its status (the second operation was
+    /// reserved after the first was published), so the count needs no interlocked step.
+    /// </remarks>
+    public int MarkApcQueued(WsaThreadId thread, SimulatedProcess process)
     {
         var apc = _apc ??= new ApcTarget();
         apc.Thread = thread;
         apc.Process = process;
-        Volatile.Write(ref _apcInFlight, 1);
+        int ticket = _apcTickets + 1;
+        ticket = ticket == 0 ? 1 : ticket;
+        _apcTickets = ticket;
+        Volatile.Write(ref _apcInFlight, ticket);
+        return ticket;
     }
 
-    /// <summary>Frees the object from its routine: it ran, or it could not be queued.</summary>
+    /// <summary>Frees the object from its routine, which is running now (its thread is alive, so nobody took the object).</summary>
     public void ClearApc() => Volatile.Write(ref _apcInFlight, 0);
+
+    /// <summary>
+    /// Frees the object from the routine of <paramref name="ticket"/>, which could not be queued, unless the object is
+    /// already another operation's.
+    /// </summary>
+    /// <remarks>
+    /// A routine queued to a thread that has ended frees the object at once (<see cref="IsBusy"/>, OVL-10), before the
+    /// failed queueing comes back. By then another operation may have taken the object and queued its own routine; its
+    /// flag must stay (OVL-7).
+    /// </remarks>
+    /// <param name="ticket">What <see cref="MarkApcQueued"/> returned.</param>
+    public void ClearApc(int ticket) => Interlocked.CompareExchange(ref _apcInFlight, 0, ticket);
 
     /// <summary>
     /// Makes the recorded outcome visible (the status last, so a reader that sees it sees the outcome) and wakes waiters.

@@ -294,7 +294,7 @@ public sealed partial class ProviderRuntime
             extras.TraceProvider = Tag;
         }
 
-        op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)
+        int ticket = op.MarkApcQueued(thread, Process); // before Publish: the object stays busy until the routine runs (OVL-7)
         op.Publish();
         WsaError error;
         try
@@ -314,8 +314,9 @@ public sealed partial class ProviderRuntime
 
         if (error != WsaError.Success)
         {
-            // The routine will never run (its thread ended, OVL-10, or the table refused it): the object is free again.
-            op.ClearApc();
+            // The routine will never run (its thread ended, OVL-10, or the table refused it): the object is free again,
+            // unless it already holds another operation, which an ended thread's routine does not stop (OVL-7).
+            op.ClearApc(ticket);
             Log.ApcQueueFailed(_logger, error, thread.ManagedThreadId);
         }
     }

@@ -314,6 +314,45 @@ public sealed class CompletionPathRegressionTests
 
     [Fact]
     [Trait("Rule", "OVL-7")]
+    [Trait("Rule", "OVL-10")]
+    public void OVL7_RoutineOfAnEndedThreadFailsToQueueAfterANewOperationQueuedItsOwn_TheObjectStaysBusyUntilTheNewOneRuns()
+    {
+        // A routine queued to a thread that has ended frees the object at once (OVL-10). A second operation took it
+        // between the first's publication and its failed queueing, and queued its own routine; the failure cleared that
+        // routine's flag, so a third operation could start while the second's routine was still queued.
+        using var h = new ProviderHarness();
+        var (s, peer) = h.Connect();
+        var ov = new WsaOverlapped();
+        var ran = new List<(WsaError Error, int Bytes)>();
+        CompletionRoutine routine = (error, bytes, _, _) => ran.Add((error, bytes));
+        bool tookIt = false;
+        var starter = new Thread(() => Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov, routine).Error));
+        starter.Start();
+        Assert.True(starter.Join(WaitLimit));
+        SpiResult<int> second = default;
+        HeldDelivery.StartWithApcHook(h, before: thread =>
+        {
+            if (!thread.IsAlive && !tookIt)
+            {
+                tookIt = true;
+                Assert.True(ov.IsCompleted); // published before its routine is queued, and free: its thread has ended
+                second = h.Runtime.Receive(s, new byte[4], ov, routine); // completes at once; its routine goes to this thread
+            }
+        });
+
+        peer.Write("12345678"u8);
+
+        Assert.True(tookIt, "the first routine was never queued");
+        Assert.Equal((WsaError.Success, 4), (second.Error, second.Value));
+        Assert.Equal(WsaError.InvalidArgument, h.Runtime.Receive(s, new byte[4], ov).Error); // the second's routine has not run
+        Assert.Equal(1, h.Runtime.Process.AlertableWait(TimeSpan.Zero));
+        Assert.Equal([(WsaError.Success, 4)], ran);
+        Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov).Error); // free once it ran
+        h.Runtime.Cleanup().ThrowIfFailed();
+    }
+
+    [Fact]
+    [Trait("Rule", "OVL-7")]
     [Trait("Rule", "OVL-4")]
     public void OVL7_ReuseAfterCompletionButBeforeTheRoutineRan_IsRefusedUntilItRuns()
     {

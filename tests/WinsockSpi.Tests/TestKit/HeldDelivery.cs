@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using NSubstitute;
+using NSubstitute.Extensions;
 using WinsockSpi.Operations;
 
 namespace WinsockSpi.Tests.TestKit;
@@ -33,6 +34,26 @@ internal sealed class HeldDelivery : IDisposable
             var result = process.CompleteOverlappedRequest(completion);
             after?.Invoke(completion);
             return result;
+        });
+        Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
+    }
+
+    /// <summary>
+    /// Starts the provider once more with an upcall table whose <c>WPUQueueApc</c> runs <paramref name="before"/> with the
+    /// target thread, then queues the routine as the process's table does: a place to act between an operation's
+    /// publication and the queueing of its routine.
+    /// </summary>
+    /// <param name="h">The harness (its provider gets one more startup).</param>
+    /// <param name="before">Runs before the routine is queued.</param>
+    public static void StartWithApcHook(ProviderHarness h, Action<WsaThreadId> before)
+    {
+        var process = new ProcessUpcalls(h.Runtime.Process);
+        var table = UpcallSpy.Forwarding(process);
+        table.Configure().QueueApc(null!, null!, null).ReturnsForAnyArgs(call =>
+        {
+            var thread = call.ArgAt<WsaThreadId>(0);
+            before(thread);
+            return process.QueueApc(thread, call.ArgAt<ApcRoutine>(1), call.ArgAt<object?>(2));
         });
         Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
     }
