@@ -52,6 +52,94 @@ public static class OverlappedOwnershipScenarios
         b.Runtime.ValidateInvariants();
     }
 
+    /// <summary>
+    /// The binding (OVL-11): an object whose only notification is its status, on the process's own upcall table, is
+    /// published under its provider's lock and stays bound to it, so its next start there reserves it with a plain store
+    /// and a start on another provider first takes it over under the first provider's lock. Both providers start the
+    /// object bound to A at once, A again after its first receive: every start pends, completes at once or is refused
+    /// while the object is pending elsewhere, and each pending one completes with its peer's byte.
+    /// </summary>
+    [Test]
+    public static async Task Ovl11_StatusOnlyObjectTakenOverWhileItsProviderReusesIt()
+    {
+        var network = new Network.SimulatedNetwork();
+        var process = new SimulatedProcess(network);
+        var a = new ScenarioHarness(network, process, onTheProcessTable: true);
+        var b = new ScenarioHarness(network, process, onTheProcessTable: true);
+        var sa = a.Connect(out var peerA);
+        var sb = b.Connect(out var peerB);
+        var ov = new WsaOverlapped();
+        Check.That(a.Runtime.Receive(sa, new byte[1], ov).Error == WsaError.IOPending, "The first receive did not pend.");
+        SpiResult<int> againA = default, startB = default;
+
+        var reuser = Task.Run(() =>
+        {
+            peerA.Write("a"u8); // completes the first receive under A's lock: the object stays bound to A
+            againA = a.Runtime.Receive(sa, new byte[1], ov);
+        });
+        var taker = Task.Run(() => startB = b.Runtime.Receive(sb, new byte[1], ov));
+        await Check.All([reuser, taker]);
+
+        // The object is pending on one provider at a time: A's first receive, then whichever start took it next. The
+        // other start is refused (no byte waits for either, so neither completes at once).
+        Check.That(
+            againA.Error is WsaError.IOPending or WsaError.InvalidArgument && startB.Error is WsaError.IOPending or WsaError.InvalidArgument,
+            $"OVL-11: unexpected starts {againA} and {startB}.");
+        Check.That((againA.Error == WsaError.IOPending) != (startB.Error == WsaError.IOPending), $"OVL-11: starts {againA} and {startB} (exactly one pends).");
+        if (againA.Error == WsaError.IOPending)
+        {
+            peerA.Write("b"u8);
+        }
+        else if (startB.Error == WsaError.IOPending)
+        {
+            peerB.Write("c"u8);
+        }
+
+        Check.That(ov.Status == OperationStatus.Completed && ov.BytesTransferred == 1, $"The last accepted receive ended as {ov}.");
+        a.Runtime.ValidateInvariants();
+        b.Runtime.ValidateInvariants();
+        Check.That(b.Runtime.Receive(sb, new byte[1], ov).Error == WsaError.IOPending, "B could not take the object over afterwards.");
+        Check.That(a.Runtime.Cleanup().IsSuccess && b.Runtime.Cleanup().IsSuccess, "A final cleanup failed.");
+        Check.That(ov.Status == OperationStatus.Aborted, $"B's last receive ended as {ov}, not aborted by its final cleanup.");
+        a.Runtime.ValidateInvariants();
+        b.Runtime.ValidateInvariants();
+    }
+
+    /// <summary>
+    /// The take-over holds no lock of the taker's own (<c>ProviderRuntime.Binding</c>): two providers, each starting the
+    /// other's bound object at once, take both locks in opposite orders if it did. Coyote reports the deadlock. Each
+    /// start is taken over and pends, and each completes with its peer's byte.
+    /// </summary>
+    [Test]
+    public static async Task Ovl11_TwoProvidersTakeEachOthersObjectsAtOnce()
+    {
+        var network = new Network.SimulatedNetwork();
+        var process = new SimulatedProcess(network);
+        var a = new ScenarioHarness(network, process, onTheProcessTable: true);
+        var b = new ScenarioHarness(network, process, onTheProcessTable: true);
+        var sa = a.Connect(out var peerA);
+        var sb = b.Connect(out var peerB);
+        var ovA = new WsaOverlapped();
+        var ovB = new WsaOverlapped();
+        Check.That(a.Runtime.Receive(sa, new byte[1], ovA).Error == WsaError.IOPending, "A's receive did not pend.");
+        Check.That(b.Runtime.Receive(sb, new byte[1], ovB).Error == WsaError.IOPending, "B's receive did not pend.");
+        peerA.Write("a"u8);
+        peerB.Write("b"u8); // both completed under their provider's lock, each object still bound to its provider
+        SpiResult<int> aTakesB = default, bTakesA = default;
+
+        var onA = Task.Run(() => aTakesB = a.Runtime.Receive(sa, new byte[1], ovB));
+        var onB = Task.Run(() => bTakesA = b.Runtime.Receive(sb, new byte[1], ovA));
+        await Check.All([onA, onB]);
+
+        Check.That(aTakesB.Error == WsaError.IOPending && bTakesA.Error == WsaError.IOPending, $"OVL-11: the take-overs gave {aTakesB} and {bTakesA}.");
+        peerA.Write("c"u8);
+        peerB.Write("d"u8);
+        Check.That(ovB.Status == OperationStatus.Completed && ovA.Status == OperationStatus.Completed, $"The receives ended as {ovB} and {ovA}.");
+        a.Runtime.ValidateInvariants();
+        b.Runtime.ValidateInvariants();
+        Check.That(a.Runtime.Cleanup().IsSuccess && b.Runtime.Cleanup().IsSuccess, "A final cleanup failed.");
+    }
+
     private static bool IsAllowed(SpiResult<int> start)
         => start.Error is WsaError.IOPending or WsaError.InvalidArgument || (start.IsSuccess && start.Value == 1);
 

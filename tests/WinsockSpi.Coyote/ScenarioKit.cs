@@ -15,13 +15,20 @@ namespace WinsockSpi.Coyote;
 /// </summary>
 internal sealed class ScenarioHarness
 {
-    public ScenarioHarness(SimulatedNetwork? network = null, SimulatedProcess? process = null)
+    /// <param name="network">The network; a new one when null.</param>
+    /// <param name="process">The process; a new one on the network when null.</param>
+    /// <param name="onTheProcessTable">
+    /// Starts the provider with the process's own upcall table instead of <see cref="Upcalls"/>: an operation whose only
+    /// notification is its status is then published under the provider's lock, and its object stays bound to it.
+    /// </param>
+    public ScenarioHarness(SimulatedNetwork? network = null, SimulatedProcess? process = null, bool onTheProcessTable = false)
     {
         Network = network ?? new SimulatedNetwork();
         Process = process ?? new SimulatedProcess(Network);
         Runtime = new ProviderRuntime(new ProviderOptions { Process = Process });
         Upcalls = new CountingUpcalls(Process);
-        Check.That(Runtime.Startup(WinsockVersion.V2_2, out _, Upcalls) == WsaError.Success, "Startup failed.");
+        IUpcalls table = onTheProcessTable ? new ProcessUpcalls(Process) : Upcalls;
+        Check.That(Runtime.Startup(WinsockVersion.V2_2, out _, table) == WsaError.Success, "Startup failed.");
         Listener = Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
     }
 
