@@ -56,8 +56,8 @@ public static class OverlappedOwnershipScenarios
     /// The binding (OVL-11): an object whose only notification is its status, on the process's own upcall table, is
     /// published under its provider's lock and stays bound to it, so its next start there reserves it with a plain store
     /// and a start on another provider first takes it over under the first provider's lock. Both providers start the
-    /// object bound to A at once, A again after its first receive: every start pends, completes at once or is refused
-    /// while the object is pending elsewhere, and each pending one completes with its peer's byte.
+    /// object bound to A at once, A again after its first receive: no byte waits for either, so exactly one pends and the
+    /// other is refused while the object is pending elsewhere, and the pending one completes with its peer's byte.
     /// </summary>
     [Test]
     public static async Task Ovl11_StatusOnlyObjectTakenOverWhileItsProviderReusesIt()

@@ -20,6 +20,7 @@ internal sealed class ScenarioHarness
     /// <param name="onTheProcessTable">
     /// Starts the provider with the process's own upcall table instead of <see cref="Upcalls"/>: an operation whose only
     /// notification is its status is then published under the provider's lock, and its object stays bound to it.
+    /// <see cref="Upcalls"/> is then not installed and counts nothing.
     /// </param>
     public ScenarioHarness(SimulatedNetwork? network = null, SimulatedProcess? process = null, bool onTheProcessTable = false)
     {

@@ -172,7 +172,10 @@ internal abstract class OperationCore
         return ticket;
     }
 
-    /// <summary>Frees the object from its routine, which is running now (its thread is alive, so nobody took the object).</summary>
+    /// <summary>
+    /// Frees the object from its routine, which is running now: its thread is alive and its process was not terminated
+    /// when the routine was taken from the queue (a terminated process runs none), so the flag is still that routine's.
+    /// </summary>
     public void ClearApc() => Volatile.Write(ref _apcInFlight, 0);
 
     /// <summary>

@@ -353,7 +353,9 @@ public sealed class SimulatedProcess : IDisposable
         {
             lock (_items)
             {
-                if (_items.TryDequeue(out var item))
+                // Once the process is terminated nothing it queued runs (PRC-2), even before the teardown abandons this
+                // queue: an overlapped object counts as free from that moment (OVL-10), so its routine must not run.
+                if (!_owner.IsTerminated && _items.TryDequeue(out var item))
                 {
                     (routine, context) = item;
                     return true;

@@ -166,6 +166,40 @@ public sealed class SimulatedProcessTests
     }
 
     [Fact]
+    [Trait("Rule", "PRC-2")]
+    [Trait("Rule", "OVL-10")]
+    public void Terminate_WhileItsMembersAreReleased_AThreadWaitingAlertablyRunsNoQueuedCall()
+    {
+        // The teardown releases the process's members before it abandons the APC queues. A thread that waited alertably
+        // in between ran the calls queued to it, after the process counted as terminated (an overlapped object whose
+        // routine was queued was already free for another operation).
+        var process = new SimulatedProcess();
+        using var queued = new ManualResetEventSlim();
+        using var wait = new ManualResetEventSlim();
+        int ran = 0;
+        var worker = Start(() =>
+        {
+            process.QueueApc(WsaThreadId.Current, _ => Interlocked.Increment(ref ran), null);
+            queued.Set();
+            Assert.True(wait.Wait(WaitLimit, TestContext.Current.CancellationToken));
+            return process.AlertableWait(TimeSpan.Zero);
+        });
+        Assert.True(queued.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        int? ranInTheTeardown = null;
+        process.Register(new TeardownProbe(() =>
+        {
+            Assert.True(process.IsTerminated);
+            wait.Set();
+            ranInTheTeardown = Join(worker); // the worker waits alertably while the members are released
+        }));
+
+        process.Terminate();
+
+        Assert.Equal(0, ranInTheTeardown);
+        Assert.Equal(0, Volatile.Read(ref ran));
+    }
+
+    [Fact]
     public void Terminate_ReleasesAThreadWaitingAlertably()
     {
         var process = new SimulatedProcess();
@@ -202,5 +236,11 @@ public sealed class SimulatedProcessTests
         process.Dispose();
 
         Assert.True(process.IsTerminated);
+    }
+
+    /// <summary>A member of the process that runs <paramref name="released"/> while the teardown releases its members.</summary>
+    private sealed class TeardownProbe(Action released) : IProcessMember
+    {
+        public void OnProcessTerminated() => released();
     }
 }
