@@ -48,22 +48,26 @@ public sealed class SimulatedProcessTests
         using var queued = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
         int ran = 0;
-        var other = Start(() =>
+        WsaThreadId? otherThread = null;
+
+        // A thread of its own, not a task: a task completes before its thread has ended, and the count below needs it ended.
+        var other = new Thread(() =>
         {
-            var self = WsaThreadId.Current;
-            process.QueueApc(self, _ => ran++, null);
+            otherThread = WsaThreadId.Current;
+            process.QueueApc(otherThread, _ => ran++, null);
             queued.Set();
             release.Wait(WaitLimit);
-            return self;
         });
+        other.Start();
         Assert.True(queued.Wait(WaitLimit, TestContext.Current.CancellationToken));
 
         Assert.Equal(0, process.AlertableWait(TimeSpan.Zero));
         Assert.Equal(0, ran);
+        Assert.Equal(1, process.GetQueuedApcCount(otherThread!));
         release.Set();
-        var otherThread = Join(other);
+        Assert.True(other.Join(WaitLimit), "the other thread did not end");
         Assert.Equal(0, ran);
-        Assert.Equal(0, process.GetQueuedApcCount(otherThread)); // it ended: its call will never run (OVL-10)
+        Assert.Equal(0, process.GetQueuedApcCount(otherThread!)); // it ended: its call will never run (OVL-10)
     }
 
     [Fact]
