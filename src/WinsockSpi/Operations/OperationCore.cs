@@ -175,6 +175,9 @@ internal abstract class OperationCore
     /// <summary>
     /// Frees the object from its routine, which is running now: its thread is alive and its process was not terminated
     /// when the routine was taken from the queue (a terminated process runs none), so the flag is still that routine's.
+    /// Only a termination that begins while the routine runs can free the object meanwhile, and then the flag no longer
+    /// counts (<see cref="IsBusy"/>): no routine of that process runs any more. (Another process could take the object
+    /// only if one <see cref="WsaOverlapped"/> were shared across processes, which no real OVERLAPPED can be.)
     /// </summary>
     public void ClearApc() => Volatile.Write(ref _apcInFlight, 0);
 
