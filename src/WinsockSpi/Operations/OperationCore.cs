@@ -173,11 +173,17 @@ internal abstract class OperationCore
     }
 
     /// <summary>
+    /// Gets the process the record's last completion routine was queued in; <see langword="null"/> once a new operation
+    /// has taken the object.
+    /// </summary>
+    public SimulatedProcess? ApcProcess => _apc is { } apc ? Volatile.Read(ref apc.Process) : null;
+
+    /// <summary>
     /// Frees the object from its routine, which is running now: its thread is alive and its process was not terminated
     /// when the routine was taken from the queue (a terminated process runs none), so the flag is still that routine's.
-    /// Only a termination that begins while the routine runs can free the object meanwhile, and then the flag no longer
-    /// counts (<see cref="IsBusy"/>): no routine of that process runs any more. (Another process could take the object
-    /// only if one <see cref="WsaOverlapped"/> were shared across processes, which no real OVERLAPPED can be.)
+    /// A termination that begins while the routine is on its way frees the object meanwhile; the routine then does not
+    /// run (the provider record's <c>RunCompletionRoutine</c>) and does not clear the flag, which no longer
+    /// counts (<see cref="IsBusy"/>).
     /// </summary>
     public void ClearApc() => Volatile.Write(ref _apcInFlight, 0);
 

@@ -174,13 +174,26 @@ internal sealed class OperationRecord(WsaOverlapped? overlapped) : OperationCore
     /// <see cref="WsaOverlapped"/>, as a real WPUQueueApc's context names the overlapped structure. The object may be
     /// reused from inside the routine.
     /// </summary>
+    /// <remarks>
+    /// The process was alive when the routine was taken from its thread's queue, so the object was still this routine's.
+    /// If the process's termination begins before the routine runs, the object counts as free from that moment (OVL-10)
+    /// and another operation may take it; the routine then does not run (no notification after the end, PRC-2). The
+    /// outcome is read between two looks at the process, so what runs is this operation's.
+    /// </remarks>
     public static void RunCompletionRoutine(object? context)
     {
         var op = (OperationRecord)((WsaOverlapped)context!).Core!;
+        var process = op.ApcProcess; // null once a new operation has taken the object
         var routine = op.Routine;
         var error = op.Error;
         int bytes = op.BytesTransferred;
         var flags = op.Flags;
+        Interlocked.MemoryBarrier(); // the reads above before the look below
+        if (process is not { IsTerminated: false })
+        {
+            return;
+        }
+
         if (op._extras is { TraceTo: { } trace } extras)
         {
             trace.Record(TraceEventKind.CompletionRoutine, "CompletionRoutine", extras.TraceProcess, extras.TraceProvider, op.Handle, error, bytes, op.Kind.ToString());

@@ -241,10 +241,4 @@ public sealed class SimulatedProcessTests
 
         Assert.True(process.IsTerminated);
     }
-
-    /// <summary>A member of the process that runs <paramref name="released"/> while the teardown releases its members.</summary>
-    private sealed class TeardownProbe(Action released) : IProcessMember
-    {
-        public void OnProcessTerminated() => released();
-    }
 }

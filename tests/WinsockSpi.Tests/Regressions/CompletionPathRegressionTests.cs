@@ -1,7 +1,11 @@
 using System.Collections.Concurrent;
 using System.Net;
+using NSubstitute;
+using NSubstitute.Extensions;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
+using WinsockSpi.Provider;
 using WinsockSpi.Tests.TestKit;
 using static WinsockSpi.Tests.TestKit.TestThreads;
 
@@ -349,6 +353,65 @@ public sealed class CompletionPathRegressionTests
         Assert.Equal([(WsaError.Success, 4)], ran);
         Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov).Error); // free once it ran
         h.Runtime.Cleanup().ThrowIfFailed();
+    }
+
+    [Fact]
+    [Trait("Rule", "PRC-2")]
+    [Trait("Rule", "OVL-4")]
+    public void PRC2_RoutineTakenFromItsQueueAsTheProcessIsTerminated_DoesNotRun_NorRunsTheNextOperationsRoutine()
+    {
+        // The routine was taken from its thread's queue just before the termination began. From that moment the object
+        // counted as free (OVL-10), and a provider not torn down yet let another operation take it; the routine then ran
+        // that operation's routine, with its outcome still WSA_IO_PENDING.
+        var network = new SimulatedNetwork();
+        var process = new SimulatedProcess(network);
+        using var taken = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var ran = new ConcurrentQueue<string>();
+        var ov = new WsaOverlapped();
+        ProviderRuntime? runtime = null;
+        SocketHandle s = default;
+        Task<int>? waiter = null;
+        SpiResult<int> second = default;
+        process.Register(new TeardownProbe(() => // registered before the provider, so released while the provider still works
+        {
+            second = runtime!.Receive(s, new byte[4], ov, (error, n, _, _) => ran.Enqueue($"second {error} {n}"));
+            release.Set();
+            Join(waiter!);
+        }));
+        runtime = new ProviderRuntime(new ProviderOptions { Process = process });
+        var table = UpcallSpy.Forwarding(new ProcessUpcalls(process));
+        table.Configure().QueueApc(null!, null!, null).ReturnsForAnyArgs(call =>
+        {
+            var routine = call.ArgAt<ApcRoutine>(1);
+            return process.QueueApc(call.ArgAt<WsaThreadId>(0), context =>
+            {
+                taken.Set(); // taken from the queue: hold it until the teardown has started the next operation
+                Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
+                routine(context);
+            }, call.ArgAt<object?>(2));
+        });
+        Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _, table));
+        var listener = network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
+        s = runtime.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp).ThrowIfFailed();
+        runtime.Connect(s, listener.EndPoint).ThrowIfFailed();
+        var peer = listener.Accept();
+        using var started = new ManualResetEventSlim();
+        waiter = Start(() =>
+        {
+            Assert.Equal(WsaError.IOPending, runtime.Receive(s, new byte[4], ov, (error, n, _, _) => ran.Enqueue($"first {error} {n}")).Error);
+            started.Set();
+            return runtime.Process.AlertableWait(WaitLimit);
+        });
+        Assert.True(started.Wait(WaitLimit, TestContext.Current.CancellationToken));
+        peer.Write("1234"u8);
+        Assert.True(taken.Wait(WaitLimit, TestContext.Current.CancellationToken));
+
+        process.Terminate();
+
+        Assert.Equal(WsaError.IOPending, second.Error); // the object was free: the termination had begun
+        Assert.Empty(ran);
+        listener.Dispose();
     }
 
     [Fact]
