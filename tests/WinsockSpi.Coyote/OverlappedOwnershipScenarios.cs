@@ -1,6 +1,5 @@
 using Microsoft.Coyote.SystematicTesting;
 using WinsockSpi.Operations;
-using WinsockSpi.Processes;
 
 namespace WinsockSpi.Coyote;
 
@@ -18,12 +17,7 @@ public static class OverlappedOwnershipScenarios
     [Test]
     public static async Task Ovl11_TwoProvidersStartOneOverlappedAtOnce()
     {
-        var network = new Network.SimulatedNetwork();
-        var process = new SimulatedProcess(network);
-        var a = new ScenarioHarness(network, process);
-        var b = new ScenarioHarness(network, process);
-        var sa = a.Connect(out var peerA);
-        var sb = b.Connect(out var peerB);
+        var ((a, sa, peerA), (b, sb, peerB)) = ScenarioHarness.TwoInOneProcess();
         var ov = new WsaOverlapped(new WsaEvent());
         SpiResult<int> startA = default, startB = default;
 
@@ -62,12 +56,7 @@ public static class OverlappedOwnershipScenarios
     [Test]
     public static async Task Ovl11_StatusOnlyObjectTakenOverWhileItsProviderReusesIt()
     {
-        var network = new Network.SimulatedNetwork();
-        var process = new SimulatedProcess(network);
-        var a = new ScenarioHarness(network, process, onTheProcessTable: true);
-        var b = new ScenarioHarness(network, process, onTheProcessTable: true);
-        var sa = a.Connect(out var peerA);
-        var sb = b.Connect(out var peerB);
+        var ((a, sa, peerA), (b, sb, peerB)) = ScenarioHarness.TwoInOneProcess(onTheProcessTable: true);
         var ov = new WsaOverlapped();
         Check.That(a.Runtime.Receive(sa, new byte[1], ov).Error == WsaError.IOPending, "The first receive did not pend.");
         SpiResult<int> againA = default, startB = default;
@@ -113,12 +102,7 @@ public static class OverlappedOwnershipScenarios
     [Test]
     public static async Task Ovl11_TwoProvidersTakeEachOthersObjectsAtOnce()
     {
-        var network = new Network.SimulatedNetwork();
-        var process = new SimulatedProcess(network);
-        var a = new ScenarioHarness(network, process, onTheProcessTable: true);
-        var b = new ScenarioHarness(network, process, onTheProcessTable: true);
-        var sa = a.Connect(out var peerA);
-        var sb = b.Connect(out var peerB);
+        var ((a, sa, peerA), (b, sb, peerB)) = ScenarioHarness.TwoInOneProcess(onTheProcessTable: true);
         var ovA = new WsaOverlapped();
         var ovB = new WsaOverlapped();
         Check.That(a.Runtime.Receive(sa, new byte[1], ovA).Error == WsaError.IOPending, "A's receive did not pend.");

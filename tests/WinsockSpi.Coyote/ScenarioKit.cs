@@ -33,6 +33,23 @@ internal sealed class ScenarioHarness
         Listener = Network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
     }
 
+    /// <summary>
+    /// Starts two providers in one new process, each with a stream socket connected to its own harness listener: the
+    /// setting of OVL-11, where one overlapped object may be started on either provider.
+    /// </summary>
+    /// <param name="onTheProcessTable">Starts both providers with the process's own upcall table (see the constructor).</param>
+    /// <returns>Each provider with its connected socket and the far end of it.</returns>
+    public static ((ScenarioHarness Harness, SocketHandle Socket, RemotePeer Peer) A, (ScenarioHarness Harness, SocketHandle Socket, RemotePeer Peer) B) TwoInOneProcess(bool onTheProcessTable = false)
+    {
+        var network = new SimulatedNetwork();
+        var process = new SimulatedProcess(network);
+        var a = new ScenarioHarness(network, process, onTheProcessTable);
+        var b = new ScenarioHarness(network, process, onTheProcessTable);
+        var sa = a.Connect(out var peerA);
+        var sb = b.Connect(out var peerB);
+        return ((a, sa, peerA), (b, sb, peerB));
+    }
+
     public SimulatedNetwork Network { get; }
 
     public SimulatedProcess Process { get; }

@@ -137,7 +137,7 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         var inbound = Inbound;
         if (!Connection.IsReset && !inbound.Fin)
         {
-            int n = buffer.IsEmpty ? 0 : inbound.Read(buffer);
+            int n = inbound.Read(buffer); // 0 for a zero-byte buffer
             if (n > 0)
             {
                 after = StateAfterOwnRead();

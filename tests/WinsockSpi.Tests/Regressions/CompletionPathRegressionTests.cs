@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using NSubstitute;
-using NSubstitute.Extensions;
 using WinsockSpi.Network;
 using WinsockSpi.Operations;
 using WinsockSpi.Processes;
@@ -272,9 +270,7 @@ public sealed class CompletionPathRegressionTests
         var (s, peer) = h.Connect();
         var ov = new WsaOverlapped();
         int runs = 0;
-        var starter = new Thread(() => Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov, (_, _, _, _) => Interlocked.Increment(ref runs)).Error));
-        starter.Start();
-        Assert.True(starter.Join(WaitLimit));
+        Assert.Equal(WsaError.IOPending, OnAThreadThatEnds(() => h.Runtime.Receive(s, new byte[4], ov, (_, _, _, _) => Interlocked.Increment(ref runs))).Error);
 
         peer.Write("data"u8);
 
@@ -330,9 +326,7 @@ public sealed class CompletionPathRegressionTests
         var ran = new List<(WsaError Error, int Bytes)>();
         CompletionRoutine routine = (error, bytes, _, _) => ran.Add((error, bytes));
         bool tookIt = false;
-        var starter = new Thread(() => Assert.Equal(WsaError.IOPending, h.Runtime.Receive(s, new byte[4], ov, routine).Error));
-        starter.Start();
-        Assert.True(starter.Join(WaitLimit));
+        Assert.Equal(WsaError.IOPending, OnAThreadThatEnds(() => h.Runtime.Receive(s, new byte[4], ov, routine)).Error);
         SpiResult<int> second = default;
         HeldDelivery.StartWithApcHook(h, before: thread =>
         {
@@ -380,17 +374,15 @@ public sealed class CompletionPathRegressionTests
             Join(waiter!);
         }));
         runtime = new ProviderRuntime(new ProviderOptions { Process = process });
-        var table = UpcallSpy.Forwarding(new ProcessUpcalls(process));
-        table.Configure().QueueApc(null!, null!, null).ReturnsForAnyArgs(call =>
-        {
-            var routine = call.ArgAt<ApcRoutine>(1);
-            return process.QueueApc(call.ArgAt<WsaThreadId>(0), context =>
+        var table = HeldDelivery.WithApcHook(process, (processTable, thread, routine, context) => processTable.QueueApc(
+            thread,
+            c =>
             {
                 taken.Set(); // taken from the queue: hold it until the teardown has started the next operation
                 Assert.True(release.Wait(WaitLimit, TestContext.Current.CancellationToken));
-                routine(context);
-            }, call.ArgAt<object?>(2));
-        });
+                routine(c);
+            },
+            context));
         Assert.Equal(WsaError.Success, runtime.Startup(WinsockVersion.V2_2, out _, table));
         var listener = network.Listen(new IPEndPoint(IPAddress.Loopback, 0));
         s = runtime.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp).ThrowIfFailed();
@@ -466,5 +458,20 @@ public sealed class CompletionPathRegressionTests
         Assert.Equal("def"u8.ToArray(), secondBuffer);
         Assert.Equal(1, h.NotificationsOf(first));
         Assert.Equal(1, h.NotificationsOf(second));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> on a thread of its own and returns once that thread has ended, so a completion routine
+    /// the call queued to it can never run (OVL-10).
+    /// </summary>
+    private static T OnAThreadThatEnds<T>(Func<T> call)
+    {
+        T result = default!;
+        Exception? thrown = null;
+        var thread = new Thread(() => thrown = Record.Exception(() => result = call()));
+        thread.Start();
+        Assert.True(thread.Join(WaitLimit), "the starting thread did not end");
+        Assert.Null(thrown);
+        return result;
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using NSubstitute;
 using NSubstitute.Extensions;
 using WinsockSpi.Operations;
+using WinsockSpi.Processes;
 
 namespace WinsockSpi.Tests.TestKit;
 
@@ -47,15 +48,29 @@ internal sealed class HeldDelivery : IDisposable
     /// <param name="before">Runs before the routine is queued.</param>
     public static void StartWithApcHook(ProviderHarness h, Action<WsaThreadId> before)
     {
-        var process = new ProcessUpcalls(h.Runtime.Process);
-        var table = UpcallSpy.Forwarding(process);
-        table.Configure().QueueApc(null!, null!, null).ReturnsForAnyArgs(call =>
+        var table = WithApcHook(h.Runtime.Process, (process, thread, routine, context) =>
         {
-            var thread = call.ArgAt<WsaThreadId>(0);
             before(thread);
-            return process.QueueApc(thread, call.ArgAt<ApcRoutine>(1), call.ArgAt<object?>(2));
+            return process.QueueApc(thread, routine, context);
         });
         Assert.Equal(WsaError.Success, h.Runtime.Startup(WinsockVersion.V2_2, out _, table));
+    }
+
+    /// <summary>
+    /// Creates an upcall table that answers every upcall as the process's own table does, except <c>WPUQueueApc</c>,
+    /// which <paramref name="queueApc"/> answers (given that table, to queue as it would: the routine itself, or one
+    /// wrapped around it).
+    /// </summary>
+    /// <param name="process">The process whose table it stands for.</param>
+    /// <param name="queueApc">The answer to <c>WPUQueueApc</c>: the process's table, the thread, the routine, its context.</param>
+    /// <returns>The table, to pass to a provider's startup.</returns>
+    public static IUpcalls WithApcHook(SimulatedProcess process, Func<ProcessUpcalls, WsaThreadId, ApcRoutine, object?, WsaError> queueApc)
+    {
+        var processTable = new ProcessUpcalls(process);
+        var table = UpcallSpy.Forwarding(processTable);
+        table.Configure().QueueApc(null!, null!, null).ReturnsForAnyArgs(
+            call => queueApc(processTable, call.ArgAt<WsaThreadId>(0), call.ArgAt<ApcRoutine>(1), call.ArgAt<object?>(2)));
+        return table;
     }
 
     /// <summary>
