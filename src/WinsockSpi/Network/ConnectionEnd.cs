@@ -8,8 +8,8 @@ namespace WinsockSpi.Network;
 /// <summary>
 /// One end of a <see cref="Connection"/>: what it reads, what it writes, and who to tell when either changes. Every
 /// operation on the pipes takes the connection's gate at most once and returns what the caller needs, so no code
-/// outside this module ever holds a connection lock. The owner's receive usually takes it not at all: the inbound
-/// pipe has one reader (<see cref="Receive"/>).
+/// outside this module ever holds a connection lock. A receive that finds nothing waiting takes it not at all
+/// (<see cref="Receive"/>).
 /// </summary>
 internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe outbound, EndPoint local, EndPoint remote)
 {
@@ -58,14 +58,13 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     internal bool ResetByOther { get; set; }
 
     /// <summary>
-    /// Gets the pipe this end reads. Only code of this module touches it: written under the gate, read by this end's one
-    /// reader (its socket, which may read without the gate: <see cref="Receive"/>) or under the gate.
+    /// Gets the pipe this end reads. Only code of this module touches it, under the gate (a receive looks at its count
+    /// without it, to pend when nothing waits: <see cref="Receive"/>).
     /// </summary>
     internal Pipe Inbound { get; } = inbound;
 
     /// <summary>
-    /// Gets the pipe this end writes. Only code of this module touches it: written under the gate, its room and unsent
-    /// bytes read by this end's socket without it after its own read (<see cref="Receive"/>).
+    /// Gets the pipe this end writes. Guarded by the gate: only code of this module touches it.
     /// </summary>
     internal Pipe Outbound { get; } = outbound;
 
@@ -124,10 +123,11 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     /// provider's lock: it is the inbound pipe's one reader.
     /// </summary>
     /// <remarks>
-    /// While the connection is neither reset nor past a FIN, the receive reads the pipe without the gate (the pipe has
-    /// one reader, <see cref="Pipe"/>) and the state after it is read the same way (<see cref="StateAfterOwnRead"/>).
-    /// Otherwise, and for a zero-byte buffer while data waits, it takes the gate once. A write, FIN or reset the read does
-    /// not see is signalled to this end afterwards, so nothing is missed.
+    /// While nothing waits and the connection is neither reset nor past a FIN, it returns at once without the gate (a
+    /// write, FIN or reset that comes meanwhile is signalled to this end afterwards, so nothing is missed). Otherwise it
+    /// reads under the gate, once: a read without it is not linearizable with a write the pipe's room limits (the
+    /// writer could see the room before the read while the reader sees the bytes before the write; the linearizability
+    /// suite found it, seed <c>eTrls6124eJ8</c>).
     /// </remarks>
     /// <param name="buffer">Where the bytes go.</param>
     /// <param name="after">The end's state after the receive.</param>
@@ -135,39 +135,16 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
     public int Receive(Span<byte> buffer, out EndState after)
     {
         var inbound = Inbound;
-        if (!Connection.IsReset && !inbound.Fin)
+        if (inbound.Count == 0 && !inbound.Fin && !Connection.IsReset)
         {
-            int n = inbound.Read(buffer); // 0 for a zero-byte buffer
-            if (n > 0)
-            {
-                after = StateAfterOwnRead();
-                return n;
-            }
-
-            if (inbound.Count == 0)
-            {
-                after = default; // nothing waiting: the receive pends, and no state is needed
-                return -1;
-            }
+            after = default; // nothing waiting: the receive pends, and no state is needed
+            return -1;
         }
 
         using (Connection.Gate.Enter())
         {
             return Receive_NeedsGate(buffer, out after);
         }
-    }
-
-    /// <summary>
-    /// The end's state after the owner's read without the gate: each part is a value it had during the read, and each
-    /// moves one way between the owner's own moves (bytes arrive, room opens, a FIN or a reset comes), every later change
-    /// being signalled. The FIN is read before the bytes waiting, so end of stream is never reported while a byte waits;
-    /// room and unsent bytes come from this end's own written total and the other end's published read total. A reset seen
-    /// here takes the gate, so that its two flags are read together and nothing is decided on the state read before it.
-    /// </summary>
-    private EndState StateAfterOwnRead()
-    {
-        var state = ReadState(reset: false);
-        return Connection.IsReset ? Snapshot() : state;
     }
 
     /// <summary>
@@ -295,20 +272,13 @@ internal sealed class ConnectionEnd(Connection connection, Pipe inbound, Pipe ou
         failure?.Throw();
     }
 
-    internal EndState Snapshot_NeedsGate() => ReadState(Connection.IsReset);
-
-    /// <summary>
-    /// Reads the end's state part by part: the FIN before the bytes waiting, so end of stream is never reported while a
-    /// byte waits (which matters without the gate, <see cref="StateAfterOwnRead"/>). A pipe reads no bytes and no room
-    /// after a reset.
-    /// </summary>
-    private EndState ReadState(bool reset)
+    /// <summary>Reads the end's state at one moment (a pipe reads no bytes and no room after a reset).</summary>
+    internal EndState Snapshot_NeedsGate()
     {
+        bool reset = Connection.IsReset;
         var inbound = Inbound;
         var outbound = Outbound;
-        bool fin = inbound.Fin;
-        int available = inbound.Count;
-        return new(reset, ResetByOther, available, fin && available == 0 && !reset, outbound.Room, outbound.Count, outbound.Fin, Known: true);
+        return new(reset, ResetByOther, inbound.Count, inbound.IsEndOfStream, outbound.Room, outbound.Count, outbound.Fin, Known: true);
     }
 }
 
@@ -328,11 +298,7 @@ internal sealed class SignalTrampoline
 /// <param name="access">Moves on the end, without taking the gate again.</param>
 internal delegate void CatchUp<TState>(TState state, HeldAccess access);
 
-/// <summary>
-/// What one end of a connection looks like: at one moment when read under the connection's gate; after the owner's own
-/// read without it (<see cref="ConnectionEnd.Receive"/>), each part a value it had during that read, with every later
-/// change signalled to the end.
-/// </summary>
+/// <summary>What one end of a connection looks like at one moment (read under the connection's gate).</summary>
 /// <param name="IsReset">The connection was reset.</param>
 /// <param name="ResetByOther">The other end reset it: this end sees WSAECONNRESET.</param>
 /// <param name="Available">Bytes waiting to be read.</param>
@@ -340,5 +306,5 @@ internal delegate void CatchUp<TState>(TState state, HeldAccess access);
 /// <param name="Room">Bytes this end may still write.</param>
 /// <param name="Unsent">Bytes this end wrote that the other end has not read (0 after a reset).</param>
 /// <param name="FinSent">This end has queued its FIN.</param>
-/// <param name="Known">The state was read (false for <c>default</c>: a receive that pended without reading it).</param>
+/// <param name="Known">The state was read under the gate (false for <c>default</c>: a receive that pended without it).</param>
 internal readonly record struct EndState(bool IsReset, bool ResetByOther, int Available, bool EndOfStream, int Room, int Unsent, bool FinSent, bool Known);

@@ -8,8 +8,8 @@ namespace WinsockSpi.Network;
 /// </summary>
 /// <remarks>
 /// Every section under it is a few field updates and at most one copy between a buffer and a pipe or ring, and never
-/// calls out (listeners are called with no connection lock held), so a waiter waits for a short copy. The owner of an
-/// end reads its inbound pipe without it while the connection is neither reset nor past a FIN (<see cref="Pipe"/> has one
-/// reader). Only code in <c>Network/</c> takes it.
+/// calls out (listeners are called with no connection lock held), so a waiter waits for a short copy. A pending
+/// overlapped receive that a peer write completes crosses it twice (the write, the pump's read). Only code in
+/// <c>Network/</c> takes it.
 /// </remarks>
 internal sealed class ConnectionGate() : SpinGate(parkWhenLong: false);

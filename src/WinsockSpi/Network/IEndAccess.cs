@@ -2,7 +2,7 @@ namespace WinsockSpi.Network;
 
 /// <summary>
 /// The moves a socket makes on its end of a connection. <see cref="GatedAccess"/> takes the connection's gate for each
-/// move that needs it (a receive usually does not: <see cref="ConnectionEnd.Receive"/>); <see cref="HeldAccess"/> is handed out by <see cref="ConnectionEnd.ResetAfter{TState}"/> while it holds the gate,
+/// move that needs it (a receive that finds nothing waiting does not: <see cref="ConnectionEnd.Receive"/>); <see cref="HeldAccess"/> is handed out by <see cref="ConnectionEnd.ResetAfter{TState}"/> while it holds the gate,
 /// so a socket can catch up and be reset in one step. Either way the gate stays inside this module.
 /// </summary>
 internal interface IEndAccess
@@ -23,7 +23,7 @@ internal interface IEndAccess
     bool Fin();
 }
 
-/// <summary>Moves on an end that take its connection's gate when they need it (a receive usually does not).</summary>
+/// <summary>Moves on an end that take its connection's gate when they need it (not a receive that finds nothing waiting).</summary>
 internal readonly struct GatedAccess(ConnectionEnd end) : IEndAccess
 {
     public int Receive(Span<byte> buffer, out EndState after) => end.Receive(buffer, out after);

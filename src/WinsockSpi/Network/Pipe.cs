@@ -4,8 +4,7 @@ namespace WinsockSpi.Network;
 
 /// <summary>
 /// One direction of a connection: the bytes one end has sent and the other has not read yet, then an optional FIN.
-/// Written under the owning <see cref="Connection.Gate"/>; read by one reader at a time, which may do so without the
-/// gate (<see cref="Read"/>).
+/// Written and read under the owning <see cref="Connection.Gate"/>; its count may be looked at without it.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -14,7 +13,9 @@ namespace WinsockSpi.Network;
 /// other's with an acquire load before its own. A byte lives at its position in the stream modulo the buffer's length,
 /// a power of two; the writer only fills positions the reader has published as read, and a growth (by the writer)
 /// copies the unread bytes to the same positions of the new buffer before publishing it. So a reader copying without
-/// the gate always copies the bytes it looked at, from either buffer, while the writer appends.
+/// the gate would always copy the bytes it looked at, and the count looked at without it is one the pipe had. The
+/// reader nevertheless reads under the gate: a read without it is not linearizable with a write the room limits
+/// (<see cref="ConnectionEnd.Receive"/>).
 /// </para>
 /// <para>
 /// A reset (<see cref="Reset"/>, then <see cref="Discard"/>) does not touch the reader's total: it marks the written
@@ -117,7 +118,7 @@ internal sealed class Pipe(int capacity)
     }
 
     /// <summary>
-    /// Moves unread bytes into <paramref name="destination"/>. The one reader calls it, with or without the gate: it
+    /// Moves unread bytes into <paramref name="destination"/>. The one reader calls it, under the gate: it
     /// looks (<see cref="Look"/>), copies and publishes its new position (<see cref="Take"/>).
     /// </summary>
     /// <returns>The bytes read (0 when none wait or the destination is empty).</returns>

@@ -36,7 +36,7 @@ internal sealed partial class ProviderSocket
     /// <summary>
     /// Receives now when no receive is queued ahead (OVL-5 order) and a receive can complete: the bytes (0 at end of
     /// stream, or for a zero-byte receive with data waiting), or -1 when it must pend. Takes the connection's gate at most
-    /// once (usually not: <see cref="ConnectionEnd.Receive"/>).
+    /// once (not when nothing waits: <see cref="ConnectionEnd.Receive"/>).
     /// </summary>
     public int ReceiveNow_NeedsLock(Memory<byte> buffer, ReadOnlyMemory<WsaBuf> buffers, bool peek, ref Notifications notifications)
     {
